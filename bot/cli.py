@@ -1,0 +1,155 @@
+"""Command line: `python -m bot [run|chat|ask|validate|evaluate]`.
+
+With no command the bot starts on Telegram when a token is configured, else the terminal chat, so the README's
+single start command does something useful on a fresh machine.
+"""
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.assistant import Assistant, Reply
+from bot.config import Config, ConfigError, load_config
+from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
+from bot.knowledge import KnowledgeError, load_knowledge, validate
+
+EXIT_CONFIG = 2
+
+
+def _assistant(config: Config) -> Assistant:
+    return Assistant(load_knowledge(config.knowledge_dir), timezone=config.timezone)
+
+
+def reply_json(reply: Reply) -> str:
+    """The stable JSON shape other tools read (see DESIGN.md)."""
+    return json.dumps(
+        {
+            "question": reply.question,
+            "answered": reply.answered,
+            "lang": reply.lang,
+            "text": reply.text,
+            "entry": reply.entry_id,
+            "score": round(reply.score, 4),
+            "suggestions": [link.entry_id for link in reply.suggestions],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _questions(args: argparse.Namespace) -> Iterable[str]:
+    if args.question is not None:
+        yield args.question
+        return
+    for line in sys.stdin:
+        yield line.rstrip("\r\n")
+
+
+def _ask(args: argparse.Namespace, config: Config) -> int:
+    assistant = _assistant(config)
+    for question in _questions(args):
+        reply = assistant.reply(question, chosen_lang=args.lang)
+        print(reply_json(reply) if args.json else reply.text, flush=True)
+    return 0
+
+
+def _chat(args: argparse.Namespace, config: Config) -> int:
+    assistant = _assistant(config)
+    print("ESCP-S3 assistant. Ask a question (Italian or English); Ctrl-D or 'exit' to quit.\n")
+    while True:
+        try:
+            question = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.strip().lower() in ("exit", "quit", "esci"):
+            return 0
+        print(assistant.reply(question, chosen_lang=args.lang).text + "\n")
+
+
+def _validate(args: argparse.Namespace, config: Config) -> int:
+    directory = args.directory or config.knowledge_dir
+    problems = validate(directory)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        kb = load_knowledge(directory)
+        print(f"{directory}: valid ({len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.dates)} dates)")
+    return 1 if problems else 0
+
+
+def _evaluate(args: argparse.Namespace, config: Config) -> int:
+    cases = load_all(args.files)
+    report = evaluate(_assistant(config), cases)
+    print(format_report(report, show_failures=args.failures))
+    missed = Bars(args.min_accuracy, args.max_false_answers, args.max_wrong_language).missed(report)
+    for problem in missed:
+        print(f"FAIL {problem}")
+    return 1 if missed else 0
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    config.require_token()
+    from bot.telegram.app import run_bot
+
+    run_bot(config)
+    return 0
+
+
+def _default(args: argparse.Namespace, config: Config) -> int:
+    if config.token:
+        return _run(args, config)
+    print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead (see README to run on Telegram).\n")
+    args.lang = None
+    return _chat(args, config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Assistant for the ESCP-S3 call.")
+    parser.set_defaults(handler=_default)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)").set_defaults(handler=_run)
+
+    chat = commands.add_parser("chat", help="talk to the assistant in the terminal")
+    chat.add_argument("--lang", choices=["it", "en"], help="always reply in this language")
+    chat.set_defaults(handler=_chat)
+
+    ask = commands.add_parser("ask", help="print the reply to a question (or to each line of standard input)")
+    ask.add_argument("question", nargs="?", help="the question; without it, one question per line of stdin")
+    ask.add_argument("--lang", choices=["it", "en"], help="force the reply language")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(handler=_ask)
+
+    check = commands.add_parser("validate", help="check the knowledge base; prints file:line: reason")
+    check.add_argument("directory", nargs="?", type=Path, help="default: BOT_KNOWLEDGE_DIR or knowledge/")
+    check.set_defaults(handler=_validate)
+
+    score = commands.add_parser("evaluate", help="score answer quality on evaluation files")
+    score.add_argument("files", nargs="+", type=Path)
+    score.add_argument("--min-accuracy", type=float, help="fail if accuracy in a language is below this (0-1)")
+    score.add_argument("--max-false-answers", type=float, help="fail if the false-answer rate is above this (0-1)")
+    score.add_argument("--max-wrong-language", type=float, help="fail if the wrong-language rate is above this")
+    score.add_argument("--failures", type=int, default=50, help="how many failing cases to list (default 50)")
+    score.set_defaults(handler=_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config()
+        return args.handler(args, config)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KnowledgeError as exc:
+        print("the knowledge base is not valid:", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return 1
+    except CaseFileError as exc:
+        print(f"evaluation file error: {exc}", file=sys.stderr)
+        return 1

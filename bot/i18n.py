@@ -1,0 +1,76 @@
+"""The bot's own words from gettext catalogs, and dates in the reader's language, through Babel.
+
+Only `.po` files are kept in the repository: they are compiled in memory at start-up, so a fresh clone needs no
+compile step, and a missing catalog fails loudly instead of silently showing English to Italian users.
+"""
+
+import datetime as dt
+import io
+from gettext import GNUTranslations
+from pathlib import Path
+
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.knowledge.model import LANGUAGES
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+BABEL_LOCALES = {"it": "it_IT", "en": "en_GB"}
+
+
+def mark(message: str) -> str:
+    """Marks a text for extraction into the catalogs where it is translated later, not here."""
+    return message
+
+
+class CatalogError(Exception):
+    """A translation catalog is missing or broken."""
+
+
+def _compile(path: Path) -> GNUTranslations:
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+    except OSError as exc:
+        raise CatalogError(f"translation catalog not found: {path}") from exc
+    except Exception as exc:  # Babel raises several error types on a broken .po
+        raise CatalogError(f"translation catalog {path} is broken: {exc}") from exc
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return GNUTranslations(buffer)
+
+
+class Translator:
+    """The bot's words in one language."""
+
+    def __init__(self, lang: str, translations: GNUTranslations) -> None:
+        self.lang = lang
+        self._translations = translations
+
+    def gettext(self, message: str, **values: object) -> str:
+        text = self._translations.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
+        return self._translations.ngettext(singular, plural, count) % {"count": count, **values}
+
+    def date(self, day: dt.date) -> str:
+        """'31 marzo 2017' / '31 March 2017'."""
+        return format_date(day, format="long", locale=BABEL_LOCALES[self.lang])
+
+    def time(self, moment: dt.time) -> str:
+        return format_time(moment, format="short", locale=BABEL_LOCALES[self.lang])
+
+
+class Catalogs:
+    """Translators for every supported language, compiled once."""
+
+    def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
+        self._translators = {
+            lang: Translator(lang, _compile(locales_dir / lang / "LC_MESSAGES" / "messages.po")) for lang in LANGUAGES
+        }
+
+    def __getitem__(self, lang: str) -> Translator:
+        return self._translators[lang]

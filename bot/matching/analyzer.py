@@ -1,0 +1,67 @@
+"""Turn a text into matching terms: stop words out, synonyms and phrases into shared concepts, words stemmed."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.matching.lexicon import QUESTION_WORDS, STOPWORDS_EN, STOPWORDS_IT
+from bot.matching.text import stem, words
+
+CONCEPT_PREFIX = "~"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One unit of meaning in a text: `key` is what is compared, `surface` the words it came from."""
+
+    key: str
+    surface: str
+
+
+class Analyzer:
+    """Knows the vocabulary of one knowledge base (its synonyms and filler words) and applies it to texts."""
+
+    def __init__(self, synonyms: Iterable[Sequence[str]] = (), ignore: Iterable[str] = ()) -> None:
+        self.stopwords = STOPWORDS_IT | STOPWORDS_EN | {w for phrase in ignore for w in words(phrase)}
+        self._single: dict[str, str] = {}
+        self._phrases: dict[tuple[str, ...], str] = {}
+        self.max_phrase = 1
+        for group in (*QUESTION_WORDS, *synonyms):
+            self._add_group(group)
+
+    def _add_group(self, group: Sequence[str]) -> None:
+        concept_words = self.content_words(group[0]) or words(group[0])
+        concept = CONCEPT_PREFIX + "_".join(concept_words)
+        for item in group:
+            stems = tuple(stem(w) for w in self.content_words(item))
+            if len(stems) == 1:
+                self._single.setdefault(stems[0], concept)
+            elif stems:
+                self._phrases.setdefault(stems, concept)
+                self.max_phrase = max(self.max_phrase, len(stems))
+
+    def content_words(self, text: str) -> list[str]:
+        return [w for w in words(text) if w not in self.stopwords]
+
+    def is_known_stem(self, word_stem: str) -> bool:
+        """Whether a stem is part of a synonym group (so it never needs spelling correction)."""
+        return word_stem in self._single or any(word_stem in phrase for phrase in self._phrases)
+
+    def terms_of_words(self, content: Sequence[str]) -> list[Term]:
+        """Terms of already-filtered content words, longest synonym phrase first."""
+        stems = [stem(w) for w in content]
+        terms: list[Term] = []
+        i = 0
+        while i < len(stems):
+            for n in range(min(self.max_phrase, len(stems) - i), 1, -1):
+                concept = self._phrases.get(tuple(stems[i : i + n]))
+                if concept:
+                    terms.append(Term(concept, " ".join(content[i : i + n])))
+                    i += n
+                    break
+            else:
+                terms.append(Term(self._single.get(stems[i], stems[i]), content[i]))
+                i += 1
+        return terms
+
+    def terms(self, text: str) -> list[Term]:
+        return self.terms_of_words(self.content_words(text))

@@ -1,0 +1,36 @@
+"""Text normalisation shared by indexing and querying, so both sides see words the same way."""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+_STEMMERS = {lang: snowballstemmer.stemmer(name) for lang, name in (("it", "italian"), ("en", "english"))}
+
+#: Longest input the matcher reads; longer messages are cut here (the question is nearly always at the start).
+MAX_ANALYSED_CHARS = 1000
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text: 'L’Aerospazio È' -> 'l’aerospazio e'."""
+    text = unicodedata.normalize("NFKD", text[:MAX_ANALYSED_CHARS]).casefold()
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of folded text; keeps numbers such as '4.0' and '2020' whole."""
+    return _TOKEN.findall(fold(text))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A language-independent stem: the shorter of the Italian and English Snowball stems.
+
+    Questions mix languages ("qual è la deadline?"), so a word's language is not known. Taking the shorter stem
+    maps 'partecipare'/'partecipa' and 'deadline'/'deadlines' to one term whichever language they came from.
+    """
+    it = _STEMMERS["it"].stemWord(word)
+    en = _STEMMERS["en"].stemWord(word)
+    return it if len(it) <= len(en) else en

@@ -1,0 +1,45 @@
+"""Persistence for the bot: users, questions, feedback, subscriptions, with privacy built in."""
+
+from bot.storage.errors import (
+    DatabaseLockedError,
+    MigrationError,
+    ReadOnlyDatabaseError,
+    SchemaVersionError,
+    StorageError,
+)
+from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, Migration
+from bot.storage.records import (
+    OUTCOMES,
+    STATUSES,
+    FeedbackRecord,
+    Outcome,
+    QuestionStats,
+    Status,
+    Subscriber,
+    SubscriptionRecord,
+    UnansweredRecord,
+    UserRecord,
+)
+from bot.storage.store import Storage
+
+__all__ = [
+    "LATEST_VERSION",
+    "MIGRATIONS",
+    "OUTCOMES",
+    "STATUSES",
+    "DatabaseLockedError",
+    "FeedbackRecord",
+    "Migration",
+    "MigrationError",
+    "Outcome",
+    "QuestionStats",
+    "ReadOnlyDatabaseError",
+    "SchemaVersionError",
+    "Status",
+    "Storage",
+    "StorageError",
+    "Subscriber",
+    "SubscriptionRecord",
+    "UnansweredRecord",
+    "UserRecord",
+]

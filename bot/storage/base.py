@@ -1,0 +1,82 @@
+"""What every part of Storage shares: one connection, one lock, and whole units of work."""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Self
+
+import aiosqlite
+
+from bot.storage.connection import DEFAULT_BUSY_TIMEOUT_MS, connect
+from bot.storage.errors import StorageError, translated
+from bot.storage.sqlutil import rollback_quietly
+
+
+class StorageBase:
+    """Owns the connection. The lock matters because handlers run concurrently on ONE connection:
+    without it, one handler's statements could land inside another handler's transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self.read_only = read_only
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    ) -> Self:
+        """Open or create the database at path (":memory:" works) and bring its schema up to date."""
+        conn = await connect(path, read_only=read_only, busy_timeout_ms=busy_timeout_ms)
+        return cls(conn, read_only=read_only)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def close(self) -> None:
+        """Idempotent; waits for the unit of work in progress."""
+        async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            with translated("cannot close the database"):
+                await self._conn.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            self._ensure_open()
+            with translated("storage read failed"):
+                yield self._conn
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction; rolled back on any exception, including cancellation."""
+        async with self._lock:
+            self._ensure_open()
+            with translated("storage write failed"):
+                try:
+                    # BEGIN is inside the try: if we are cancelled while awaiting it, it still runs
+                    # on aiosqlite's thread, and the ROLLBACK queued behind it must undo it.
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                    yield self._conn
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    await rollback_quietly(self._conn)
+                    raise
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise StorageError("storage is closed")

@@ -1,0 +1,172 @@
+"""The schema history: append a Migration to change the schema, never edit a released one.
+
+Each migration runs in its own write transaction and bumps PRAGMA user_version inside it, so a
+failure leaves the file at its previous version. Notes for future migrations:
+- `PRAGMA foreign_keys` cannot change inside a transaction; rebuild tables with the documented
+  12-step procedure instead.
+- A new table that stores a user id or chat id must also be listed in privacy.USER_DATA.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.storage.errors import MigrationError, SchemaVersionError, translated
+from bot.storage.sqlutil import rollback_quietly
+
+Step = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Brings the schema from version - 1 to version; steps are SQL statements or async functions."""
+
+    version: int
+    description: str
+    steps: tuple[Step, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "users, anonymous question log, unanswered questions",
+        (
+            """CREATE TABLE users (
+                user_id       INTEGER PRIMARY KEY,
+                chosen_lang   TEXT,
+                telegram_lang TEXT,
+                first_seen    TEXT NOT NULL,
+                last_seen     TEXT NOT NULL
+            )""",
+            "CREATE INDEX users_last_seen ON users (last_seen)",
+            # No text and no user id: this table is for statistics only.
+            """CREATE TABLE questions_log (
+                id       INTEGER PRIMARY KEY,
+                asked_at TEXT NOT NULL,
+                lang     TEXT NOT NULL,
+                outcome  TEXT NOT NULL CHECK (outcome IN ('answer', 'suggest', 'unknown')),
+                entry_id TEXT,
+                score    REAL NOT NULL
+            )""",
+            "CREATE INDEX questions_log_asked_at ON questions_log (asked_at)",
+            # AUTOINCREMENT: staff act on ids, so an id must never be reused after forget_user.
+            """CREATE TABLE unanswered (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id    INTEGER,
+                text       TEXT NOT NULL,
+                lang       TEXT NOT NULL,
+                asked_at   TEXT NOT NULL,
+                candidates TEXT NOT NULL DEFAULT '[]',
+                status     TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved', 'ignored'))
+            )""",
+            "CREATE INDEX unanswered_asked_at ON unanswered (asked_at)",
+            "CREATE INDEX unanswered_user_id ON unanswered (user_id)",
+        ),
+    ),
+    Migration(
+        2,
+        "feedback votes and reminder subscriptions",
+        (
+            """CREATE TABLE feedback (
+                id          INTEGER PRIMARY KEY,
+                user_id     INTEGER,
+                message_key TEXT NOT NULL,
+                entry_id    TEXT,
+                question    TEXT,
+                lang        TEXT NOT NULL,
+                vote        INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+                voted_at    TEXT NOT NULL,
+                UNIQUE (user_id, message_key)
+            )""",
+            "CREATE INDEX feedback_voted_at ON feedback (voted_at)",
+            "CREATE INDEX feedback_entry_id ON feedback (entry_id)",
+            """CREATE TABLE subscriptions (
+                chat_id            INTEGER PRIMARY KEY,
+                lang               TEXT NOT NULL,
+                subscribed_at      TEXT NOT NULL,
+                unsubscribed_at    TEXT,
+                unsubscribe_reason TEXT,
+                CHECK ((unsubscribed_at IS NULL) = (unsubscribe_reason IS NULL))
+            )""",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(conn: aiosqlite.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply the missing migrations in order and return the resulting version.
+
+    The version is re-read under the write lock, so two processes opening the same file at once
+    do not both apply the same migration.
+    """
+    latest = _latest(migrations)
+    with translated("cannot read the schema version"):
+        current = await schema_version(conn)
+    _refuse_newer(current, latest)
+    for migration in migrations:
+        if migration.version <= current:
+            continue
+        current = await _apply(conn, migration)
+        _refuse_newer(current, latest)
+    return current
+
+
+async def check_version(conn: aiosqlite.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """For read-only opens, which cannot migrate: the file must already be at the code's version."""
+    latest = _latest(migrations)
+    with translated("cannot read the schema version"):
+        current = await schema_version(conn)
+    _refuse_newer(current, latest)
+    if current < latest:
+        raise SchemaVersionError(
+            f"database schema is version {current} but the code needs {latest}; open it once read-write to migrate it"
+        )
+    return current
+
+
+async def _apply(conn: aiosqlite.Connection, migration: Migration) -> int:
+    label = f"migration {migration.version} ({migration.description})"
+    try:
+        with translated(f"{label}: cannot start a write transaction"):
+            await conn.execute("BEGIN IMMEDIATE")  # in the try: if we are cancelled, it still runs
+        current = await schema_version(conn)
+        if current < migration.version:
+            for step in migration.steps:
+                if isinstance(step, str):
+                    await conn.execute(step)
+                else:
+                    await step(conn)
+            # int() keeps this safe: PRAGMA takes no bound parameters.
+            await conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            current = migration.version
+        await conn.execute("COMMIT")
+    except BaseException as exc:
+        await rollback_quietly(conn)
+        if isinstance(exc, aiosqlite.Error):
+            raise MigrationError(f"{label} failed and was rolled back: {exc}") from exc
+        raise
+    return current
+
+
+def _latest(migrations: Sequence[Migration]) -> int:
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migration versions must be 1, 2, 3, ... in order; got {versions}")
+    return versions[-1] if versions else 0
+
+
+def _refuse_newer(current: int, latest: int) -> None:
+    if current > latest:
+        raise SchemaVersionError(
+            f"database schema is version {current} but this code only knows up to {latest}; "
+            "it was written by a newer release: upgrade the bot instead of downgrading the file"
+        )

@@ -1,0 +1,110 @@
+"""The one place that builds the python-telegram-bot Application and runs it."""
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.assistant import Assistant, utc_now
+from bot.config import Config
+from bot.i18n import Catalogs, mark
+from bot.knowledge import KnowledgeBase
+from bot.live import LiveAssistant
+from bot.storage import Storage
+from bot.telegram.errors import install_redaction, on_error
+from bot.telegram.handlers import conversation_handlers, fallback_handlers
+from bot.telegram.services import SERVICES_KEY, Services
+
+log = logging.getLogger(__name__)
+
+USER_COMMANDS = {
+    "start": mark("Start and pick a topic"),
+    "topics": mark("Browse questions by topic"),
+    "deadline": mark("Deadlines and their status"),
+    "lang": mark("Choose the language"),
+    "help": mark("What I can do"),
+}
+
+
+def file_base_url(api_base_url: str) -> str:
+    """Telegram serves files beside the API: .../bot -> .../file/bot."""
+    root = api_base_url.rstrip("/")
+    return root[: -len("bot")] + "file/bot" if root.endswith("bot") else root + "/file/bot"
+
+
+def assistant_factory(config: Config, catalogs: Catalogs) -> Callable[[KnowledgeBase], Assistant]:
+    return lambda kb: Assistant(kb, catalogs=catalogs, timezone=config.timezone)
+
+
+def build_application(
+    config: Config,
+    storage: Storage | None = None,
+    *,
+    live: LiveAssistant | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+) -> Application:
+    """Wire the Application. With no `storage`, the database is opened when the application starts."""
+    catalogs = Catalogs()
+    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs))
+    application = (
+        ApplicationBuilder()
+        .token(config.require_token())
+        .base_url(config.api_base_url)
+        .base_file_url(file_base_url(config.api_base_url))
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = Services(config, live, storage, catalogs, clock)  # type: ignore[arg-type]
+    application.add_handlers(conversation_handlers())
+    application.add_handlers(fallback_handlers())
+    application.add_error_handler(on_error)
+    return application
+
+
+async def on_startup(application: Application) -> None:
+    svc: Services = application.bot_data[SERVICES_KEY]
+    if svc.storage is None:
+        svc.storage = await Storage.open(svc.config.database)
+    await publish_commands(application, svc.catalogs)
+
+
+async def on_shutdown(application: Application) -> None:
+    svc: Services = application.bot_data[SERVICES_KEY]
+    if svc.storage is not None:
+        await svc.storage.close()
+
+
+async def publish_commands(application: Application, catalogs: Catalogs) -> None:
+    """The command menu in each language. Cosmetic: a failure is logged, never fatal."""
+    for lang in ("it", "en", None):
+        tr = catalogs[lang or "en"]
+        commands = [BotCommand(name, tr.gettext(description)) for name, description in USER_COMMANDS.items()]
+        try:
+            await application.bot.set_my_commands(commands, language_code=lang)
+        except TelegramError as exc:
+            log.warning("could not set the command menu (%s): %s", lang or "default", exc)
+
+
+def run_bot(config: Config) -> None:
+    """Long polling by default; a webhook when BOT_WEBHOOK_URL is set (deployment behind HTTPS)."""
+    install_redaction(config.token)
+    logging.getLogger("bot").setLevel(logging.INFO)
+    application = build_application(config)
+    log.info("bot starting (%s mode)", "webhook" if config.webhook_url else "polling")
+    if config.webhook_url:
+        path = hashlib.sha256(config.require_token().encode()).hexdigest()[:32]
+        application.run_webhook(
+            listen="0.0.0.0",
+            port=config.webhook_port,
+            url_path=path,
+            webhook_url=f"{config.webhook_url.rstrip('/')}/{path}",
+            secret_token=config.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,66 @@
+"""One error handler, and logs that never show the bot token."""
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.language import choose_language
+from bot.telegram.sending import send_html
+from bot.telegram.services import services
+
+log = logging.getLogger(__name__)
+REDACTED = "<redacted-token>"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Wraps a formatter and blanks every secret out of the finished line, tracebacks included."""
+
+    def __init__(self, inner: logging.Formatter | None, secrets: list[str]) -> None:
+        super().__init__()
+        self._inner = inner or logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self._inner.format(record), self._secrets)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def install_redaction(token: str | None) -> None:
+    """Redact the token from every handler of the root logger; keep httpx from logging request URLs."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not token:
+        return
+    secrets = [token, token.split(":", 1)[-1]]
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(handler.formatter, secrets))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the details; tell the user briefly that something went wrong, in their language."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    lang = choose_language(
+        explicit=context.user_data.get("lang") if context.user_data else None,
+        detected=None,
+        telegram=user.language_code if user else None,
+    )
+    tr = services(context).catalogs[lang]
+    try:
+        await send_html(
+            context.bot,
+            update.effective_chat.id,
+            tr.gettext("Sorry, something went wrong on my side. Please try again."),
+        )
+    except Forbidden:
+        log.info("could not apologise: the user blocked the bot")
+    except TelegramError:
+        log.warning("could not send the apology for the error above")

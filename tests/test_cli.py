@@ -1,0 +1,88 @@
+"""The command-line interfaces other tools rely on: ask (text and JSON), validate, evaluate."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import FIXTURE_KB, ROOT
+
+JSON_KEYS = {"question", "answered", "lang", "text", "entry", "score", "suggestions"}
+
+
+def run_bot(*args: str, stdin: str | None = None, knowledge: Path = FIXTURE_KB) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env["BOT_KNOWLEDGE_DIR"] = str(knowledge)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+
+
+def test_ask_prints_the_reply_text() -> None:
+    result = run_bot("ask", "What is the deadline?")
+    assert result.returncode == 0
+    assert "31 December 2016" in result.stdout
+    assert "Source: Press release" in result.stdout
+
+
+def test_ask_json_shape_for_answer_and_unknown() -> None:
+    answered = json.loads(run_bot("ask", "--json", "Chi può partecipare?").stdout)
+    assert set(answered) == JSON_KEYS
+    assert answered["answered"] is True
+    assert answered["entry"] == "eligibility"
+    assert answered["lang"] == "it"
+    assert isinstance(answered["score"], float)
+    assert answered["suggestions"] == []
+    unknown = run_bot("ask", "--json", "best pizza in Naples?")
+    assert unknown.returncode == 0
+    body = json.loads(unknown.stdout)
+    assert body["answered"] is False and body["entry"] is None and body["lang"] == "en"
+
+
+def test_ask_reads_questions_from_stdin_in_order() -> None:
+    result = run_bot("ask", "--json", stdin="ciao\nWhat is the deadline for Erasmus+?\nqual è la scadenza\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == ["ciao", "What is the deadline for Erasmus+?", "qual è la scadenza"]
+    assert [line["answered"] for line in lines] == [True, False, True]
+    assert lines[1]["suggestions"] == ["deadline"]
+
+
+def test_ask_lang_forces_the_language() -> None:
+    result = json.loads(run_bot("ask", "--json", "--lang", "en", "qual è la scadenza?").stdout)
+    assert result["lang"] == "en" and "31 December 2016" in result["text"]
+
+
+def test_validate_exit_codes(tmp_path: Path) -> None:
+    ok = run_bot("validate", str(FIXTURE_KB))
+    assert ok.returncode == 0
+    (tmp_path / "bad.yaml").write_text("topic: {id: x, title: {it: a, en: b}}\nentries: [1]\n", encoding="utf-8")
+    bad = run_bot("validate", str(tmp_path))
+    assert bad.returncode == 1
+    assert f"{tmp_path / 'bad.yaml'}:2: entry: each item must be a mapping of fields" in bad.stdout
+
+
+def test_invalid_knowledge_base_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("sources: 3\n", encoding="utf-8")
+    result = run_bot("ask", "ciao", knowledge=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "bad.yaml:1:" in result.stderr
+
+
+def test_evaluate_reports_and_fails_below_the_bar(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        '- {q: "qual è la scadenza?", lang: it, expect: answer, facts: [["31 dicembre 2016"]]}\n'
+        '- {q: "Who can take part?", lang: en, expect: answer, facts: [["science parks"]]}\n'
+        '- {q: "best pizza in Naples?", lang: en, expect: unknown}\n'
+        '- {q: "chi può partecipare?", lang: it, expect: answer, facts: [["università"]]}\n',
+        encoding="utf-8",
+    )
+    result = run_bot("evaluate", str(cases))
+    assert result.returncode == 0
+    assert "it     50.0% (  1/2  )" in result.stdout
+    assert "missing università" in result.stdout
+    strict = run_bot("evaluate", str(cases), "--min-accuracy", "0.95")
+    assert strict.returncode == 1
+    assert "FAIL it: accuracy 0.500 < 0.95" in strict.stdout

@@ -1,0 +1,91 @@
+"""Matcher outcomes on a small knowledge base: typos, accents, elisions, mixed language, off-topic."""
+
+import pytest
+
+from bot.assistant import Assistant, ReplyKind
+from bot.matching.analyzer import Analyzer
+from bot.matching.spelling import SpellingCorrector
+from bot.matching.text import fold, stem, words
+
+
+def test_folding_removes_case_accents_and_splits_elisions() -> None:
+    assert fold("L’Aerospazio È") == "l’aerospazio e"
+    assert words("L’Aerospazio, l'industria") == ["l", "aerospazio", "l", "industria"]
+    assert words("dell'industria 4.0, nel 2016!") == ["dell", "industria", "4.0", "nel", "2016"]
+
+
+def test_stems_agree_across_languages_and_inflections() -> None:
+    assert stem("partecipare") == stem("partecipa")
+    assert stem("deadline") == stem("deadlines")
+    assert stem("parchi") == stem("parco")
+
+
+def test_synonym_phrases_become_one_concept() -> None:
+    analyzer = Analyzer([["science park", "parco scientifico", "parchi scientifici"], ["deadline", "scadenza"]])
+    it_terms = [t.key for t in analyzer.terms("I parchi scientifici e la scadenza")]
+    en_terms = [t.key for t in analyzer.terms("science parks deadline")]
+    assert it_terms == en_terms == ["~science_park", "~deadline"]
+
+
+def test_spelling_correction_within_edit_budget() -> None:
+    corrector = SpellingCorrector(["scadenza", "partecipare", "parchi", "bando"])
+    assert corrector.correct("scadneza") == "scadenza"  # swapped letters
+    assert corrector.correct("partecpare") == "partecipare"  # dropped letter
+    assert corrector.correct("bandx") == "bando"
+    assert corrector.correct("pizza") is None
+    assert corrector.correct("bnd") is None  # too short to correct safely
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("Qual è la scadenza?", "deadline"),
+        ("qual e la scadenza", "deadline"),  # no accents
+        ("QUAL'È LA SCADENZA???", "deadline"),  # shouting, elision
+        ("scadneza del bando", "deadline"),  # typo
+        ("What's the deadline?", "deadline"),
+        ("qual è la deadline del bando?", "deadline"),  # mixed language
+        ("possono partecipare i parchi scientifici?", "eligibility"),
+        ("can science parks take part?", "eligibility"),
+        ("ciao ragazzi, chi può partecipare?", "eligibility"),  # greeting and filler inside a question
+        ("ciao", "greeting"),
+    ],
+)
+def test_answers(small_assistant: Assistant, question: str, entry: str) -> None:
+    reply = small_assistant.reply(question)
+    assert reply.kind is ReplyKind.ANSWER, (question, reply.candidates)
+    assert reply.entry_id == entry
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the deadline for Erasmus+?",
+        "scadenza dichiarazione dei redditi",
+        "what's the weather in Bari tomorrow",
+        "write me a poem about the sea",
+        "asdfghjkl",
+    ],
+)
+def test_off_topic_is_never_answered(small_assistant: Assistant, question: str) -> None:
+    reply = small_assistant.reply(question)
+    assert not reply.answered, (question, reply.entry_id, reply.candidates)
+    assert reply.needs_staff
+
+
+def test_near_miss_offers_did_you_mean_not_an_answer(small_assistant: Assistant) -> None:
+    reply = small_assistant.reply("what is the deadline for Erasmus+?")
+    assert reply.kind is ReplyKind.SUGGEST
+    assert [link.entry_id for link in reply.suggestions] == ["deadline"]
+    assert reply.suggestions[0].label == "What is the deadline?"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "😀😀😀", "???", "\x00\x01"])
+def test_nothing_to_read_asks_for_a_question(small_assistant: Assistant, question: str) -> None:
+    reply = small_assistant.reply(question)
+    assert reply.kind is ReplyKind.EMPTY
+    assert not reply.needs_staff
+
+
+def test_only_stop_words_is_unknown(small_assistant: Assistant) -> None:
+    assert small_assistant.reply("what is it?").kind is ReplyKind.UNKNOWN
