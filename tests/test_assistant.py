@@ -40,7 +40,7 @@ def test_answer_names_its_source(small_assistant: Assistant) -> None:
         (at(2017, 3, 30), "en", "1 day left"),
         (at(2017, 3, 31, 20), "en", "closes today"),  # 22:00 in Brussels, still the last day
         (at(2017, 3, 31, 23), "en", "closed on 31 March 2017"),  # 01:00 on 1 April in Brussels
-        (at(2026, 11, 25), "it", "scaduta il 31 marzo 2017"),
+        (at(2026, 11, 25), "it", "scaduta in data 31 marzo 2017"),
         (at(2017, 3, 29), "it", "mancano 2 giorni"),
         (at(2017, 3, 30), "it", "manca 1 giorno"),
     ],

@@ -37,7 +37,7 @@ def test_every_message_is_translated(lang: str) -> None:
 
 def test_placeholders_survive_translation() -> None:
     italian = Catalogs()["it"]
-    assert italian.gettext("closed on %(date)s", date="X") == "scaduta il X"
+    assert italian.gettext("closed on %(date)s", date="X") == "scaduta in data X"
     assert italian.ngettext("%(count)d day left", "%(count)d days left", 3) == "mancano 3 giorni"
 
 

@@ -1,16 +1,17 @@
 """The one place that builds the python-telegram-bot Application and runs it."""
 
+import asyncio
 import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
 
-from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.assistant import Assistant, utc_now
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.i18n import Catalogs, mark
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
@@ -36,8 +37,10 @@ def file_base_url(api_base_url: str) -> str:
     return root[: -len("bot")] + "file/bot" if root.endswith("bot") else root + "/file/bot"
 
 
-def assistant_factory(config: Config, catalogs: Catalogs) -> Callable[[KnowledgeBase], Assistant]:
-    return lambda kb: Assistant(kb, catalogs=catalogs, timezone=config.timezone)
+def assistant_factory(
+    config: Config, catalogs: Catalogs, clock: Callable[[], dt.datetime] = utc_now
+) -> Callable[[KnowledgeBase], Assistant]:
+    return lambda kb: Assistant(kb, catalogs=catalogs, timezone=config.timezone, clock=clock)
 
 
 def build_application(
@@ -49,7 +52,7 @@ def build_application(
 ) -> Application:
     """Wire the Application. With no `storage`, the database is opened when the application starts."""
     catalogs = Catalogs()
-    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs))
+    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock))
     application = (
         ApplicationBuilder()
         .token(config.require_token())
@@ -96,6 +99,24 @@ def run_bot(config: Config) -> None:
     logging.getLogger("bot").setLevel(logging.INFO)
     application = build_application(config)
     log.info("bot starting (%s mode)", "webhook" if config.webhook_url else "polling")
+    asyncio.run(check_token(config))
+    _run(application, config)
+
+
+async def check_token(config: Config) -> None:
+    """Ask Telegram who we are before starting, so a wrong token is one clear line, not a retry loop's traceback."""
+    bot = Bot(config.require_token(), base_url=config.api_base_url)
+    try:
+        await bot.initialize()
+    except InvalidToken:
+        raise ConfigError("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.") from None
+    except TelegramError as exc:
+        log.warning("could not reach Telegram to check the token (%s); starting anyway", exc)
+    finally:
+        await bot.shutdown()
+
+
+def _run(application: Application, config: Config) -> None:
     if config.webhook_url:
         path = hashlib.sha256(config.require_token().encode()).hexdigest()[:32]
         application.run_webhook(

@@ -1,0 +1,58 @@
+"""Run the real bot Application against the loopback fake Bot API, as end-to-end tests need it."""
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Config
+from bot.storage import Storage
+from bot.telegram.app import build_application, publish_commands
+from bot.telegram.services import SERVICES_KEY, Services
+from tests.support.bot_api import FakeBotAPI
+
+
+def config_for(
+    api: FakeBotAPI, tmp_path: Path, *, knowledge_dir: Path, staff_ids: frozenset[int] = frozenset()
+) -> Config:
+    return Config(
+        token=api.token,
+        api_base_url=api.base_url,
+        staff_ids=staff_ids,
+        database=tmp_path / "bot.sqlite3",
+        knowledge_dir=knowledge_dir,
+        timezone="Europe/Rome",
+    )
+
+
+@asynccontextmanager
+async def running_bot(
+    api: FakeBotAPI,
+    tmp_path: Path,
+    *,
+    knowledge_dir: Path,
+    staff_ids: frozenset[int] = frozenset(),
+    clock: Callable[[], dt.datetime] | None = None,
+) -> AsyncIterator[Application]:
+    """The Application polling the fake server, with its database in tmp_path; stopped cleanly afterwards."""
+    config = config_for(api, tmp_path, knowledge_dir=knowledge_dir, staff_ids=staff_ids)
+    storage = await Storage.open(config.database)
+    application = build_application(config, storage, **({"clock": clock} if clock else {}))
+    await application.initialize()
+    await publish_commands(application, services(application).catalogs)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await storage.close()
+
+
+def services(application: Application) -> Services:
+    return application.bot_data[SERVICES_KEY]
