@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.i18n import Catalogs, Translator
-from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, Entry, KnowledgeBase, Source
+from bot.knowledge.model import LANGUAGES, OUT_OF_SCOPE_TOPIC, SMALLTALK_TOPIC, Entry, KnowledgeBase, Source, Topic
 from bot.language import LanguageDetector, choose_language
 from bot.matching.decision import Match, MatchOutcome, Thresholds, decide
 from bot.matching.index import Candidate, MatchIndex, ScoringSettings
@@ -105,7 +105,9 @@ class Assistant:
         )
 
     def match(self, text: str) -> Match:
-        return decide(self.index.rank(text), self.thresholds, self.index.smalltalk)
+        return decide(
+            self.index.rank(text), self.thresholds, not_suggested=self.index.smalltalk, declined=self.index.declined
+        )
 
     def reply(self, question: str, *, chosen_lang: str | None = None, telegram_lang: str | None = None) -> Reply:
         lang = self.language_for(question, chosen=chosen_lang, telegram=telegram_lang)
@@ -157,10 +159,17 @@ class Assistant:
         return render_answer(entry.answer.get(tr.lang), self.kb, tr, self.clock(), self.timezone).strip()
 
     def links(self, entry_ids: tuple[str, ...], lang: str) -> tuple[Link, ...]:
-        return tuple(Link(e, self.kb.entries[e].label(lang)) for e in entry_ids if e in self.kb.entries)
+        return tuple(Link(e, self.kb.entries[e].label(lang)) for e in entry_ids if self.kb.answerable(e))
+
+    def menu_topic(self, topic_id: str) -> Topic | None:
+        """A topic users may browse (not small talk, not out-of-scope)."""
+        topic = self.kb.topic(topic_id)
+        return topic if topic and topic.id not in (SMALLTALK_TOPIC, OUT_OF_SCOPE_TOPIC) else None
 
     def topics(self) -> list[tuple[str, dict[str, str]]]:
         """Topics worth a menu button (small talk is not one), with their titles per language."""
         return [
-            (t.id, {lang: t.title.get(lang) for lang in LANGUAGES}) for t in self.kb.topics if t.id != SMALLTALK_TOPIC
+            (t.id, {lang: t.title.get(lang) for lang in LANGUAGES})
+            for t in self.kb.topics
+            if t.id not in (SMALLTALK_TOPIC, OUT_OF_SCOPE_TOPIC)
         ]

@@ -18,7 +18,8 @@ class LanguageDetector:
             for entry in kb.entries.values():
                 for lang in LANGUAGES:
                     vocab[lang].update(w for q in entry.questions[lang] for w in words(q))
-                    vocab[lang].update(words(entry.answer.get(lang)))
+                    if entry.answer:
+                        vocab[lang].update(words(entry.answer.get(lang)))
         shared = vocab["it"] & vocab["en"]
         self._only = {lang: frozenset(vocab[lang] - shared) for lang in LANGUAGES}
         self._function = {"it": STOPWORDS_IT - STOPWORDS_EN, "en": STOPWORDS_EN - STOPWORDS_IT}

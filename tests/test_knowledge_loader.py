@@ -19,12 +19,13 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 def test_valid_fixture_loads_into_objects(fixture_kb_dir: Path) -> None:
     kb = load_knowledge(fixture_kb_dir)
-    assert set(kb.entries) == {"deadline", "eligibility", "greeting"}
+    assert set(kb.entries) == {"deadline", "eligibility", "greeting", "call-results"}
+    assert kb.entries["call-results"].declined and kb.entries["call-results"].answer is None
     assert kb.entries["deadline"].related == ("eligibility",)
     assert kb.dates["closing-extended"].replaces == "closing-original"
     assert kb.dates["closing-extended"].reminders == (30, 7, 1, 0)
     assert kb.sources["press"].published.isoformat() == "2016-08-05"
-    assert [t.id for t in kb.topics] == ["calls", "smalltalk"]
+    assert [t.id for t in kb.topics] == ["calls", "out-of-scope", "smalltalk"]
     assert validate(fixture_kb_dir) == []
 
 
@@ -165,3 +166,26 @@ def test_load_raises_with_every_problem(fixture_kb_dir: Path) -> None:
     with pytest.raises(KnowledgeError) as error:
         load_knowledge(fixture_kb_dir)
     assert len(error.value.problems) == 2
+
+
+def test_out_of_scope_entries_take_questions_only(fixture_kb_dir: Path) -> None:
+    path = write(
+        fixture_kb_dir,
+        "more_out.yaml",
+        "topic: {id: out-of-scope-two, title: {it: X, en: X}}\n"
+        "entries:\n"
+        "  - id: linked\n"
+        "    questions: {it: [a], en: [b]}\n"
+        "    answer: {it: c, en: d}\n"
+        "    sources: [press]\n"
+        "    related: [call-results]\n",
+    )
+    (fixture_kb_dir / "out_of_scope.yaml").write_text(
+        (fixture_kb_dir / "out_of_scope.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    questions:\n", "    answer: {it: x, en: y}\n    questions:\n", 1),
+        encoding="utf-8",
+    )
+    found = problems_in(fixture_kb_dir)
+    assert f"{path}:7: entry 'linked' related: 'call-results' is out of scope" in found
+    assert any("out-of-scope entry: unknown field 'answer'" in p for p in found), found

@@ -89,3 +89,23 @@ def test_nothing_to_read_asks_for_a_question(small_assistant: Assistant, questio
 
 def test_only_stop_words_is_unknown(small_assistant: Assistant) -> None:
     assert small_assistant.reply("what is it?").kind is ReplyKind.UNKNOWN
+
+
+@pytest.mark.parametrize("question", ["who won the call?", "chi ha vinto il bando?", "which projects got funded?"])
+def test_out_of_scope_entries_are_declined_without_suggestions(small_assistant: Assistant, question: str) -> None:
+    reply = small_assistant.reply(question)
+    assert reply.kind is ReplyKind.UNKNOWN
+    assert reply.suggestions == ()
+    assert reply.needs_staff
+
+
+def test_out_of_scope_topics_are_not_browsable(small_assistant: Assistant) -> None:
+    assert [topic_id for topic_id, _ in small_assistant.topics()] == ["calls"]
+    assert small_assistant.menu_topic("out-of-scope") is None
+    assert small_assistant.menu_topic("calls") is not None
+
+
+def test_half_a_question_is_not_enough(small_assistant: Assistant) -> None:
+    best = small_assistant.match("what is the deadline for Erasmus+?").ranking.candidates[0]
+    assert best.entry_id == "deadline"
+    assert best.explained < small_assistant.thresholds.min_explained

@@ -14,6 +14,7 @@ import yaml
 
 from bot.knowledge.model import (
     LANGUAGES,
+    OUT_OF_SCOPE_TOPIC,
     SMALLTALK_TOPIC,
     Bilingual,
     Entry,
@@ -339,6 +340,8 @@ class _Reader:
             self.topics.append(Topic(topic_id, title, tuple(entry_ids)))
 
     def read_entry(self, item: LineDict, topic_id: str) -> Entry | None:
+        if topic_id == OUT_OF_SCOPE_TOPIC:
+            return self.read_declined_entry(item)
         self.check_keys(item, _ENTRY_KEYS, {"id", "questions", "answer"}, "entry")
         entry_id = self.new_id(item, "entry", "entry")
         what = f"entry '{entry_id}'"
@@ -356,6 +359,17 @@ class _Reader:
         if not (entry_id and questions and answer):
             return None
         entry = Entry(entry_id, topic_id, questions, answer, sources, related, self.file, item.line)
+        self.entries[entry_id] = entry
+        return entry
+
+    def read_declined_entry(self, item: LineDict) -> Entry | None:
+        """Out-of-scope entries have only questions: their reply is always "I don't know"."""
+        self.check_keys(item, {"id", "questions"}, {"id", "questions"}, "out-of-scope entry")
+        entry_id = self.new_id(item, "entry", "out-of-scope entry")
+        questions = self.read_questions(item, f"out-of-scope entry '{entry_id}'")
+        if not (entry_id and questions):
+            return None
+        entry = Entry(entry_id, OUT_OF_SCOPE_TOPIC, questions, None, file=self.file, line=item.line)
         self.entries[entry_id] = entry
         return entry
 
@@ -393,6 +407,8 @@ class _Reader:
         for ref in self.references:
             if ref.target not in known[ref.kind] and (ref.kind, ref.target) not in self._seen_ids:
                 self.problems.append(Problem(ref.file, ref.line, f"{ref.what}: no {ref.kind} has id '{ref.target}'"))
+            elif ref.kind == "entry" and ref.target in self.entries and self.entries[ref.target].declined:
+                self.problems.append(Problem(ref.file, ref.line, f"{ref.what}: '{ref.target}' is out of scope"))
         for key_date in self.dates.values():
             if key_date.time is None and key_date.end_time is not None:
                 where = self._seen_ids[("date", key_date.id)].rsplit(":", 1)

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 LANGUAGES: tuple[str, ...] = ("it", "en")
 SMALLTALK_TOPIC = "smalltalk"
+#: Questions staff want declined ("who won the call?"): matched like any entry, answered with "I don't know".
+OUT_OF_SCOPE_TOPIC = "out-of-scope"
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,16 @@ class Entry:
     id: str
     topic: str
     questions: Mapping[str, tuple[str, ...]]
-    answer: Bilingual
+    answer: Bilingual | None
     sources: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+
+    @property
+    def declined(self) -> bool:
+        """An out-of-scope entry: it exists so that such questions get "I don't know" rather than a near match."""
+        return self.topic == OUT_OF_SCOPE_TOPIC
 
     def label(self, lang: str) -> str:
         """The entry's canonical question, used on buttons."""
@@ -90,6 +97,10 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         for name in ("entries", "sources", "dates"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def answerable(self, entry_id: str) -> bool:
+        entry = self.entries.get(entry_id)
+        return entry is not None and not entry.declined
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)

@@ -1,5 +1,6 @@
 """Decide from a ranking whether to answer, offer "did you mean", or say "I don't know yet"."""
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -16,9 +17,14 @@ class MatchOutcome(StrEnum):
 class Thresholds:
     """Calibrated with benchmarks/calibrate.py: a confident wrong answer is the worst outcome."""
 
-    answer: float = 0.6
-    suggest: float = 0.35
-    margin: float = 0.0  # the best entry must beat the runner-up by this much to be answered outright
+    answer: float = 0.62
+    suggest: float = 0.40
+    # An out-of-scope entry scoring within this of the best one makes the question too close to what staff
+    # want declined ("which projects got funded under the 2018 COSME call?"): say "I don't know".
+    decline_window: float = 0.2
+    # At least this share of the question's weight must be words the entry uses: half a question ("deadline"
+    # in "deadline for Erasmus+?") is not enough, however well that half matches.
+    min_explained: float = 0.55
     max_suggestions: int = 3
 
 
@@ -31,16 +37,27 @@ class Match:
     ranking: Ranking
 
 
-def decide(ranking: Ranking, thresholds: Thresholds, smalltalk: frozenset[str] | set[str]) -> Match:
+def decide(
+    ranking: Ranking, thresholds: Thresholds, *, not_suggested: AbstractSet[str], declined: AbstractSet[str]
+) -> Match:
+    """`not_suggested`: entries never offered as "did you mean" (small talk); `declined`: out-of-scope entries,
+    whose best match means "I don't know"."""
     candidates = ranking.candidates
     best: Candidate | None = candidates[0] if candidates else None
     if best is None:
         return Match(MatchOutcome.UNKNOWN, None, 0.0, (), ranking)
-    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-    if best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:
+    near_declined = any(
+        c.entry_id in declined and c.score >= max(thresholds.suggest, best.score - thresholds.decline_window)
+        for c in candidates
+    )
+    if near_declined:
+        return Match(MatchOutcome.UNKNOWN, None, best.score, (), ranking)
+    if best.score >= thresholds.answer and best.explained >= thresholds.min_explained:
         return Match(MatchOutcome.ANSWER, best.entry_id, best.score, (), ranking)
     suggestions = tuple(
-        c.entry_id for c in candidates if c.score >= thresholds.suggest and c.entry_id not in smalltalk
+        c.entry_id
+        for c in candidates
+        if c.score >= thresholds.suggest and c.entry_id not in not_suggested and c.entry_id not in declined
     )[: thresholds.max_suggestions]
     if suggestions:
         return Match(MatchOutcome.SUGGEST, None, best.score, suggestions, ranking)

@@ -2,10 +2,12 @@
 
 Each phrasing is a set of terms (see analyzer). A term's weight is its rarity across entries (IDF). For a question
 Q and a phrasing P, recall R = weight(Q∩P)/weight(Q) says how much of the question the phrasing explains, and
-precision P = weight(Q∩P)/weight(P) how much of the phrasing the question asked about. The score is their F-beta
-with beta > 1: a question must be explained (an unexplained word such as "Erasmus" in "deadline for Erasmus?"
-sinks the score), while a short question may match a longer phrasing. Words the knowledge base never uses count
-as unknown terms with a high weight, after spelling correction had its chance. An entry scores as its best phrasing.
+precision P = weight(Q∩P)/weight(P) how much of the phrasing the question asked about. Recall is blended with the
+share of the question the entry as a whole explains (all its phrasings and its answer), and the score is the
+F-measure of the two. A question must be explained: an unexplained word such as "Erasmus" in "deadline for
+Erasmus?" sinks the score, while a short question may still match a longer phrasing. Words the knowledge base never
+uses count as unknown terms with a high weight, after spelling correction had its chance. An entry scores as its
+best phrasing.
 """
 
 import math
@@ -17,6 +19,7 @@ from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, KnowledgeBase
 from bot.matching.analyzer import Analyzer
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import stem
+from bot.rendering import searchable_answer
 
 #: Words of a question beyond this are not read (long messages are pasted text, not questions).
 MAX_QUERY_WORDS = 60
@@ -26,20 +29,19 @@ MAX_QUERY_WORDS = 60
 class ScoringSettings:
     """Shape of the score; calibrated with benchmarks/calibrate.py on the evaluation sets."""
 
-    beta: float = 2.0
+    beta: float = 1.0
     unknown_weight: float = 1.0  # weight of a word the knowledge base never uses, relative to the rarest term
-    # Share of recall measured against all of an entry's phrasings together rather than the best one alone:
-    # a question may combine words that different phrasings of the same entry use.
-    entry_recall: float = 0.0
-    # Weight, relative to their own, of known words of the question that the phrasing lacks. Unknown words
-    # always count in full: they are the surest sign that a question is about something else.
-    unmatched_known: float = 1.0
+    # Share of recall measured against everything an entry says (all its phrasings and its answer) rather than
+    # its best phrasing alone: a question may combine words of several phrasings, or ask about a detail that
+    # only the answer mentions ("does the call cover textiles?").
+    entry_recall: float = 0.7
 
 
 @dataclass(frozen=True)
 class Candidate:
     entry_id: str
     score: float
+    explained: float = 1.0  # share of the question's weight that the entry as a whole uses
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,11 @@ class MatchIndex:
         self.analyzer = Analyzer(kb.synonyms, kb.ignore)
         self.entry_ids: list[str] = list(kb.entries)
         self.smalltalk = {e.id for e in kb.entries.values() if e.topic == SMALLTALK_TOPIC}
+        self.declined = {e.id for e in kb.entries.values() if e.declined}
         term_ids: dict[str, int] = {}
         phrasing_terms: list[list[int]] = []
         phrasing_entry: list[int] = []
+        answer_terms: list[tuple[int, int]] = []
         surfaces: list[str] = [w for group in kb.synonyms for item in group for w in self.analyzer.content_words(item)]
         for entry_index, entry in enumerate(kb.entries.values()):
             for lang in LANGUAGES:
@@ -70,6 +74,12 @@ class MatchIndex:
                     if keys:
                         phrasing_terms.append([term_ids.setdefault(k, len(term_ids)) for k in sorted(keys)])
                         phrasing_entry.append(entry_index)
+            if entry.answer:
+                for lang in LANGUAGES:
+                    content = self.analyzer.content_words(searchable_answer(entry.answer.get(lang), kb, lang))
+                    surfaces.extend(content)
+                    for term in self.analyzer.terms_of_words(content):
+                        answer_terms.append((entry_index, term_ids.setdefault(term.key, len(term_ids))))
         self.term_ids = term_ids
         self._known_stems = {stem(w) for w in surfaces}
         self._corrector = SpellingCorrector(surfaces)
@@ -81,6 +91,8 @@ class MatchIndex:
             for term in terms:
                 entries_with_term[term].add(entry_index)
                 postings[term].append(index)
+        for entry_index, term in answer_terms:
+            entries_with_term[term].add(entry_index)
         n_entries = max(len(self.entry_ids), 1)
         self._weights = np.array([math.log(1 + n_entries / len(e)) for e in entries_with_term], dtype=np.float64)
         self._unknown_weight = math.log(1 + n_entries) * self.settings.unknown_weight
@@ -127,28 +139,29 @@ class MatchIndex:
             overlap[self._postings[term_id]] += weight
         hits = np.flatnonzero(overlap)
         shared = overlap[hits]
-        known_total = np.where(self._phrasing_is_smalltalk[hits], known_all, known_topic)
-        missed = np.maximum(known_total - shared, 0.0) * self.settings.unmatched_known
-        question_total = shared + missed + unknown_total
+        question_total = np.where(self._phrasing_is_smalltalk[hits], known_all, known_topic) + unknown_total
         entry_of_hit = self._phrasing_entry[hits]
+        entry_overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
+        for term_id, weight in zip(known, weights, strict=True):
+            entry_overlap[self._entry_postings[term_id]] += weight
         with np.errstate(divide="ignore", invalid="ignore"):
             recall = np.minimum(np.where(question_total > 0, shared / question_total, 0.0), 1.0)
-            if self.settings.entry_recall:
-                entry_overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
-                for term_id, weight in zip(known, weights, strict=True):
-                    entry_overlap[self._entry_postings[term_id]] += weight
-                entry_recall = np.minimum(
-                    np.where(question_total > 0, entry_overlap[entry_of_hit] / question_total, 0.0), 1.0
-                )
-                share = self.settings.entry_recall
-                recall = (1 - share) * recall + share * entry_recall
+            entry_recall = np.minimum(
+                np.where(question_total > 0, entry_overlap[entry_of_hit] / question_total, 0.0), 1.0
+            )
+            share = self.settings.entry_recall
+            recall = (1 - share) * recall + share * entry_recall
             precision = shared / self._phrasing_norm[hits]
             beta2 = self.settings.beta**2
             f_score = np.nan_to_num((1 + beta2) * precision * recall / (beta2 * precision + recall))
         entry_scores = np.zeros(len(self.entry_ids), dtype=np.float64)
         np.maximum.at(entry_scores, entry_of_hit, f_score)
+        explained = np.zeros(len(self.entry_ids), dtype=np.float64)
+        np.maximum.at(explained, entry_of_hit, entry_recall)
         top = np.argsort(-entry_scores, kind="stable")[:limit]
         candidates = tuple(
-            Candidate(self.entry_ids[i], round(float(entry_scores[i]), 4)) for i in top if entry_scores[i] > 0
+            Candidate(self.entry_ids[i], round(float(entry_scores[i]), 4), round(float(explained[i]), 4))
+            for i in top
+            if entry_scores[i] > 0
         )
         return Ranking(candidates, tuple(keys), tuple(unknown))

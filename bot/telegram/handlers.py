@@ -146,10 +146,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, tr = await bot_language(update, context)
     payload = context.args[0].lower() if context.args else ""
     assistant = svc.assistant
-    if payload in assistant.kb.entries:
+    if assistant.kb.answerable(payload):
         await send_reply(update, context, assistant.answer(payload, tr.lang), log_text=f"/start {payload}")
         return
-    if assistant.kb.topic(payload):
+    if assistant.menu_topic(payload):
         await send_topic(update, context, payload, tr)
         return
     await say(update, context, welcome_text(tr), topics_keyboard(assistant.topics(), tr.lang))
@@ -194,7 +194,7 @@ def _escape(text: str) -> str:
 
 async def send_topic(update: Update, context: ContextTypes.DEFAULT_TYPE, topic_id: str, tr: Translator) -> None:
     assistant = services(context).assistant
-    topic = assistant.kb.topic(topic_id)
+    topic = assistant.menu_topic(topic_id)
     links = assistant.links(topic.entry_ids, tr.lang)
     await say(update, context, f"<b>{_escape(topic.title.get(tr.lang))}</b>", topic_questions_keyboard(links, tr))
 
@@ -225,14 +225,14 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(tr.gettext("This button is no longer valid."))
         return
     if button.action == callbacks.ANSWER:
-        if button.target not in assistant.kb.entries:
+        if not assistant.kb.answerable(button.target):
             await query.answer(tr.gettext("That question is no longer available. Try /topics."), show_alert=True)
             return
         await query.answer()
         reply = assistant.answer(button.target, tr.lang)
         await send_reply(update, context, reply, log_text=reply.question)
     elif button.action == callbacks.TOPIC:
-        topic = assistant.kb.topic(button.target)
+        topic = assistant.menu_topic(button.target)
         if topic is None:
             await query.answer(tr.gettext("That topic is no longer available."), show_alert=True)
             return
@@ -272,7 +272,7 @@ async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE, ta
     svc = services(context)
     query = update.callback_query
     vote, _, entry_id = target.partition(":")
-    if vote not in "+-" or not vote or entry_id not in svc.assistant.kb.entries:
+    if vote not in "+-" or not vote or not svc.assistant.kb.answerable(entry_id):
         await query.answer(tr.gettext("This button is no longer valid."))
         return
     message = query.message
