@@ -1,10 +1,12 @@
-"""Command line: `python -m bot [run|chat|ask|validate|evaluate]`.
+"""Command line: `python -m bot [run|chat|ask|validate|evaluate|unanswered|suggest]`.
 
 With no command the bot starts on Telegram when a token is configured, else the terminal chat, so the README's
 single start command does something useful on a fresh machine.
 """
 
 import argparse
+import asyncio
+import datetime as dt
 import json
 import logging
 import sys
@@ -90,6 +92,45 @@ def _evaluate(args: argparse.Namespace, config: Config) -> int:
     return 1 if missed else 0
 
 
+async def _open_groups(config: Config, since: dt.datetime | None, analyzer) -> list:
+    from bot.staff import group_questions
+    from bot.storage import Storage
+
+    if not config.database.exists():
+        return []
+    async with await Storage.open(config.database) as storage:
+        records = await storage.unanswered_questions(since=since, status="open", limit=100_000)
+    return group_questions(records, analyzer)
+
+
+def _since(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--since must be a date like 2026-11-01, got {value!r}") from exc
+    return dt.datetime.combine(day, dt.time(0), dt.UTC)
+
+
+def _unanswered(args: argparse.Namespace, config: Config) -> int:
+    from bot.staff import unanswered_csv, unanswered_table
+
+    analyzer = _assistant(config).index.analyzer
+    groups = asyncio.run(_open_groups(config, args.since, analyzer))
+    print(unanswered_csv(groups) if args.format == "csv" else unanswered_table(groups), end="")
+    return 0
+
+
+def _suggest(args: argparse.Namespace, config: Config) -> int:
+    from bot.staff import suggest_stubs
+
+    assistant = _assistant(config)
+    groups = asyncio.run(_open_groups(config, args.since, assistant.index.analyzer))
+    print(suggest_stubs(groups, existing_ids=set(assistant.kb.entries), limit=args.limit), end="")
+    return 0
+
+
 def _run(args: argparse.Namespace, config: Config) -> int:
     config.require_token()
     from bot.telegram.app import run_bot
@@ -134,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--max-wrong-language", type=float, help="fail if the wrong-language rate is above this")
     score.add_argument("--failures", type=int, default=50, help="how many failing cases to list (default 50)")
     score.set_defaults(handler=_evaluate)
+    report = commands.add_parser("unanswered", help="staff: the questions the bot could not answer, grouped")
+    report.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
+    report.add_argument("--format", choices=["table", "csv"], default="table")
+    report.set_defaults(handler=_unanswered)
+
+    stubs = commands.add_parser("suggest", help="staff: YAML entry stubs for the most asked unanswered questions")
+    stubs.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
+    stubs.add_argument("--limit", type=int, default=10, help="how many stubs (default 10)")
+    stubs.set_defaults(handler=_suggest)
     return parser
 
 

@@ -86,3 +86,88 @@ def test_evaluate_reports_and_fails_below_the_bar(tmp_path: Path) -> None:
     strict = run_bot("evaluate", str(cases), "--min-accuracy", "0.95")
     assert strict.returncode == 1
     assert "FAIL it: accuracy 0.500 < 0.95" in strict.stdout
+
+
+def _logged_database(tmp_path: Path, questions: list[tuple[str, str]]) -> Path:
+    import asyncio
+    import datetime as dt
+
+    from bot.storage import Storage
+
+    path = tmp_path / "bot.sqlite3"
+
+    async def fill() -> None:
+        async with await Storage.open(path) as storage:
+            for number, (text, lang) in enumerate(questions):
+                await storage.log_question(
+                    user_id=number,
+                    text=text,
+                    lang=lang,
+                    outcome="unknown",
+                    entry_id=None,
+                    score=0.1,
+                    candidates=[],
+                    now=dt.datetime(2026, 11, 20, 10, number, tzinfo=dt.UTC),
+                )
+
+    asyncio.run(fill())
+    return path
+
+
+def test_unanswered_csv_is_safe_for_spreadsheets(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    database = _logged_database(
+        tmp_path,
+        [('=HYPERLINK("http://evil")', "en"), ('deadline, "Erasmus"\nplease', "en"), ("erasmus deadline?", "en")],
+    )
+    env_db = {"BOT_DATABASE": str(database)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "unanswered", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "BOT_KNOWLEDGE_DIR": str(FIXTURE_KB), **env_db},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0][:2] == ["group", "count"]
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+    assert any('deadline, "Erasmus"' in cell for cell in cells)
+
+
+def test_suggest_prints_yaml_stubs(tmp_path: Path) -> None:
+    import yaml
+
+    database = _logged_database(tmp_path, [("what is the budget of the call?", "en"), ("budget of the call", "en")])
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "suggest"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, "BOT_KNOWLEDGE_DIR": str(FIXTURE_KB), "BOT_DATABASE": str(database)},
+    )
+    assert result.returncode == 0, result.stderr
+    stubs = yaml.safe_load(result.stdout)
+    assert len(stubs) == 1
+    assert "what is the budget of the call?" in stubs[0]["questions"]["en"]
+    assert stubs[0]["answer"] == {"it": "TODO", "en": "TODO"}
+
+
+def test_unanswered_without_a_database_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "unanswered"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, "BOT_KNOWLEDGE_DIR": str(FIXTURE_KB), "BOT_DATABASE": str(tmp_path / "none.sqlite3")},
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == "No unanswered questions."
+    assert not (tmp_path / "none.sqlite3").exists()  # looking does not create a database

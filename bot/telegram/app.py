@@ -6,7 +6,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -19,6 +19,7 @@ from bot.storage import Storage
 from bot.telegram.errors import install_redaction, on_error
 from bot.telegram.handlers import conversation_handlers, fallback_handlers
 from bot.telegram.services import SERVICES_KEY, Services
+from bot.telegram.staff import RELOAD_CHECK_SECONDS, STAFF_COMMANDS, staff_handlers, start_knowledge_watch
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def build_application(
     *,
     live: LiveAssistant | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
+    knowledge_check_seconds: float = RELOAD_CHECK_SECONDS,
 ) -> Application:
     """Wire the Application. With no `storage`, the database is opened when the application starts."""
     catalogs = Catalogs()
@@ -63,8 +65,10 @@ def build_application(
         .build()
     )
     application.bot_data[SERVICES_KEY] = Services(config, live, storage, catalogs, clock)  # type: ignore[arg-type]
+    application.add_handlers(staff_handlers())  # before the general button handler, which takes any data
     application.add_handlers(conversation_handlers())
     application.add_handlers(fallback_handlers())
+    start_knowledge_watch(application, knowledge_check_seconds)
     application.add_error_handler(on_error)
     return application
 
@@ -83,12 +87,18 @@ async def on_shutdown(application: Application) -> None:
 
 
 async def publish_commands(application: Application, catalogs: Catalogs) -> None:
-    """The command menu in each language. Cosmetic: a failure is logged, never fatal."""
-    for lang in ("it", "en", None):
-        tr = catalogs[lang or "en"]
-        commands = [BotCommand(name, tr.gettext(description)) for name, description in USER_COMMANDS.items()]
+    """The command menu in each language, and for staff chats the staff commands too (only they see them).
+    Cosmetic: a failure is logged, never fatal."""
+    staff_ids = application.bot_data[SERVICES_KEY].config.staff_ids
+    menus: list[tuple[dict[str, str], BotCommandScope | None, str | None]] = [
+        (USER_COMMANDS, None, lang) for lang in ("it", "en", None)
+    ]
+    menus += [({**USER_COMMANDS, **STAFF_COMMANDS}, BotCommandScopeChat(staff_id), None) for staff_id in staff_ids]
+    for commands, scope, lang in menus:
+        tr = catalogs[lang or ("it" if scope else "en")]  # staff menus in Italian, the default menu in English
+        menu = [BotCommand(name, tr.gettext(description)) for name, description in commands.items()]
         try:
-            await application.bot.set_my_commands(commands, language_code=lang)
+            await application.bot.set_my_commands(menu, scope=scope, language_code=lang)
         except TelegramError as exc:
             log.warning("could not set the command menu (%s): %s", lang or "default", exc)
 

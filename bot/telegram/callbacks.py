@@ -9,8 +9,11 @@ TOPIC = "t"  # t:<topic id>
 TOPICS = "m"  # m:  (the topic menu)
 LANGUAGE = "l"  # l:<it|en|auto>
 FEEDBACK = "f"  # f:<+|->:<entry id>
+SUBSCRIPTION = "s"  # s:<on|off>
+BROADCAST = "b"  # b:<send|cancel>:<broadcast id>
+UNANSWERED = "u"  # u:p:<page> | u:<r|i>:<group key>:<page>  (staff)
 
-_PATTERN = re.compile(r"^([atmlf]):([a-z0-9+\-:]{0,60})$")
+_PATTERN = re.compile(r"^([a-z]):([a-z0-9+\-:]{0,60})$")
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,14 @@ async def running_bot(
     knowledge_dir: Path,
     staff_ids: frozenset[int] = frozenset(),
     clock: Callable[[], dt.datetime] | None = None,
+    knowledge_check_seconds: float = 3600.0,
 ) -> AsyncIterator[Application]:
     """The Application polling the fake server, with its database in tmp_path; stopped cleanly afterwards."""
     config = config_for(api, tmp_path, knowledge_dir=knowledge_dir, staff_ids=staff_ids)
     storage = await Storage.open(config.database)
-    application = build_application(config, storage, **({"clock": clock} if clock else {}))
+    application = build_application(
+        config, storage, knowledge_check_seconds=knowledge_check_seconds, **({"clock": clock} if clock else {})
+    )
     await application.initialize()
     await publish_commands(application, services(application).catalogs)
     await application.start()
