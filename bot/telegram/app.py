@@ -19,7 +19,13 @@ from bot.storage import Storage
 from bot.telegram.errors import install_redaction, on_error
 from bot.telegram.handlers import conversation_handlers, fallback_handlers
 from bot.telegram.services import SERVICES_KEY, Services
-from bot.telegram.staff import RELOAD_CHECK_SECONDS, STAFF_COMMANDS, staff_handlers, start_knowledge_watch
+from bot.telegram.staff import (
+    RELOAD_CHECK_SECONDS,
+    STAFF_BUTTONS,
+    STAFF_COMMANDS,
+    staff_handlers,
+    start_knowledge_watch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +70,11 @@ def build_application(
         .post_shutdown(on_shutdown)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = Services(config, live, storage, catalogs, clock)  # type: ignore[arg-type]
-    application.add_handlers(staff_handlers())  # before the general button handler, which takes any data
+    services = Services(config, live, storage, catalogs, clock)  # type: ignore[arg-type]
+    services.buttons.update(STAFF_BUTTONS)
+    application.bot_data[SERVICES_KEY] = services
     application.add_handlers(conversation_handlers())
+    application.add_handlers(staff_handlers())
     application.add_handlers(fallback_handlers())
     start_knowledge_watch(application, knowledge_check_seconds)
     application.add_error_handler(on_error)

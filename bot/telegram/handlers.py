@@ -224,7 +224,9 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if button is None:
         await query.answer(tr.gettext("This button is no longer valid."))
         return
-    if button.action == callbacks.ANSWER:
+    if handler := svc.buttons.get(button.action):
+        await handler(update, context)
+    elif button.action == callbacks.ANSWER:
         if not assistant.kb.answerable(button.target):
             await query.answer(tr.gettext("That question is no longer available. Try /topics."), show_alert=True)
             return
@@ -248,6 +250,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await choose_language_button(update, context, button.target)
     elif button.action == callbacks.FEEDBACK:
         await feedback_button(update, context, button.target, tr)
+    else:  # a well-formed action this bot does not (or no longer) know
+        await query.answer(tr.gettext("This button is no longer valid."))
 
 
 async def choose_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE, target: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.assistant import Assistant
@@ -17,6 +18,7 @@ from bot.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 SERVICES_KEY = "services"
 
 
@@ -44,6 +46,9 @@ class Services:
     catalogs: Catalogs
     clock: Callable[[], dt.datetime]
     recent: RecentQuestions = field(default_factory=RecentQuestions)
+    # Button actions other modules handle (staff, subscriptions), by callback action letter: every button press
+    # goes through one handler, so forged or unknown data always gets the same "no longer valid" answer.
+    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
 
     @property
     def assistant(self) -> Assistant:

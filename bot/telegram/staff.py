@@ -11,7 +11,7 @@ from html import escape
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes
 
 from bot.i18n import Translator, mark
 from bot.knowledge import Problem
@@ -296,5 +296,7 @@ def staff_handlers() -> list[BaseHandler]:
         CommandHandler("unanswered", unanswered_command),
         CommandHandler("stats", stats_command),
         CommandHandler("reload", reload_command),
-        CallbackQueryHandler(unanswered_button, pattern=rf"^{callbacks.UNANSWERED}:"),
     ]
+
+
+STAFF_BUTTONS = {callbacks.UNANSWERED: unanswered_button}
