@@ -23,6 +23,7 @@ class Config:
     database: Path = Path("data/bot.sqlite3")
     knowledge_dir: Path = Path("knowledge")
     timezone: str = "Europe/Rome"
+    retention_days: int = 90  # after this, unanswered questions and feedback lose their user id
     webhook_url: str | None = None  # public HTTPS URL: webhook mode instead of long polling
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
@@ -73,6 +74,9 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     port = environ.get("PORT", "").strip() or "8443"
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"PORT must be a TCP port number, got {port!r}.")
+    retention = environ.get("BOT_RETENTION_DAYS", "").strip() or "90"
+    if not retention.isdigit() or not 1 <= int(retention) <= 3650:
+        raise ConfigError(f"BOT_RETENTION_DAYS must be a number of days between 1 and 3650, got {retention!r}.")
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
@@ -80,6 +84,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         database=Path(environ.get("BOT_DATABASE", "").strip() or Config.database),
         knowledge_dir=Path(environ.get("BOT_KNOWLEDGE_DIR", "").strip() or Config.knowledge_dir),
         timezone=timezone,
+        retention_days=int(retention),
         webhook_url=webhook_url,
         webhook_port=int(port),
         webhook_secret=environ.get("BOT_WEBHOOK_SECRET", "").strip() or None,

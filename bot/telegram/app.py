@@ -17,7 +17,9 @@ from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
 from bot.storage import Storage
 from bot.telegram.errors import install_redaction, on_error
+from bot.telegram.flood import flood_handler
 from bot.telegram.handlers import conversation_handlers, fallback_handlers
+from bot.telegram.privacy import PRIVACY_BUTTONS, privacy_handlers, start_retention_job
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.telegram.staff import (
     RELOAD_CHECK_SECONDS,
@@ -35,6 +37,7 @@ USER_COMMANDS = {
     "deadline": mark("Deadlines and their status"),
     "lang": mark("Choose the language"),
     "help": mark("What I can do"),
+    "privacy": mark("What I store about you"),
 }
 
 
@@ -72,11 +75,15 @@ def build_application(
     )
     services = Services(config, live, storage, catalogs, clock)  # type: ignore[arg-type]
     services.buttons.update(STAFF_BUTTONS)
+    services.buttons.update(PRIVACY_BUTTONS)
     application.bot_data[SERVICES_KEY] = services
+    application.add_handler(flood_handler(), group=-1)
     application.add_handlers(conversation_handlers())
+    application.add_handlers(privacy_handlers())
     application.add_handlers(staff_handlers())
     application.add_handlers(fallback_handlers())
     start_knowledge_watch(application, knowledge_check_seconds)
+    start_retention_job(application)
     application.add_error_handler(on_error)
     return application
 

@@ -11,6 +11,7 @@ LANGUAGE = "l"  # l:<it|en|auto>
 FEEDBACK = "f"  # f:<+|->:<entry id>
 SUBSCRIPTION = "s"  # s:<on|off>
 BROADCAST = "b"  # b:<send|cancel>:<broadcast id>
+PRIVACY = "p"  # p:<forget|keep>
 UNANSWERED = "u"  # u:p:<page> | u:<r|i>:<group key>:<page>  (staff)
 
 _PATTERN = re.compile(r"^([a-z]):([a-z0-9+\-:]{0,60})$")

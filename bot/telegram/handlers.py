@@ -165,6 +165,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             "/topics browse the questions by topic\n"
             "/deadline the deadlines and whether they are still open\n"
             "/lang choose Italian or English\n"
+            "/privacy what I store about you (/mydata shows it, /forget deletes it)\n"
             "/help this message\n\n"
             "When I don't know something I say so, and the programme staff see the question so they can add the answer."
         ),
