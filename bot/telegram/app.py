@@ -31,6 +31,7 @@ from bot.telegram.staff import (
 
 log = logging.getLogger(__name__)
 
+STORAGE_BUSY_TIMEOUT_MS = 1000
 USER_COMMANDS = {
     "start": mark("Start and pick a topic"),
     "topics": mark("Browse questions by topic"),
@@ -91,7 +92,8 @@ def build_application(
 async def on_startup(application: Application) -> None:
     svc: Services = application.bot_data[SERVICES_KEY]
     if svc.storage is None:
-        svc.storage = await Storage.open(svc.config.database)
+        # A short busy timeout: when the file is locked, users wait at most a second, then get the answer anyway.
+        svc.storage = await Storage.open(svc.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
     await publish_commands(application, svc.catalogs)
 
 
