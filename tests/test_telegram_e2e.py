@@ -304,3 +304,32 @@ async def test_clock_is_the_injected_one(api: FakeBotAPI, tmp_path: Path) -> Non
     async with running_bot(api, tmp_path, knowledge_dir=FIXTURE_KB, clock=lambda: early):
         answer = await ask(api, BOB, "What is the deadline?")
     assert "7 days left" in answer["text"]
+
+
+async def test_token_never_appears_in_any_log_line(api: FakeBotAPI, tmp_path: Path) -> None:
+    """Everything logged at DEBUG level through a whole session, errors included, is scanned for the token."""
+    import io
+
+    from bot.telegram.errors import install_redaction
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        install_redaction(api.token)
+        async with running_bot(api, tmp_path, knowledge_dir=FIXTURE_KB) as application:
+            await ask(api, BOB, "What is the deadline?")
+            api.fail_next("sendMessage", status=502, description="Bad Gateway")
+            await ask(api, BOB, "Who can take part?")
+            services(application).live.current.reply = None  # type: ignore[assignment,method-assign]
+            await ask(api, BOB, "this now fails inside the bot")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+    logged = stream.getvalue()
+    assert "error while handling an update" in logged and "<redacted-token>" in logged
+    assert api.token not in logged
+    assert api.token.split(":")[1] not in logged
