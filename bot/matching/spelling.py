@@ -1,4 +1,10 @@
-"""Correct misspelt words against the words the knowledge base actually uses ("scadneza" -> "scadenza")."""
+"""Correct misspelt words against the words the knowledge base actually uses ("scadneza" -> "scadenza").
+
+One-edit corrections use a symmetric-delete index (as in SymSpell): every known word is stored under itself and
+under each form with one letter deleted, so an insertion, deletion, substitution or swap of neighbours in the
+question is found with a handful of dictionary lookups, whatever the size of the knowledge base. Two edits are
+tried only for long words, with rapidfuzz over the long known words.
+"""
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -11,6 +17,7 @@ MIN_LENGTH = 5
 #: Two edits only for long words, and only between words of nearly equal length: two deletions turn many
 #: unrelated words into known ones ("presidente" -> "presente", "terminale" -> "termine").
 TWO_EDITS_FROM = 10
+_CACHE_LIMIT = 50_000
 
 
 def allowed_edits(word: str, candidate_length: int) -> int:
@@ -20,14 +27,23 @@ def allowed_edits(word: str, candidate_length: int) -> int:
     return 1
 
 
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
 class SpellingCorrector:
-    """Maps an unknown word to the closest known word within a few edits; frequent words win ties."""
+    """Maps an unknown word to the closest known word within the allowed edits; frequent words win ties."""
 
     def __init__(self, known_words: Iterable[str]) -> None:
         counts = Counter(w for w in known_words if len(w) >= MIN_LENGTH - 1 and not w.isdigit())
-        self._by_length: dict[int, list[str]] = defaultdict(list)
+        self._frequency = counts
+        self._by_delete: dict[str, list[str]] = defaultdict(list)
+        self._long_words: dict[int, list[str]] = defaultdict(list)
         for word, _ in counts.most_common():
-            self._by_length[len(word)].append(word)
+            for key in {word} | _deletes(word):
+                self._by_delete[key].append(word)
+            if len(word) >= TWO_EDITS_FROM - 1:
+                self._long_words[len(word)].append(word)
         self._cache: dict[str, str | None] = {}
 
     def correct(self, word: str) -> str | None:
@@ -36,16 +52,28 @@ class SpellingCorrector:
             return None
         if word in self._cache:
             return self._cache[word]
-        best: tuple[str, int] | None = None
-        for length in range(len(word) - 1, len(word) + 2):
-            choices = self._by_length.get(length)
-            if not choices:
-                continue
-            found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=allowed_edits(word, length))
-            if found and (best is None or found[1] < best[1]):
-                best = (found[0], found[1])
-        corrected = best[0] if best else None
-        if len(self._cache) > 50_000:
+        corrected = self._one_edit(word) or self._two_edits(word)
+        if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[word] = corrected
         return corrected
+
+    def _one_edit(self, word: str) -> str | None:
+        candidates = {c for key in {word} | _deletes(word) for c in self._by_delete.get(key, ())}
+        close = [c for c in candidates if OSA.distance(word, c) <= 1]
+        # Most frequent first, then alphabetical, so the choice never depends on set order.
+        return min(close, key=lambda c: (-self._frequency[c], c)) if close else None
+
+    def _two_edits(self, word: str) -> str | None:
+        if len(word) < TWO_EDITS_FROM:
+            return None
+        best: tuple[int, int, str] | None = None
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            choices = self._long_words.get(length)
+            if not choices:
+                continue
+            found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=allowed_edits(word, length))
+            if found:
+                key = (int(found[1]), -self._frequency[found[0]], found[0])
+                best = min(best, key) if best else key
+        return best[2] if best else None

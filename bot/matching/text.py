@@ -16,7 +16,8 @@ MAX_ANALYSED_CHARS = 1000
 def fold(text: str) -> str:
     """Lower-case, accent-free text: 'L’Aerospazio È' -> 'l’aerospazio e'."""
     text = unicodedata.normalize("NFKD", text[:MAX_ANALYSED_CHARS]).casefold()
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Accents go, and so do invisible format characters (zero-width space, soft hyphen...) that split words.
+    return "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
 
 
 def words(text: str) -> list[str]:

@@ -67,11 +67,18 @@ def addressed_to_bot(message: Message, context: ContextTypes.DEFAULT_TYPE) -> st
     return None
 
 
+def reply_chat_id(update: Update) -> int | None:
+    """Where to reply: the chat, or the user's private chat for buttons on inline messages (which have none)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user else None
+
+
 async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard=None) -> Message | None:
-    chat = update.effective_chat
-    if chat is None:
+    chat_id = reply_chat_id(update)
+    if chat_id is None:
         return None
-    return await send_html(context.bot, chat.id, text, keyboard)
+    return await send_html(context.bot, chat_id, text, keyboard)
 
 
 # -- questions ---------------------------------------------------------------------------------------------------
@@ -80,10 +87,12 @@ async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, key
 async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, *, log_text: str) -> None:
     """Send an assistant reply with its buttons, remember it for feedback, and log it for staff."""
     svc = services(context)
-    chat = update.effective_chat
-    sent = await send_html(context.bot, chat.id, reply_html(reply), reply_keyboard(reply, svc.catalogs[reply.lang]))
+    chat_id = reply_chat_id(update)
+    if chat_id is None:
+        return
+    sent = await send_html(context.bot, chat_id, reply_html(reply), reply_keyboard(reply, svc.catalogs[reply.lang]))
     if reply.answered:
-        svc.recent.remember(chat.id, sent.message_id, log_text)
+        svc.recent.remember(chat_id, sent.message_id, log_text)
     if reply.kind is ReplyKind.EMPTY:
         return
     user = update.effective_user
