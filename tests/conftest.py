@@ -2,17 +2,26 @@
 
 import datetime as dt
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.assistant import Assistant
 from bot.knowledge import load_knowledge
+from tests.support.bot_api import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "knowledge"
 SHIPPED_KB = ROOT / "knowledge"
 FIXED_NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """A loopback Telegram Bot API server for one test (tests/support/bot_api.py)."""
+    async with FakeBotAPI() as server:
+        yield server
 
 
 @pytest.fixture

@@ -76,12 +76,6 @@ def topics_button(lang: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(api: FakeBotAPI, tmp_path: Path, fixture_kb_dir: Path):
     """The bot on a private copy of the fixture knowledge base (safe to edit and /reload), with one staff member."""
     async with running_bot(

@@ -18,12 +18,6 @@ UNKNOWN_COMMAND = "Non conosco questo comando. Prova /help."
 
 
 @pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 def knowledge(tmp_path: Path) -> Path:
     target = tmp_path / "kb"
     shutil.copytree(FIXTURE_KB, target)

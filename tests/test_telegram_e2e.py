@@ -23,12 +23,6 @@ NOLANG = make_user(6161, "Noa", None)  # no language_code at all
 
 
 @pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(api: FakeBotAPI, tmp_path: Path):
     async with running_bot(api, tmp_path, knowledge_dir=FIXTURE_KB, clock=lambda: FIXED_NOW) as application:
         yield application
