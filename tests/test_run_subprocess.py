@@ -106,3 +106,71 @@ async def test_without_token_the_default_command_is_the_terminal_chat() -> None:
     out, _ = await asyncio.wait_for(process.communicate(b"What is the deadline?\nexit\n"), timeout=60)
     assert process.returncode == 0
     assert "terminal chat" in out.decode() and "31 December 2016" in out.decode()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_webhook_mode_receives_updates(tmp_path: Path) -> None:
+    import json
+    from urllib.parse import urlparse
+
+    import aiohttp
+
+    port = _free_port()
+    async with FakeBotAPI() as api:
+        env = bot_env(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            BOT_DATABASE=str(tmp_path / "bot.sqlite3"),
+            BOT_KNOWLEDGE_DIR=str(FIXTURE_KB),
+            BOT_WEBHOOK_URL="https://bot.example.org/telegram",
+            BOT_WEBHOOK_SECRET="s3cret-value",
+            PORT=str(port),
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await api.wait_for(lambda s: s.calls_to("setWebhook"), timeout=30)
+            registered = api.calls_to("setWebhook")[-1].params
+            assert registered["url"].startswith("https://bot.example.org/telegram/")
+            assert api.token not in registered["url"]  # the path is derived from the token, never the token itself
+            path = urlparse(registered["url"]).path.rsplit("/", 1)[-1]
+            update = {"update_id": 1, **api.text_message(BOB, "What is the deadline?")}
+            async with aiohttp.ClientSession() as session:
+                for _ in range(50):  # the webhook server may take a moment to listen
+                    try:
+                        async with session.post(
+                            f"http://127.0.0.1:{port}/{path}",
+                            data=json.dumps(update),
+                            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "wrong"},
+                        ) as refused:
+                            assert refused.status == 403
+                        break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.2)
+                async with session.post(
+                    f"http://127.0.0.1:{port}/{path}",
+                    data=json.dumps(update),
+                    headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret-value"},
+                ) as accepted:
+                    assert accepted.status == 200
+            (answer,) = await api.wait_for_messages(BOB["id"], timeout=15)
+            assert "31 December 2016" in answer["text"]
+            assert not api.calls_to("getUpdates")
+        finally:
+            process.send_signal(signal.SIGINT)
+            await asyncio.wait_for(process.communicate(), timeout=30)
