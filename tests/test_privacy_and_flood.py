@@ -119,12 +119,24 @@ async def test_retention_removes_user_ids_from_old_questions(api: FakeBotAPI, bo
     storage = services(bot).storage
     old = FIXED_NOW - dt.timedelta(days=120)
     await storage.log_question(
-        user_id=ADA["id"], text="vecchia domanda", lang="it", outcome="unknown", entry_id=None, score=0.0,
-        candidates=[], now=old,
+        user_id=ADA["id"],
+        text="vecchia domanda",
+        lang="it",
+        outcome="unknown",
+        entry_id=None,
+        score=0.0,
+        candidates=[],
+        now=old,
     )
     await storage.log_question(
-        user_id=ADA["id"], text="domanda recente", lang="it", outcome="unknown", entry_id=None, score=0.0,
-        candidates=[], now=FIXED_NOW,
+        user_id=ADA["id"],
+        text="domanda recente",
+        lang="it",
+        outcome="unknown",
+        entry_id=None,
+        score=0.0,
+        candidates=[],
+        now=FIXED_NOW,
     )
     await apply_retention(SimpleNamespace(application=bot))  # what the daily job runs
     rows = {row.text: row.user_id for row in await storage.unanswered_questions()}

@@ -625,6 +625,8 @@ async def test_export_of_unknown_user_is_empty(store: Storage) -> None:
         "unanswered_questions": [],
         "feedback": [],
         "subscription": [],
+        "deliveries": [],
+        "broadcast_reports": [],
     }
 
 

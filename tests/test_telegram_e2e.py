@@ -247,7 +247,11 @@ async def test_command_menu_is_published_in_both_languages(api: FakeBotAPI, bot)
     english = {c["command"]: c["description"] for c in api.commands(language_code="en")}
     assert italian["deadline"] == "Scadenze e loro stato"
     assert english["deadline"] == "Deadlines and their status"
-    assert set(italian) == set(english) == {"start", "topics", "deadline", "lang", "help", "privacy"}
+    assert (
+        set(italian)
+        == set(english)
+        == {"start", "topics", "deadline", "lang", "help", "privacy", "subscribe", "unsubscribe"}
+    )
 
 
 async def test_flood_wait_and_network_errors_are_retried(api: FakeBotAPI, bot) -> None:

@@ -91,6 +91,59 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "delivery ledger for reminders and announcements, reminder keys, last known deadline dates",
+        (
+            # One message to many chats; texts is a JSON object {lang: HTML}. A broadcast waits as a draft
+            # until staff confirm it.
+            """CREATE TABLE delivery_batches (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind       TEXT NOT NULL CHECK (kind IN ('reminder', 'change', 'broadcast', 'report')),
+                subject    TEXT,
+                texts      TEXT NOT NULL,
+                state      TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('draft', 'queued', 'cancelled')),
+                created_at TEXT NOT NULL
+            )""",
+            # One row per recipient: the ledger that makes delivery exactly-once (see bot/reminders/delivery.py).
+            """CREATE TABLE deliveries (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                batch_id   INTEGER NOT NULL REFERENCES delivery_batches (id),
+                chat_id    INTEGER NOT NULL,
+                lang       TEXT NOT NULL,
+                status     TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                    ('pending', 'sending', 'sent', 'unconfirmed', 'blocked', 'failed', 'dropped')),
+                attempts   INTEGER NOT NULL DEFAULT 0,
+                claimed_by TEXT,
+                updated_at TEXT NOT NULL,
+                message_id INTEGER,
+                error      TEXT,
+                UNIQUE (batch_id, chat_id)
+            )""",
+            "CREATE INDEX deliveries_status ON deliveries (status, id)",
+            "CREATE INDEX deliveries_chat_id ON deliveries (chat_id)",
+            # Who asked for a broadcast gets its report; a separate table so forgetting them keeps the ledger.
+            """CREATE TABLE delivery_reports (
+                batch_id        INTEGER PRIMARY KEY REFERENCES delivery_batches (id),
+                chat_id         INTEGER NOT NULL,
+                lang            TEXT NOT NULL,
+                report_batch_id INTEGER REFERENCES delivery_batches (id)
+            )""",
+            # Reminder slots already queued (or covered by a change notice): never queued twice.
+            """CREATE TABLE reminder_keys (
+                key         TEXT PRIMARY KEY,
+                batch_id    INTEGER REFERENCES delivery_batches (id),
+                recorded_at TEXT NOT NULL
+            )""",
+            # The date each deadline had when last seen, to notice that it moved.
+            """CREATE TABLE deadline_dates (
+                lineage TEXT PRIMARY KEY,
+                day     TEXT NOT NULL,
+                time    TEXT,
+                seen_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -25,6 +25,8 @@ USER_DATA: tuple[UserTable, ...] = (
     UserTable("unanswered", "user_id", "unanswered_questions"),
     UserTable("feedback", "user_id", "feedback"),
     UserTable("subscriptions", "chat_id", "subscription"),
+    UserTable("deliveries", "chat_id", "deliveries"),
+    UserTable("delivery_reports", "chat_id", "broadcast_reports"),
 )
 
 

@@ -1,5 +1,6 @@
 """The Storage facade the bot uses; each concern lives in its own mixin module."""
 
+from bot.storage.deliveries import DeliveriesMixin
 from bot.storage.feedback import FeedbackMixin
 from bot.storage.privacy import PrivacyMixin
 from bot.storage.questions import QuestionsMixin
@@ -8,7 +9,7 @@ from bot.storage.subscriptions import SubscriptionsMixin
 from bot.storage.users import UsersMixin
 
 
-class Storage(UsersMixin, QuestionsMixin, FeedbackMixin, StatsMixin, SubscriptionsMixin, PrivacyMixin):
+class Storage(UsersMixin, QuestionsMixin, FeedbackMixin, StatsMixin, SubscriptionsMixin, DeliveriesMixin, PrivacyMixin):
     """SQLite storage. Open with `await Storage.open(path)`; every failure raises StorageError.
 
     All times are timezone-aware datetimes passed in by the caller, so tests can inject time.

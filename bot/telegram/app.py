@@ -15,7 +15,9 @@ from bot.config import Config, ConfigError
 from bot.i18n import Catalogs, mark
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
+from bot.reminders.jobs import start_reminder_jobs
 from bot.storage import Storage
+from bot.telegram.broadcast import BROADCAST_BUTTONS, BROADCAST_COMMANDS, broadcast_handlers
 from bot.telegram.errors import install_redaction, on_error
 from bot.telegram.flood import flood_handler
 from bot.telegram.handlers import conversation_handlers, fallback_handlers
@@ -28,6 +30,7 @@ from bot.telegram.staff import (
     staff_handlers,
     start_knowledge_watch,
 )
+from bot.telegram.subscriptions import SUBSCRIPTION_BUTTONS, SUBSCRIPTION_COMMANDS, subscription_handlers
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ USER_COMMANDS = {
     "lang": mark("Choose the language"),
     "help": mark("What I can do"),
     "privacy": mark("What I store about you"),
+    **SUBSCRIPTION_COMMANDS,
 }
 
 
@@ -77,11 +81,13 @@ def build_application(
     services = Services(config, live, storage, catalogs, clock)  # type: ignore[arg-type]
     services.buttons.update(STAFF_BUTTONS)
     services.buttons.update(PRIVACY_BUTTONS)
+    services.buttons.update(SUBSCRIPTION_BUTTONS | BROADCAST_BUTTONS)
     application.bot_data[SERVICES_KEY] = services
     application.add_handler(flood_handler(), group=-1)
     application.add_handlers(conversation_handlers())
     application.add_handlers(privacy_handlers())
     application.add_handlers(staff_handlers())
+    application.add_handlers(subscription_handlers() + broadcast_handlers())
     application.add_handlers(fallback_handlers())
     start_knowledge_watch(application, knowledge_check_seconds)
     start_retention_job(application)
@@ -95,6 +101,7 @@ async def on_startup(application: Application) -> None:
         # A short busy timeout: when the file is locked, users wait at most a second, then get the answer anyway.
         svc.storage = await Storage.open(svc.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
     await publish_commands(application, svc.catalogs)
+    await start_reminder_jobs(application)
 
 
 async def on_shutdown(application: Application) -> None:
@@ -110,7 +117,8 @@ async def publish_commands(application: Application, catalogs: Catalogs) -> None
     menus: list[tuple[dict[str, str], BotCommandScope | None, str | None]] = [
         (USER_COMMANDS, None, lang) for lang in ("it", "en", None)
     ]
-    menus += [({**USER_COMMANDS, **STAFF_COMMANDS}, BotCommandScopeChat(staff_id), None) for staff_id in staff_ids]
+    staff_menu = {**USER_COMMANDS, **STAFF_COMMANDS, **BROADCAST_COMMANDS}
+    menus += [(staff_menu, BotCommandScopeChat(staff_id), None) for staff_id in staff_ids]
     for commands, scope, lang in menus:
         tr = catalogs[lang or ("it" if scope else "en")]  # staff menus in Italian, the default menu in English
         menu = [BotCommand(name, tr.gettext(description)) for name, description in commands.items()]

@@ -22,6 +22,7 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.sending import send_html, show_typing, with_retries
 from bot.telegram.services import Services, services
+from bot.telegram.subscriptions import deadline_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             "Ask me anything about the ESCP-S3 call: who can take part, sectors, phases, deadlines, how to apply.\n\n"
             "/topics browse the questions by topic\n"
             "/deadline the deadlines and whether they are still open\n"
+            "/subscribe reminders before each deadline (/unsubscribe stops them)\n"
             "/lang choose Italian or English\n"
             "/privacy what I store about you (/mydata shows it, /forget deletes it)\n"
             "/help this message\n\n"
@@ -195,7 +197,9 @@ async def deadline_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     svc, tr = await bot_language(update, context)
     assistant = svc.assistant
     text = deadline_summary(assistant.kb, svc.clock(), tr, assistant.timezone)
-    await say(update, context, _escape(text))
+    chat_id = reply_chat_id(update)
+    subscribed = await svc.store("read the subscription", lambda: svc.storage.is_subscribed(chat_id))
+    await say(update, context, _escape(text), deadline_keyboard(tr, bool(subscribed)))
 
 
 def _escape(text: str) -> str:

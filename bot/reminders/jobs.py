@@ -1,0 +1,173 @@
+"""JobQueue wiring: every minute, queue what is due into the ledger and let the one delivery engine send it.
+
+JobQueue jobs are not persisted, and need not be: everything that must survive a restart is in the ledger, and the
+first tick after start-up settles what a crash left half-done and resumes the pending rows.
+"""
+
+import asyncio
+import datetime as dt
+import logging
+
+from telegram.ext import Application, ContextTypes
+
+from bot.deadlines import deadlines_in_force
+from bot.knowledge.model import LANGUAGES, KeyDate, KnowledgeBase
+from bot.reminders.delivery import DeliveryEngine, DeliveryStats, Pacing
+from bot.reminders.messages import broadcast_report, change_text, in_every_language, reminder_text
+from bot.reminders.schedule import (
+    DEFAULT_SEND_HOUR,
+    DeadlineDate,
+    changed_deadlines,
+    deadlines_by_lineage,
+    due_reminders,
+    subject_of,
+)
+from bot.telegram.services import SERVICES_KEY, Services
+
+log = logging.getLogger(__name__)
+
+COURIER_KEY = "courier"
+TICK_SECONDS = 60.0
+
+
+class Courier:
+    """Feeds the ledger from the knowledge base and drives the process's delivery engine, one cycle at a time."""
+
+    def __init__(
+        self, application: Application, *, pacing: Pacing | None = None, send_hour: int = DEFAULT_SEND_HOUR
+    ) -> None:
+        self.application = application
+        self.pacing = pacing
+        self.send_hour = send_hour
+        self._engine: DeliveryEngine | None = None
+        self._lock = asyncio.Lock()
+        self._wanted = False
+
+    @property
+    def svc(self) -> Services:
+        return self.application.bot_data[SERVICES_KEY]
+
+    @property
+    def engine(self) -> DeliveryEngine:
+        """Built on first use: the storage is opened when the application starts, after the jobs are set up."""
+        if self._engine is None:
+            svc = self.svc
+            self._engine = DeliveryEngine(self.application.bot, svc.storage, pacing=self.pacing, clock=svc.clock)
+        return self._engine
+
+    async def tick(self, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+        """The job: run cycles until nothing new was asked for; a tick during a cycle asks for one more."""
+        self._wanted = True
+        if self._lock.locked():
+            return
+        async with self._lock:
+            while self._wanted and self.application.running:
+                self._wanted = False
+                try:
+                    await self.cycle()
+                except Exception:
+                    log.exception("reminder and delivery cycle failed; the next tick tries again")
+                    return
+
+    def kick(self) -> None:
+        """Deliver now (e.g. a confirmed broadcast) instead of at the next tick."""
+        job_queue = self.application.job_queue
+        if job_queue is not None:
+            job_queue.run_once(self.tick, when=0, name="deliver-now")
+
+    async def cycle(self) -> DeliveryStats:
+        """Queue due reminders and change notices, deliver, then queue and deliver the reports of finished
+        broadcasts."""
+        now = self.svc.clock()
+        await self.queue_due(now)
+        stop_when = self._stopping
+        stats = await self.engine.run(stop_when)
+        if not stop_when() and await self.queue_reports(self.svc.clock()):
+            more = await self.engine.run(stop_when)
+            stats.sent += more.sent
+            stats.blocked += more.blocked
+            stats.failed += more.failed
+            stats.unconfirmed += more.unconfirmed
+        return stats
+
+    def _stopping(self) -> bool:
+        return not self.application.running
+
+    async def queue_due(self, now: dt.datetime) -> None:
+        svc = self.svc
+        kb, timezone = svc.assistant.kb, svc.config.timezone
+        in_force = deadlines_in_force(kb)
+        await self.queue_changes(kb, in_force, now)
+        await svc.storage.drop_stale_reminders({subject_of(d) for d in in_force}, now)
+        sent = await svc.storage.reminder_keys()
+        for due in due_reminders(now, in_force, sent, timezone=timezone, send_hour=self.send_hour):
+            texts = in_every_language(svc.catalogs, lambda tr, d=due.key_date: reminder_text(d, now, tr, timezone))
+            batch = await svc.storage.enqueue_for_subscribers(
+                "reminder", texts, now, subject=due.subject, reminder_keys=[due.key]
+            )
+            log.info("reminder %s queued (batch %s)", due.key, batch)
+
+    async def queue_changes(self, kb: KnowledgeBase, in_force: list[KeyDate], now: dt.datetime) -> None:
+        """One notice per moved deadline, recorded with the new dates in one unit of work."""
+        svc = self.svc
+        timezone = svc.config.timezone
+        current = deadlines_by_lineage(kb, in_force)
+        stored = await svc.storage.known_deadline_dates()
+        previous = {lineage: DeadlineDate(day, time) for lineage, (day, time) in stored.items()}
+        changes = [c for c in changed_deadlines(previous, current) if c.worth_notifying(now, timezone)]
+        notices = [
+            (subject_of(c.current), in_every_language(svc.catalogs, lambda tr, c=c: change_text(c, now, tr, timezone)))
+            for c in changes
+        ]
+        # The notice already gives the new date and countdown: the reminder slot that has come is covered by it.
+        covered = [
+            slot.key
+            for c in changes
+            for slot in due_reminders(now, [c.current], (), timezone=timezone, send_hour=self.send_hour)
+        ]
+        snapshot = {lineage: (d.day, d.time) for lineage, d in current.items()}
+        if snapshot != stored:
+            await svc.storage.record_deadline_dates(stored, snapshot, notices, covered, now)
+            for change in changes:
+                log.info(
+                    "deadline %s moved from %s to %s: notice queued",
+                    change.lineage,
+                    change.previous,
+                    change.current.day,
+                )
+
+    async def queue_reports(self, now: dt.datetime) -> int:
+        svc = self.svc
+        queued = 0
+        for finished in await svc.storage.broadcasts_awaiting_report():
+            tr = svc.catalogs[finished.lang if finished.lang in LANGUAGES else "en"]
+            if await svc.storage.enqueue_report(finished.id, broadcast_report(finished.id, finished.counts, tr), now):
+                queued += 1
+        return queued
+
+
+def courier_of(application: Application) -> Courier | None:
+    return application.bot_data.get(COURIER_KEY)
+
+
+async def start_reminder_jobs(
+    application: Application,
+    *,
+    interval: float = TICK_SECONDS,
+    first: float = 1.0,
+    pacing: Pacing | None = None,
+    send_hour: int = DEFAULT_SEND_HOUR,
+) -> Courier:
+    """Register the repeating delivery job; its first run (after `first` seconds) resumes the ledger."""
+    if application.job_queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    courier = Courier(application, pacing=pacing, send_hour=send_hour)
+    application.bot_data[COURIER_KEY] = courier
+    application.job_queue.run_repeating(
+        courier.tick,
+        interval=interval,
+        first=first,
+        name="reminders",
+        job_kwargs={"max_instances": 2, "coalesce": True},  # a tick during a long broadcast just asks for more
+    )
+    return courier

@@ -1,0 +1,186 @@
+"""/broadcast for staff: an announcement in both languages, previewed, confirmed, delivered by the ledger's engine.
+
+    /broadcast
+    it: Testo in italiano
+    en: Text in English
+
+Each text starts where a line (or a `||` on a single line) begins with `it:` or `en:`; Telegram formatting (bold,
+links...) is kept. The draft lives in the database, so Confirm still works after a restart and a second tap on it
+sends nothing. Non-staff get exactly the "unknown command" reply, so the command's existence is not revealed.
+"""
+
+import html
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+
+from bot.i18n import Translator, mark
+from bot.knowledge.model import LANGUAGES
+from bot.reminders.jobs import courier_of
+from bot.telegram import callbacks
+from bot.telegram.handlers import LANGUAGE_NAMES, bot_language, edit_or_send, on_unknown_command, say
+from bot.telegram.services import services
+
+BROADCAST_COMMANDS = {"broadcast": mark("Send an announcement to the subscribers")}
+MAX_TEXT_CHARS = 3900  # Telegram's 4096, less room for the preview's heading
+SEND, CANCEL = "send", "cancel"
+
+_SECTION = re.compile(r"(?:^|\n|\|\|)[ \t]*(it|en)[ \t]*:", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+class BroadcastSyntaxError(ValueError):
+    """The texts could not be read; the message says why, in English (the handler replies in the user's words)."""
+
+
+def parse_broadcast(text_html: str) -> dict[str, str]:
+    """{"it": ..., "en": ...} from the command's argument (HTML, as Telegram formatted it)."""
+    matches = list(_SECTION.finditer(text_html))
+    if not matches or text_html[: matches[0].start()].strip():
+        raise BroadcastSyntaxError("missing")
+    texts: dict[str, str] = {}
+    for match, following in zip(matches, [*matches[1:], None], strict=True):
+        lang = match.group(1).lower()
+        body = text_html[match.end() : following.start() if following else len(text_html)].strip()
+        if lang in texts or not body:
+            raise BroadcastSyntaxError("missing")
+        texts[lang] = body
+    if set(texts) != set(LANGUAGES):
+        raise BroadcastSyntaxError("missing")
+    if any(len(html.unescape(_TAG.sub("", body))) > MAX_TEXT_CHARS for body in texts.values()):
+        raise BroadcastSyntaxError("too long")
+    return texts
+
+
+def usage(tr: Translator) -> str:
+    return tr.gettext(
+        "Send an announcement to every subscriber, each in their language:\n\n"
+        "/broadcast\n"
+        "it: Testo in italiano\n"
+        "en: Text in English\n\n"
+        "Each text begins on a line starting with it: or en: (on a single line, separate them with ||). "
+        "Bold, italics and links are kept. You will see a preview and confirm before anything is sent."
+    )
+
+
+def confirm_keyboard(tr: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "✅ " + tr.gettext("Send"),
+                    callback_data=callbacks.encode(callbacks.BROADCAST, f"{SEND}:{broadcast_id}"),
+                ),
+                InlineKeyboardButton(
+                    "✖️ " + tr.gettext("Cancel"),
+                    callback_data=callbacks.encode(callbacks.BROADCAST, f"{CANCEL}:{broadcast_id}"),
+                ),
+            ]
+        ]
+    )
+
+
+def _argument_html(message: Message) -> str:
+    """The text after the command, with its formatting as HTML."""
+    parts = message.text_html.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    user = update.effective_user
+    if not svc.is_staff(user.id if user else None):
+        await on_unknown_command(update, context)
+        return
+    _, tr = await bot_language(update, context)
+    argument = _argument_html(update.effective_message)
+    if not argument.strip():
+        await say(update, context, html.escape(usage(tr), quote=False))
+        return
+    try:
+        texts = parse_broadcast(argument)
+    except BroadcastSyntaxError as exc:
+        if str(exc) == "too long":
+            problem = tr.gettext("Each text can be at most %(count)d characters long.", count=MAX_TEXT_CHARS)
+        else:
+            problem = tr.gettext("I need exactly one Italian and one English text.")
+        await say(update, context, html.escape(problem + "\n\n" + usage(tr), quote=False))
+        return
+    await preview(update, context, tr, texts)
+
+
+async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, tr: Translator, texts: dict[str, str]) -> None:
+    """Each text as subscribers will see it, then the count and the Send/Cancel buttons."""
+    svc = services(context)
+    chat = update.effective_chat
+    broadcast_id = await svc.storage.create_broadcast_draft(texts, chat.id, tr.lang, svc.clock())
+    try:
+        for lang in LANGUAGES:
+            heading = tr.gettext("Preview, %(language)s:", language=LANGUAGE_NAMES[lang])
+            await say(update, context, f"<i>{html.escape(heading, quote=False)}</i>\n\n{texts[lang]}")
+    except BadRequest as exc:
+        await svc.storage.cancel_broadcast(broadcast_id)
+        problem = tr.gettext("Telegram refused this text (%(reason)s): nothing will be sent.", reason=exc.message)
+        await say(update, context, html.escape(problem, quote=False))
+        return
+    count = await svc.storage.count_subscribers()
+    summary = (
+        tr.gettext("Announcement #%(id)d is ready.", id=broadcast_id)
+        + " "
+        + tr.ngettext(
+            "It will go to %(count)d subscriber, in their language.",
+            "It will go to %(count)d subscribers, each in their language.",
+            count,
+        )
+        + "\n"
+        + tr.gettext("Send it now?")
+    )
+    await say(update, context, html.escape(summary, quote=False), confirm_keyboard(tr, broadcast_id))
+
+
+async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    svc = services(context)
+    if not svc.is_staff(query.from_user.id):
+        await query.answer()
+        return
+    _, tr = await bot_language(update, context)
+    button = callbacks.decode(query.data)
+    action, _, raw_id = button.target.partition(":") if button else ("", "", "")
+    if action not in (SEND, CANCEL) or not raw_id.isdigit():
+        await query.answer(tr.gettext("This button is no longer valid."))
+        return
+    broadcast_id = int(raw_id)
+    text: str | None = None
+    if action == SEND:
+        count = await svc.storage.confirm_broadcast(broadcast_id, svc.clock())
+        if count is not None:
+            text = tr.ngettext(
+                "✅ Announcement #%(id)d is on its way to %(count)d subscriber. I will send you a report when done.",
+                "✅ Announcement #%(id)d is on its way to %(count)d subscribers. I will send you a report when done.",
+                count,
+                id=broadcast_id,
+            )
+            courier = courier_of(context.application)
+            if courier is not None:
+                courier.kick()
+    else:
+        text = (
+            tr.gettext("✖️ Announcement #%(id)d cancelled: nothing was sent.", id=broadcast_id)
+            if await svc.storage.cancel_broadcast(broadcast_id)
+            else None
+        )
+    if text is None:
+        await query.answer(tr.gettext("This announcement was already sent or cancelled."), show_alert=True)
+        return
+    await query.answer()
+    await edit_or_send(update, context, html.escape(text, quote=False), None)
+
+
+BROADCAST_BUTTONS = {callbacks.BROADCAST: broadcast_button}
+
+
+def broadcast_handlers() -> list[BaseHandler]:
+    return [CommandHandler("broadcast", broadcast_command)]
