@@ -110,6 +110,7 @@ class Plan:
     button_share: float
     questions: dict[str, list[str]]
     think_seconds: float = 2.5
+    api_delay: float = 0.0  # seconds the fake server waits before answering any method but getUpdates
     other_language_share: float = 0.2
     refusals: dict[str, str] = field(default_factory=dict)  # message text -> label, in every language
 
@@ -172,6 +173,8 @@ class LoadDriver:
     def __init__(self, server: FakeBotAPI, plan: Plan) -> None:
         self.server = server
         self.plan = plan
+        if plan.api_delay > 0:
+            server.delay("*", plan.api_delay)  # the distance to api.telegram.org, which loopback hides
         self.rng = random.Random(plan.seed)
         self.users: dict[int, dict[str, Any]] = {}
         for index in range(plan.users):
@@ -781,6 +784,7 @@ def refusal_texts() -> dict[str, str]:
 def make_plan(args: argparse.Namespace, questions: dict[str, list[str]]) -> Plan:
     return Plan(
         think_seconds=args.think_seconds,
+        api_delay=args.api_delay_ms / 1000,
         refusals=refusal_texts(),
         rate=args.rate,
         seconds=None if args.updates else args.seconds,
@@ -916,6 +920,7 @@ def run_once(args: argparse.Namespace) -> dict[str, Any]:
         "updates": args.updates,
         "users": args.users,
         "think_seconds": args.think_seconds,
+        "api_delay_ms": args.api_delay_ms,
         "concurrent_updates": args.concurrent_updates,
         "experiments": args.experiment,
         "tracemalloc": args.tracemalloc,
@@ -961,6 +966,8 @@ def print_report(r: dict[str, Any]) -> None:
     else:
         print(f"NOTE: the fake server and the driver run in their own process (pid {r.get('server_pid')}); the bot has")
         print("      its process to itself, but on this machine the two processes share the CPUs.")
+    if c["api_delay_ms"]:
+        print(f"NOTE: every Bot API call but getUpdates is answered {c['api_delay_ms']:g} ms late (--api-delay-ms).")
     if c["tracemalloc"] or c["profile"]:
         print("NOTE: tracemalloc/profiling is on: throughput and latency are lower than without it.")
     print(f"concurrent updates: {concurrency}")
@@ -1088,7 +1095,7 @@ def run_matrix(args: argparse.Namespace, argv: list[str]) -> None:
             mode = "server-process" if server_process else "in-process"
             command = [sys.executable, str(Path(__file__).resolve()), *passthrough, "--json"]
             command += ["--concurrent-updates", str(concurrency)] + (["--server-process"] if server_process else [])
-            print(f"\n$ {' '.join(command[1:])}", flush=True)
+            print(f"\n$ {' '.join(command)}", flush=True)
             try:
                 done = subprocess.run(command, capture_output=True, text=True, timeout=budget, cwd=ROOT)
             except subprocess.TimeoutExpired:
@@ -1116,6 +1123,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=2.5,
         help="a user writes again at least this long after the reply (default 2.5; the bot's flood control allows "
         "a burst of 8, then one update per 2 s per user)",
+    )
+    parser.add_argument(
+        "--api-delay-ms",
+        type=float,
+        default=0.0,
+        help="the fake server answers every method but getUpdates this much later, like a distant Telegram (0)",
     )
     parser.add_argument(
         "--reply-timeout", type=float, default=30.0, help="an update without reply after this many s is an error"
@@ -1149,6 +1162,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--matrix-concurrency", type=int, nargs="+", default=[0, 16], help="for --matrix (0 16)")
     parser.add_argument("--json", action="store_true", help="also print the result as one JSON line")
     args = parser.parse_args(argv)
+    if args.api_delay_ms < 0 or args.think_seconds < 0 or args.reply_timeout <= 0:
+        parser.error("--api-delay-ms and --think-seconds cannot be negative, --reply-timeout must be positive")
     if args.rate <= 0 or args.users <= 0 or (args.updates is not None and args.updates <= 0) or args.seconds <= 0:
         parser.error("--rate, --users, --updates and --seconds must be positive")
     if not 0 <= args.nontext_share + args.command_share + args.button_share <= 1:

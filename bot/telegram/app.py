@@ -21,6 +21,7 @@ from bot.telegram.broadcast import BROADCAST_BUTTONS, BROADCAST_COMMANDS, broadc
 from bot.telegram.errors import install_redaction, on_error
 from bot.telegram.flood import flood_handler
 from bot.telegram.handlers import conversation_handlers, fallback_handlers
+from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.privacy import PRIVACY_BUTTONS, privacy_handlers, start_retention_job
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.telegram.staff import (
@@ -74,6 +75,7 @@ def build_application(
         .token(config.require_token())
         .base_url(config.api_base_url)
         .base_file_url(file_base_url(config.api_base_url))
+        .concurrent_updates(PerChatOrderedProcessor())
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()

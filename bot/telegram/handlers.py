@@ -91,11 +91,15 @@ async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: 
     chat_id = reply_chat_id(update)
     if chat_id is None:
         return
+    if reply.kind is not ReplyKind.EMPTY:
+        await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
     sent = await send_html(context.bot, chat_id, reply_html(reply), reply_keyboard(reply, svc.catalogs[reply.lang]))
     if reply.answered:
         svc.recent.remember(chat_id, sent.message_id, log_text)
-    if reply.kind is ReplyKind.EMPTY:
-        return
+
+
+async def log_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, log_text: str) -> None:
+    svc = services(context)
     user = update.effective_user
     await svc.store(
         "log the question",
