@@ -1,5 +1,6 @@
 """Conversation handlers: Update -> assistant -> send. Each is small; the assistant does the thinking."""
 
+import datetime as dt
 import logging
 from html import escape
 
@@ -27,6 +28,7 @@ from bot.telegram.subscriptions import deadline_keyboard
 log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
+SEEN_REFRESH = dt.timedelta(minutes=5)
 
 
 # -- who is asking -----------------------------------------------------------------------------------------------
@@ -38,11 +40,14 @@ async def user_languages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if user is None:
         return None, None
     svc = services(context)
-    record = await svc.store(
-        "record the user", lambda: svc.storage.touch_user(user.id, user.language_code, svc.clock())
-    )
-    if record is not None:
-        context.user_data["lang"] = record.chosen_lang
+    now = svc.clock()
+    seen = context.user_data.get("seen_at")
+    # One write per user every few minutes is enough for "last seen"; the choice itself is cached here.
+    if seen is None or now - seen >= SEEN_REFRESH or seen > now:
+        record = await svc.store("record the user", lambda: svc.storage.touch_user(user.id, user.language_code, now))
+        if record is not None:
+            context.user_data["lang"] = record.chosen_lang
+            context.user_data["seen_at"] = now
     return context.user_data.get("lang"), user.language_code
 
 
