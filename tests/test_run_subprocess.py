@@ -20,6 +20,20 @@ def bot_env(**values: str) -> dict[str, str]:
     return env
 
 
+async def start_bot_process(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    """`python -m bot run` in the background, its output captured."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -44,16 +58,7 @@ async def test_run_answers_through_the_configured_server(tmp_path: Path) -> None
             BOT_KNOWLEDGE_DIR=str(FIXTURE_KB),
             BOT_STAFF_IDS="1,2",
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_bot_process(env, tmp_path)
         try:
             await api.wait_for(lambda s: s.calls_to("getUpdates"), timeout=30)
             api.push_update(api.text_message(BOB, "What is the deadline?"))
@@ -133,16 +138,7 @@ async def test_webhook_mode_receives_updates(tmp_path: Path) -> None:
             BOT_WEBHOOK_SECRET="s3cret-value",
             PORT=str(port),
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_bot_process(env, tmp_path)
         try:
             await api.wait_for(lambda s: s.calls_to("setWebhook"), timeout=30)
             registered = api.calls_to("setWebhook")[-1].params
