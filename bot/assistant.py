@@ -100,9 +100,10 @@ class Assistant:
         self.detector = LanguageDetector(kb)
 
     def language_for(self, text: str, *, chosen: str | None = None, telegram: str | None = None) -> str:
-        return choose_language(
-            explicit=chosen, detected=self.detector.detect(text), telegram=telegram, guessed=self.detector.guess(text)
-        )
+        detected = self.detector.detect(text)
+        # The one-word guess only matters when the sentence itself could not be read; don't score the text twice.
+        guessed = self.detector.guess(text) if detected is None and chosen is None else None
+        return choose_language(explicit=chosen, detected=detected, telegram=telegram, guessed=guessed)
 
     def match(self, text: str) -> Match:
         return decide(
