@@ -216,44 +216,31 @@ async def test_a_question_padded_to_10000_characters_with_spaces_is_answered(
     assert await stored_texts(bot) == []
 
 
-# -- invisible and control characters mixed with a real question -----------------------------------------------
+# -- invisible and control characters mixed with a real question, between and inside words ---------------------
 
-INVISIBLE_AROUND_WORDS = {
+INVISIBLE_CHARACTERS = {
     "zero-width-and-marks": "\u200bQual è la\u200f scadenza?\u200e",
     "rtl-override": "\u202eQual è la scadenza?\u202c",
     "rtl-isolate": "\u2067Qual è la\u2069 \u2066scadenza?\u2069",
     "byte-order-mark": "\ufeffQual è la scadenza?",
     "nul-and-controls": "\x00\x01 qual è la scadenza",
     "controls-everywhere": "\x07Qual\x1b è\t la\x7f scadenza?\x00",
+    # inside a word too: Unicode format characters must not split "scadenza" in two
+    "zero-width-space-in-word": "Qual è la sca\u200bdenza?",
+    "zero-width-joiner-in-word": "Qual è la sca\u200ddenza?",
+    "soft-hyphen-in-word": "Qual è la sca\u00addenza?",
+    "word-joiner-in-word": "Qual è la sca\u2060denza?",
+    "byte-order-mark-in-word": "Qual è la sca\ufeffdenza?",
 }
 
 
-@pytest.mark.parametrize("text", list(INVISIBLE_AROUND_WORDS.values()), ids=list(INVISIBLE_AROUND_WORDS))
+@pytest.mark.parametrize("text", list(INVISIBLE_CHARACTERS.values()), ids=list(INVISIBLE_CHARACTERS))
 async def test_invisible_and_control_characters_between_words_do_not_hide_the_question(
     api: FakeBotAPI, bot, caplog: pytest.LogCaptureFixture, text: str
 ) -> None:
     reply = await ask(api, ADA, text)
     assert NORMAL_ANSWER in reply["text"] and reply["text"].endswith("Fonte: Comunicato stampa")
     assert buttons(reply) == [("Chi può partecipare?", "a:eligibility"), ("👍", "f:+:deadline"), ("👎", "f:-:deadline")]
-    await still_healthy(api, caplog)
-    assert await stored_texts(bot) == []
-
-
-INVISIBLE_INSIDE_A_WORD = {
-    "zero-width-space": "Qual è la sca\u200bdenza?",
-    "zero-width-joiner": "Qual è la sca\u200ddenza?",
-    "soft-hyphen": "Qual è la sca\u00addenza?",
-    "word-joiner": "Qual è la sca\u2060denza?",
-    "byte-order-mark": "Qual è la sca\ufeffdenza?",
-}
-
-
-@pytest.mark.parametrize("text", list(INVISIBLE_INSIDE_A_WORD.values()), ids=list(INVISIBLE_INSIDE_A_WORD))
-async def test_invisible_characters_inside_a_word_do_not_hide_the_question(
-    api: FakeBotAPI, bot, caplog: pytest.LogCaptureFixture, text: str
-) -> None:
-    reply = await ask(api, ADA, text)
-    assert NORMAL_ANSWER in reply["text"]
     await still_healthy(api, caplog)
     assert await stored_texts(bot) == []
 
