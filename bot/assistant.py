@@ -12,12 +12,16 @@ from enum import StrEnum
 from bot.i18n import Catalogs, Translator
 from bot.knowledge.model import LANGUAGES, OUT_OF_SCOPE_TOPIC, SMALLTALK_TOPIC, Entry, KnowledgeBase, Source, Topic
 from bot.language import LanguageDetector, choose_language
-from bot.matching.decision import Match, MatchOutcome, Thresholds, decide
+from bot.matching.decision import Match, MatchOutcome, Thresholds
+from bot.matching.details import missing_details
 from bot.matching.index import Candidate, MatchIndex, ScoringSettings
+from bot.matching.interpret import Interpretation, Interpreter
 from bot.matching.text import words
 from bot.rendering import render_answer
 
 Clock = Callable[[], dt.datetime]
+#: Follow-up buttons under an answer.
+MAX_RELATED = 5
 
 
 def utc_now() -> dt.datetime:
@@ -40,18 +44,31 @@ class Link:
 
 
 @dataclass(frozen=True)
+class AnswerPart:
+    """One entry's answer inside a reply; a reply to two questions has two, each under its own heading."""
+
+    entry_id: str
+    body: str
+    sources: tuple[Source, ...] = ()
+    source_label: str = ""
+    heading: str = ""  # the entry's question, shown only when a reply answers several
+    note: str = ""  # before the answer: the details asked for that the answer does not give
+    not_in_sources: bool = False  # the sources do not answer what was asked: an honest "not known"
+
+
+@dataclass(frozen=True)
 class Reply:
     question: str
     lang: str
     kind: ReplyKind
-    body: str
-    entry_id: str | None = None
+    body: str  # for an answer: a greeting or nothing; otherwise the whole message ("I don't know yet...")
+    parts: tuple[AnswerPart, ...] = ()
     score: float = 0.0
-    sources: tuple[Source, ...] = ()
-    source_label: str = ""
     related: tuple[Link, ...] = ()
     suggestions: tuple[Link, ...] = ()
     candidates: tuple[Candidate, ...] = ()
+    unanswered_note: str = ""  # under an answer: the questions of the message that have no answer yet
+    unanswered: tuple[str, ...] = ()  # those questions, to log for staff
 
     @property
     def answered(self) -> bool:
@@ -63,13 +80,32 @@ class Reply:
         return self.kind in (ReplyKind.SUGGEST, ReplyKind.UNKNOWN)
 
     @property
+    def not_in_sources(self) -> bool:
+        """An answer that says the sources do not give what was asked: honest, not a guess."""
+        return bool(self.parts) and all(part.not_in_sources for part in self.parts)
+
+    @property
+    def entry_id(self) -> str | None:
+        return self.parts[0].entry_id if self.parts else None
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(dict.fromkeys(s for part in self.parts for s in part.sources))
+
+    @property
     def text(self) -> str:
         """The whole reply as plain text, for channels without buttons (terminal, `ask`)."""
-        parts = [self.body]
+        parts = [self.body] if self.body else []
+        for part in self.parts:
+            section = [part.heading] if part.heading else []
+            section.append(f"{part.note} {part.body}" if part.note else part.body)
+            if part.sources:
+                section.append(part.source_label + " " + "; ".join(source_line(s, self.lang) for s in part.sources))
+            parts.append("\n\n".join(section))
+        if self.unanswered_note:
+            parts.append(self.unanswered_note)
         if self.suggestions:
             parts.append("\n".join(f"• {link.label}" for link in self.suggestions))
-        if self.sources:
-            parts.append(self.source_label + " " + "; ".join(source_line(s, self.lang) for s in self.sources))
         return "\n\n".join(parts)
 
 
@@ -98,6 +134,7 @@ class Assistant:
         self.thresholds = thresholds or Thresholds()
         self.index = MatchIndex(kb, scoring)
         self.detector = LanguageDetector(kb)
+        self.interpreter = Interpreter(self.index, self.thresholds)
 
     def language_for(self, text: str, *, chosen: str | None = None, telegram: str | None = None) -> str:
         detected = self.detector.detect(text)
@@ -106,19 +143,19 @@ class Assistant:
         return choose_language(explicit=chosen, detected=detected, telegram=telegram, guessed=guessed)
 
     def match(self, text: str) -> Match:
-        return decide(
-            self.index.rank(text), self.thresholds, not_suggested=self.index.smalltalk, declined=self.index.declined
-        )
+        return self.interpreter.match_text(text)
 
     def reply(self, question: str, *, chosen_lang: str | None = None, telegram_lang: str | None = None) -> Reply:
         lang = self.language_for(question, chosen=chosen_lang, telegram=telegram_lang)
         tr = self.catalogs[lang]
         if not words(question):
             return Reply(question, lang, ReplyKind.EMPTY, tr.gettext("Please type your question about the call."))
-        match = self.match(question)
+        reading = self.interpreter.interpret(question)
+        match = reading.primary
         if match.outcome is MatchOutcome.ANSWER and match.entry_id:
-            return self.answer(match.entry_id, lang, question=question, score=match.score, match=match)
-        if match.outcome is MatchOutcome.SUGGEST:
+            return self.answer_matches(reading, lang, question)
+        suggestions = self.links(tuple(dict.fromkeys((*match.suggestions, *reading.more_suggestions))), lang)
+        if suggestions:
             body = tr.gettext("I don't have a sure answer to that yet. Did you mean one of these?")
             kind = ReplyKind.SUGGEST
         else:
@@ -133,27 +170,71 @@ class Assistant:
             kind=kind,
             body=body,
             score=match.score,
-            suggestions=self.links(match.suggestions, lang),
+            suggestions=suggestions[: self.thresholds.max_suggestions],
             candidates=match.ranking.candidates,
         )
 
-    def answer(
-        self, entry_id: str, lang: str, *, question: str = "", score: float = 1.0, match: Match | None = None
-    ) -> Reply:
-        """The reply for one entry: what a matched question or a pressed button gets."""
+    def answer_matches(self, reading: Interpretation, lang: str, question: str) -> Reply:
+        """One answer, or several under their headings when the message asked several things."""
+        tr = self.catalogs[lang]
+        matches = [m.entry_id for m in reading.matches if m.entry_id]
+        asked = reading.asked if len(reading.asked) == len(matches) else (question,) * len(matches)
+        several = len(matches) > 1
+        parts = tuple(self.part(e, tr, heading=several, asked=q) for e, q in zip(matches, asked, strict=True))
+        answered = {p.entry_id for p in parts}
+        greeting = ""
+        if reading.greeting and not any(e in self.index.smalltalk for e in answered):
+            greeting = tr.gettext("Hello!")
+        note = ""
+        if reading.unanswered:
+            note = tr.gettext(
+                "I don't have an answer yet to: %(questions)s",
+                questions="; ".join(f"«{q}»" for q in reading.unanswered),
+            )
+        related = [e for p in parts for e in self.kb.entries[p.entry_id].related]
+        more = [e for e in reading.more_suggestions if e not in answered]
+        return Reply(
+            question=question,
+            lang=lang,
+            kind=ReplyKind.ANSWER,
+            body=greeting,
+            parts=parts,
+            score=reading.primary.score,
+            related=self.links(tuple(dict.fromkeys(e for e in (*more, *related) if e not in answered)), lang)[
+                :MAX_RELATED
+            ],
+            candidates=reading.primary.ranking.candidates,
+            unanswered_note=note,
+            unanswered=reading.unanswered,
+        )
+
+    def part(self, entry_id: str, tr: Translator, *, heading: bool = False, asked: str = "") -> AnswerPart:
+        """One entry's answer; when `asked` wants a detail the answer lacks, a note says so before it."""
+        entry = self.kb.entries[entry_id]
+        body = self.render(entry, tr)
+        missing = [] if entry.not_in_sources or not asked else missing_details(asked, body)
+        return AnswerPart(
+            entry_id=entry_id,
+            body=body,
+            sources=tuple(self.kb.sources[s] for s in entry.sources if s in self.kb.sources),
+            source_label=tr.gettext("Source:") if len(entry.sources) == 1 else tr.gettext("Sources:"),
+            heading=entry.label(tr.lang) if heading else "",
+            note=" ".join(d.missing(tr.lang) for d in missing),
+            not_in_sources=entry.not_in_sources or bool(missing),
+        )
+
+    def answer(self, entry_id: str, lang: str, *, question: str = "", score: float = 1.0) -> Reply:
+        """The reply for one entry: what a pressed button or a deep link gets."""
         entry = self.kb.entries[entry_id]
         tr = self.catalogs[lang]
         return Reply(
             question=question or entry.label(lang),
             lang=lang,
             kind=ReplyKind.ANSWER,
-            body=self.render(entry, tr),
-            entry_id=entry_id,
+            body="",
+            parts=(self.part(entry_id, tr),),
             score=score,
-            sources=tuple(self.kb.sources[s] for s in entry.sources if s in self.kb.sources),
-            source_label=tr.gettext("Source:") if len(entry.sources) == 1 else tr.gettext("Sources:"),
             related=self.links(entry.related, lang),
-            candidates=match.ranking.candidates if match else (),
         )
 
     def render(self, entry: Entry, tr: Translator) -> str:

@@ -86,7 +86,9 @@ def _evaluate(args: argparse.Namespace, config: Config) -> int:
     cases = load_all(args.files)
     report = evaluate(_assistant(config), cases)
     print(format_report(report, show_failures=args.failures))
-    missed = Bars(args.min_accuracy, args.max_false_answers, args.max_wrong_language).missed(report)
+    missed = Bars(args.min_accuracy, args.max_false_answers, args.max_wrong_language, args.max_wrong_answers).missed(
+        report
+    )
     for problem in missed:
         print(f"FAIL {problem}")
     return 1 if missed else 0
@@ -173,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--min-accuracy", type=float, help="fail if accuracy in a language is below this (0-1)")
     score.add_argument("--max-false-answers", type=float, help="fail if the false-answer rate is above this (0-1)")
     score.add_argument("--max-wrong-language", type=float, help="fail if the wrong-language rate is above this")
+    score.add_argument(
+        "--max-wrong-answers", type=float, help="fail if the share of answers lacking the expected facts is above this"
+    )
     score.add_argument("--failures", type=int, default=50, help="how many failing cases to list (default 50)")
     score.set_defaults(handler=_evaluate)
     report = commands.add_parser("unanswered", help="staff: the questions the bot could not answer, grouped")

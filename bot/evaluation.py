@@ -35,20 +35,38 @@ class Outcome:
     correct: bool
     wrong_language: bool
     missing: tuple[tuple[str, ...], ...] = ()
+    first_suggestion_right: bool = False  # a "did you mean" whose first button carries the expected facts
+
+    @property
+    def wrong_answer(self) -> bool:
+        """Answered, but without the expected facts: a confident wrong answer."""
+        return self.case.expect == "answer" and self.reply.answered and bool(self.missing)
+
+    @property
+    def false_answer(self) -> bool:
+        """A question the sources do not answer, answered anyway ("the sources do not say X" is right)."""
+        return self.case.expect == "unknown" and not self.correct
 
 
 @dataclass
 class LanguageScore:
     answer_cases: int = 0
     answered_correctly: int = 0
+    wrong_answers: int = 0
     unknown_cases: int = 0
     false_answers: int = 0
     replies: int = 0
     wrong_language: int = 0
+    suggestions: int = 0  # "did you mean" replies to answerable questions
+    first_suggestion_right: int = 0
 
     @property
     def accuracy(self) -> float:
         return self.answered_correctly / self.answer_cases if self.answer_cases else 1.0
+
+    @property
+    def wrong_answer_rate(self) -> float:
+        return self.wrong_answers / self.answer_cases if self.answer_cases else 0.0
 
     @property
     def false_answer_rate(self) -> float:
@@ -57,6 +75,10 @@ class LanguageScore:
     @property
     def wrong_language_rate(self) -> float:
         return self.wrong_language / self.replies if self.replies else 0.0
+
+    @property
+    def first_suggestion_rate(self) -> float:
+        return self.first_suggestion_right / self.suggestions if self.suggestions else 0.0
 
 
 @dataclass
@@ -72,6 +94,11 @@ def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
     return re.sub(r"\s+", " ", text)
+
+
+def _missing(case: Case, text: str) -> tuple[tuple[str, ...], ...]:
+    folded = _fold(text)
+    return tuple(g for g in case.facts if not any(_fold(alt) in folded for alt in g))
 
 
 def load_cases(path: str | Path) -> list[Case]:
@@ -94,21 +121,24 @@ def load_cases(path: str | Path) -> list[Case]:
     return cases
 
 
-def judge(case: Case, reply: Reply) -> Outcome:
-    text = _fold(reply.text)
+def judge(case: Case, reply: Reply, assistant: Assistant | None = None) -> Outcome:
+    """Right: an answer carrying every expected fact; for a question the sources do not answer, "I don't know" or
+    an honest "the sources do not say"."""
     if case.expect == "answer":
-        missing = tuple(g for g in case.facts if not any(_fold(alt) in text for alt in g))
+        missing = _missing(case, reply.text)
         correct = reply.answered and not missing
-    else:
-        missing = ()
-        correct = not reply.answered
-    return Outcome(case, reply, correct, reply.lang != case.lang, missing)
+        first_right = False
+        if reply.suggestions and assistant is not None:
+            first = assistant.answer(reply.suggestions[0].entry_id, reply.lang)
+            first_right = not _missing(case, first.text)
+        return Outcome(case, reply, correct, reply.lang != case.lang, missing, first_right)
+    return Outcome(case, reply, not reply.answered or reply.not_in_sources, reply.lang != case.lang)
 
 
 def evaluate(assistant: Assistant, cases: Iterable[Case]) -> Report:
     report = Report()
     for case in cases:
-        outcome = judge(case, assistant.reply(case.question))
+        outcome = judge(case, assistant.reply(case.question), assistant)
         report.outcomes.append(outcome)
         score = report.by_language[case.lang]
         score.replies += 1
@@ -116,9 +146,13 @@ def evaluate(assistant: Assistant, cases: Iterable[Case]) -> Report:
         if case.expect == "answer":
             score.answer_cases += 1
             score.answered_correctly += outcome.correct
+            score.wrong_answers += outcome.wrong_answer
+            if outcome.reply.suggestions and not outcome.reply.answered:
+                score.suggestions += 1
+                score.first_suggestion_right += outcome.first_suggestion_right
         else:
             score.unknown_cases += 1
-            score.false_answers += not outcome.correct
+            score.false_answers += outcome.false_answer
     return report
 
 
@@ -129,12 +163,15 @@ class Bars:
     min_accuracy: float | None = None
     max_false_answers: float | None = None
     max_wrong_language: float | None = None
+    max_wrong_answers: float | None = None
 
     def missed(self, report: Report) -> list[str]:
         problems = []
         for lang, score in report.by_language.items():
             if self.min_accuracy is not None and score.answer_cases and score.accuracy < self.min_accuracy:
                 problems.append(f"{lang}: accuracy {score.accuracy:.3f} < {self.min_accuracy}")
+            if self.max_wrong_answers is not None and score.wrong_answer_rate > self.max_wrong_answers:
+                problems.append(f"{lang}: wrong answers {score.wrong_answer_rate:.3f} > {self.max_wrong_answers}")
             if self.max_false_answers is not None and score.false_answer_rate > self.max_false_answers:
                 problems.append(f"{lang}: false answers {score.false_answer_rate:.3f} > {self.max_false_answers}")
             if self.max_wrong_language is not None and score.wrong_language_rate > self.max_wrong_language:
@@ -143,14 +180,18 @@ class Bars:
 
 
 def format_report(report: Report, *, show_failures: int = 50) -> str:
-    lines = ["lang  accuracy          false answers     wrong language"]
+    lines = [
+        "lang  accuracy         wrong answers    false answers    wrong language   did-you-mean 1st right",
+    ]
     for lang, s in report.by_language.items():
         if not s.replies:
             continue
         lines.append(
-            f"{lang:<5} {s.accuracy:6.1%} ({s.answered_correctly:>3}/{s.answer_cases:<3})  "
-            f"{s.false_answer_rate:6.1%} ({s.false_answers:>3}/{s.unknown_cases:<3})  "
-            f"{s.wrong_language_rate:6.1%} ({s.wrong_language:>3}/{s.replies:<3})"
+            f"{lang:<5} {_cell(s.accuracy, s.answered_correctly, s.answer_cases)}"
+            f"{_cell(s.wrong_answer_rate, s.wrong_answers, s.answer_cases)}"
+            f"{_cell(s.false_answer_rate, s.false_answers, s.unknown_cases)}"
+            f"{_cell(s.wrong_language_rate, s.wrong_language, s.replies)}"
+            f"{_cell(s.first_suggestion_rate, s.first_suggestion_right, s.suggestions)}"
         )
     failures = report.failures()
     if failures and show_failures:
@@ -160,9 +201,15 @@ def format_report(report: Report, *, show_failures: int = 50) -> str:
     return "\n".join(lines)
 
 
+def _cell(rate: float, count: int, total: int) -> str:
+    return f"{rate:6.1%} ({count:>3}/{total:<3})  "
+
+
 def describe_failure(outcome: Outcome) -> str:
     case, reply = outcome.case, outcome.reply
     got = f"answered {reply.entry_id}" if reply.answered else f"{reply.kind.value}"
+    if reply.not_in_sources:
+        got += " (not in the sources)"
     if reply.suggestions:
         got += " (did you mean: " + ", ".join(s.entry_id for s in reply.suggestions) + ")"
     problems: list[str] = []

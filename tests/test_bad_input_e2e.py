@@ -53,6 +53,7 @@ NORMAL_ANSWER = "31 dicembre 2016"  # in the answer to NORMAL_QUESTION, whoever 
 
 LONG_UNKNOWN = ("Vorrei sapere tante cose sul mondo. " * 300)[:10_000]
 LONG_WITH_QUESTION = "Qual è la scadenza? " + "x" * 9_980
+LONG_NEAR_MISS = ("Qual è la scadenza dell'Erasmus? " + "x" * 10_000)[:10_000]
 LONG_TRAILING_SPACES = NORMAL_QUESTION + " " * (10_000 - len(NORMAL_QUESTION))
 SQL_TEXTS = [
     "'; DROP TABLE users; --",
@@ -195,15 +196,26 @@ async def test_a_10000_character_message_gets_the_unknown_reply_and_is_stored_wh
     assert await stored_texts(bot) == [LONG_UNKNOWN]
 
 
-async def test_a_10000_character_message_starting_with_a_question_gets_did_you_mean(
+async def test_a_10000_character_message_starting_with_a_question_gets_the_answer(
     api: FakeBotAPI, bot, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The question is read as a sentence of its own: the junk after it is not part of it."""
     assert len(LONG_WITH_QUESTION) == 10_000
     reply = await ask(api, ADA, LONG_WITH_QUESTION)
+    assert NORMAL_ANSWER in reply["text"]
+    await still_healthy(api, caplog)
+    assert await stored_texts(bot) == []
+
+
+async def test_a_10000_character_near_miss_gets_did_you_mean_and_is_stored_whole(
+    api: FakeBotAPI, bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert len(LONG_NEAR_MISS) == 10_000
+    reply = await ask(api, ADA, LONG_NEAR_MISS)
     assert reply["text"] == tr("it", SUGGEST)
     assert buttons(reply) == [("Qual è la scadenza?", "a:deadline"), topics_button("it")]
     await still_healthy(api, caplog)
-    assert await stored_texts(bot) == [LONG_WITH_QUESTION]
+    assert await stored_texts(bot) == [LONG_NEAR_MISS]
 
 
 async def test_a_question_padded_to_10000_characters_with_spaces_is_answered(
@@ -532,7 +544,7 @@ async def test_hostile_questions_are_stored_verbatim_and_empty_ones_not_at_all(
         (ADA, "🍕 pizza\u200b margherita?"),
         (NOLANG, "  pizza   margherita  \n"),
         (ADA, LONG_UNKNOWN),
-        (ADA, LONG_WITH_QUESTION),
+        (ADA, LONG_NEAR_MISS),
     ]
     empty = [(ADA, " \n "), (BOB, "🙂🙂"), (ADA, "\u200b\u200f"), (NOLANG, "\x00\x01\x02"), (ADA, "?!")]
     for index, (user, text) in enumerate(hostile):

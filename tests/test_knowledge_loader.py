@@ -48,7 +48,10 @@ def test_unknown_and_missing_fields(fixture_kb_dir: Path) -> None:
         "    sources: [press]\n",
     )
     found = problems_in(fixture_kb_dir)
-    assert f"{path}:4: entry: unknown field 'questoins' (allowed: answer, id, questions, related, sources)" in found
+    assert (
+        f"{path}:4: entry: unknown field 'questoins' (allowed: answer, id, not_in_sources, questions, related, sources)"
+        in found
+    )
     assert f"{path}:3: entry: missing field 'questions'" in found
 
 
@@ -189,3 +192,33 @@ def test_out_of_scope_entries_take_questions_only(fixture_kb_dir: Path) -> None:
     found = problems_in(fixture_kb_dir)
     assert f"{path}:7: entry 'linked' related: 'call-results' is out of scope" in found
     assert any("out-of-scope entry: unknown field 'answer'" in p for p in found), found
+
+
+def entry_with_answer(directory: Path, answer_en: str) -> Path:
+    return write(
+        directory,
+        "verdict.yaml",
+        "topic: {id: verdict, title: {it: V, en: V}}\n"
+        "entries:\n"
+        "  - id: verdict-entry\n"
+        "    questions: {it: [Posso partecipare?], en: [Can I take part?]}\n"
+        "    answer:\n"
+        "      it: Le reti di impresa possono partecipare.\n"
+        f'      en: "{answer_en}"\n'
+        "    sources: [press]\n",
+    )
+
+
+@pytest.mark.parametrize("answer", ["Yes. Clusters can.", "No. It is European.", "Sì. Va bene.", "no; never", "Yes"])
+def test_an_answer_opening_with_a_bare_yes_or_no_is_reported(fixture_kb_dir: Path, answer: str) -> None:
+    path = entry_with_answer(fixture_kb_dir, answer)
+    assert problems_in(fixture_kb_dir) == [
+        f"{path}:5: entry 'verdict-entry' answer.en: starts with a bare yes/no ({answer.split()[0]!r}); say what it "
+        'answers, e.g. "No, the call is not limited to Puglia: ..."'
+    ]
+
+
+@pytest.mark.parametrize("answer", ["Yes, business networks can take part.", "No, the call is not limited to Puglia."])
+def test_an_answer_that_says_what_it_answers_is_fine(fixture_kb_dir: Path, answer: str) -> None:
+    entry_with_answer(fixture_kb_dir, answer)
+    assert problems_in(fixture_kb_dir) == []

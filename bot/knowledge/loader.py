@@ -29,9 +29,11 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 PLACEHOLDER = re.compile(r"\{([a-z_]+):([^{}]*)\}")
 PLACEHOLDER_KINDS = ("date", "time", "countdown")
+#: "Yes." / "No!" / "Sì;" / "No" alone: a verdict that does not say what it is about.
+BARE_VERDICT = re.compile(r"^\s*(?:yes|no|s[iì]|yep|nope)\s*(?:[.!;?…]|$)", re.IGNORECASE)
 
 _FILE_KEYS = {"topic", "entries", "sources", "dates", "synonyms", "ignore"}
-_ENTRY_KEYS = {"id", "questions", "answer", "sources", "related"}
+_ENTRY_KEYS = {"id", "questions", "answer", "sources", "related", "not_in_sources"}
 _SOURCE_KEYS = {"id", "title", "url", "published"}
 _DATE_KEYS = {"id", "kind", "date", "time", "end_time", "timezone", "title", "sources", "replaces", "reminders"}
 _TOPIC_KEYS = {"id", "title"}
@@ -350,6 +352,11 @@ class _Reader:
         if answer:
             for lang in LANGUAGES:
                 self.check_placeholders(answer.get(lang), item.line_of("answer"), f"{what} answer.{lang}")
+                self.check_verdict(answer.get(lang), item.line_of("answer"), f"{what} answer.{lang}")
+        not_in_sources = item.get("not_in_sources", False)
+        if not isinstance(not_in_sources, bool):
+            self.problem(item.line_of("not_in_sources"), f"{what}: 'not_in_sources' must be true or false")
+            not_in_sources = False
         sources = self.id_list(item, "sources", "source", what)
         if not sources and topic_id != SMALLTALK_TOPIC:
             self.problem(item.line, f"{what}: name at least one source (only small talk may have none)")
@@ -358,9 +365,19 @@ class _Reader:
             self.problem(item.line_of("related"), f"{what}: an entry cannot be related to itself")
         if not (entry_id and questions and answer):
             return None
-        entry = Entry(entry_id, topic_id, questions, answer, sources, related, self.file, item.line)
+        entry = Entry(entry_id, topic_id, questions, answer, sources, related, self.file, item.line, not_in_sources)
         self.entries[entry_id] = entry
         return entry
+
+    def check_verdict(self, text: str, line: int, what: str) -> None:
+        """A bare "Yes."/"No." reads as a verdict on whatever was asked, even when the question matched only
+        roughly: the answer must say what it answers ("No, the call is not limited to Puglia: ...")."""
+        if BARE_VERDICT.match(text):
+            self.problem(
+                line,
+                f"{what}: starts with a bare yes/no ({text.split()[0]!r}); say what it answers, e.g. "
+                '"No, the call is not limited to Puglia: ..."',
+            )
 
     def read_declined_entry(self, item: LineDict) -> Entry | None:
         """Out-of-scope entries have only questions: their reply is always "I don't know"."""

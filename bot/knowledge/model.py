@@ -67,6 +67,9 @@ class Entry:
     related: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+    # The answer says that the sources do not give what is asked (a minimum number of partners, an e-mail):
+    # an honest "not known", so the reply counts as "I don't know yet" and is logged for staff.
+    not_in_sources: bool = False
 
     @property
     def declined(self) -> bool:

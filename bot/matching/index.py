@@ -11,6 +11,7 @@ best phrasing.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,15 @@ class Candidate:
     entry_id: str
     score: float
     explained: float = 1.0  # share of the question's weight that the entry as a whole uses
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A text's terms: ids the index knows (with their keys) and words it does not."""
+
+    known: tuple[int, ...]
+    keys: tuple[str, ...]
+    unknown: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,8 @@ class MatchIndex:
         # Terms only small talk uses ("ciao", "thanks"): they don't change what a question is about.
         self._social_term = np.array([bool(e) and e <= smalltalk_indexes for e in entries_with_term], dtype=bool)
 
-    def _query_terms(self, text: str) -> tuple[list[int], list[str], list[str]]:
+    def analyse(self, text: str) -> QueryTerms:
+        """The terms of a text as this index knows them, after spelling correction."""
         content = self.analyzer.content_words(text)[:MAX_QUERY_WORDS]
         corrected = []
         for word in content:
@@ -123,13 +134,34 @@ class MatchIndex:
             elif term_id not in known:
                 known.append(term_id)
                 keys.append(term.key)
-        return known, keys, unknown
+        return QueryTerms(tuple(known), tuple(keys), tuple(unknown))
+
+    def is_social(self, text: str) -> bool:
+        """Only greetings, thanks and filler: no word the knowledge base uses outside small talk."""
+        terms = self.analyse(text)
+        return not terms.unknown and all(self._social_term[t] for t in terms.known)
 
     def rank(self, text: str, limit: int = 5) -> Ranking:
-        known, keys, unknown = self._query_terms(text)
-        if not known:
+        return self.rank_parts([(self.analyse(text), 1.0)], limit)
+
+    def rank_parts(self, parts: Sequence[tuple[QueryTerms, float]], limit: int = 5) -> Ranking:
+        """Rank for a question made of parts that count differently: the question itself (1.0) and the sender's
+        context (less). Unknown words count only in parts that count fully: context may describe things the
+        knowledge base need not know ("we are a consortium in Foggia")."""
+        multiplier: dict[int, float] = {}
+        keys: list[str] = []
+        unknown: list[str] = []
+        for terms, share in parts:
+            for term_id, key in zip(terms.known, terms.keys, strict=True):
+                if term_id not in multiplier:
+                    keys.append(key)
+                multiplier[term_id] = max(multiplier.get(term_id, 0.0), share)
+            if share >= 1.0:
+                unknown.extend(w for w in terms.unknown if w not in unknown)
+        if not multiplier:
             return Ranking((), tuple(keys), tuple(unknown))
-        weights = self._weights[known]
+        known = list(multiplier)
+        weights = self._weights[known] * np.array([multiplier[t] for t in known])
         unknown_total = len(unknown) * self._unknown_weight
         known_all = weights.sum()
         known_topic = weights[~self._social_term[known]].sum()
@@ -144,6 +176,7 @@ class MatchIndex:
         entry_overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
         for term_id, weight in zip(known, weights, strict=True):
             entry_overlap[self._entry_postings[term_id]] += weight
+        phrasing_norm = self._phrasing_norm[hits]
         with np.errstate(divide="ignore", invalid="ignore"):
             recall = np.minimum(np.where(question_total > 0, shared / question_total, 0.0), 1.0)
             entry_recall = np.minimum(
@@ -151,7 +184,7 @@ class MatchIndex:
             )
             share = self.settings.entry_recall
             recall = (1 - share) * recall + share * entry_recall
-            precision = shared / self._phrasing_norm[hits]
+            precision = np.minimum(shared / phrasing_norm, 1.0)
             beta2 = self.settings.beta**2
             f_score = np.nan_to_num((1 + beta2) * precision * recall / (beta2 * precision + recall))
         entry_scores = np.zeros(len(self.entry_ids), dtype=np.float64)

@@ -43,3 +43,57 @@ QUESTION_WORDS: tuple[tuple[str, ...], ...] = (
     ("why", "perche"),
     ("how much", "how many", "quanto", "quanta", "quanti", "quante"),
 )
+
+
+def _word_tuples(text: str) -> frozenset[tuple[str, ...]]:
+    """One opener per line or comma: "we are, i am" -> {("we", "are"), ("i", "am")}."""
+    return frozenset(tuple(item.split()) for line in text.split("\n") for item in line.split(",") if item.strip())
+
+
+# First words that make a clause a question even without a question mark (folded: no accents, no apostrophes).
+QUESTION_OPENERS = _word_tuples(
+    """
+    who, whom, whose, what, whats, when, whens, where, wheres, which, how, hows, why, whether
+    is, are, was, were, can, could, do, does, did, will, would, should, shall, may, might, must, has, have, had
+    any, anyone, is there, are there
+    chi, cosa, cos, che cosa, quando, dove, quale, quali, qual, come, perche, quanto, quanta, quanti, quante
+    posso, possiamo, possono, puo, si puo, e possibile, ci sono, c e, serve, servono, bisogna, esiste, esistono
+    devo, dobbiamo, devono, sapete, sai, potete, potreste, puoi, mi dite, mi dici, ditemi, dimmi
+    """
+)
+
+# Phrases anywhere in a clause that ask ("vorrei sapere se...", "I was wondering whether...").
+QUESTION_CUES = frozenset(
+    """
+    vorrei sapere|volevo sapere|vorrei capire|volevo capire|vorrei chiedere|volevo chiedere|mi chiedevo|chiedo se
+    vorrei informazioni|vorrei info|volevo info|avrei bisogno di sapere|mi servirebbe sapere|mi sapreste dire
+    mi potete dire|mi potreste dire|potreste indicarmi|potete indicarmi|mi indicate|non ho capito|non capisco
+    i would like to know|i d like to know|i want to know|i wonder|i was wondering|wondering whether|wondering if
+    could you tell|can you tell|please tell|tell me|let me know|not sure whether|not sure if|any idea|any info
+    need to know|need info|looking for info|i don t understand|explain
+    """.replace("\n", "|").split("|")
+) - {""}
+
+# First words of a clause in which the sender describes themselves: context, not the question.
+CONTEXT_OPENERS = _word_tuples(
+    """
+    we are, we re, i am, i m, i work, i represent, i manage, i run, i lead, i coordinate, i m writing, i write
+    our, my, we have, we run, we manage, we work, we represent, we re a, this is, here is, i have, we ve
+    sono, siamo, rappresento, rappresentiamo, lavoro, lavoriamo, mi occupo, ci occupiamo, gestisco, gestiamo
+    il nostro, la nostra, i nostri, le nostre, il mio, la mia, i miei, le mie, nostro, nostra, ho, abbiamo
+    scrivo, vi scrivo, ti scrivo, faccio parte, facciamo parte, coordino, dirigo, seguo, sto seguendo
+    """
+)
+
+# Words a clause may start with that say nothing about what it is: "e quando...", "ok so what...", "ah, e poi".
+LEADING_FILLERS = frozenset(
+    "e ed and also anche poi ma but so quindi allora ok okay oh ah eh beh well then inoltre plus oppure or".split()
+)
+
+# Openings of a greeting, for greeting back.
+GREETINGS = _word_tuples(
+    """
+    hi, hello, hey, hiya, good morning, good afternoon, good evening, greetings, dear
+    ciao, salve, buongiorno, buon giorno, buonasera, buona sera, buon pomeriggio, hola, gentili, gentile, egregi
+    """
+)

@@ -13,9 +13,9 @@ _STEMMERS = {lang: snowballstemmer.stemmer(name) for lang, name in (("it", "ital
 MAX_ANALYSED_CHARS = 1000
 
 
-def fold(text: str) -> str:
-    """Lower-case, accent-free text: 'L’Aerospazio È' -> 'l’aerospazio e'."""
-    text = unicodedata.normalize("NFKD", text[:MAX_ANALYSED_CHARS]).casefold()
+def fold(text: str, limit: int = MAX_ANALYSED_CHARS) -> str:
+    """Lower-case, accent-free text: 'L’Aerospazio È' -> 'l’aerospazio e'. Only the first `limit` characters."""
+    text = unicodedata.normalize("NFKD", text[:limit]).casefold()
     # Accents go, and so do invisible format characters (zero-width space, soft hyphen...) that split words.
     return "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
 

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from bot.assistant import Reply, Source
+from bot.assistant import AnswerPart, Reply, Source
 
 MAX_MESSAGE_CHARS = 4096
 MAX_BUTTON_LABEL = 60
@@ -19,12 +19,24 @@ def source_html(source: Source, lang: str) -> str:
     return f'<a href="{escape(source.url, quote=True)}">{title}</a>' if source.url else title
 
 
+def part_html(part: AnswerPart, lang: str) -> str:
+    html = escape(part.body)
+    if part.note:
+        html = f"<b>{escape(part.note)}</b> {html}"
+    if part.heading:
+        html = f"<b>{escape(part.heading)}</b>\n{html}"
+    if part.sources:
+        links = "; ".join(source_html(s, lang) for s in part.sources)
+        html += f"\n\n<i>{escape(part.source_label)}</i> {links}"
+    return html
+
+
 def reply_html(reply: Reply) -> str:
-    body = escape(reply.body)
-    if reply.sources:
-        links = "; ".join(source_html(s, reply.lang) for s in reply.sources)
-        body += f"\n\n<i>{escape(reply.source_label)}</i> {links}"
-    return body
+    sections = [escape(reply.body)] if reply.body else []
+    sections += [part_html(part, reply.lang) for part in reply.parts]
+    if reply.unanswered_note:
+        sections.append(f"<i>{escape(reply.unanswered_note)}</i>")
+    return "\n\n".join(sections)
 
 
 def split_message(html: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:

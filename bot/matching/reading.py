@@ -1,0 +1,111 @@
+"""Read a message before matching it: split it into clauses and tell the questions from greetings and context.
+
+People write "Buongiorno, rappresento un consorzio di Foggia. Nel comunicato non vedo il nostro settore: siamo
+esclusi?" or "who can apply and when is the deadline?". Matched as one bag of words, the greeting and the sender's
+description drown the question, and two questions blur into one. Here each clause gets a role: a question, context
+about the sender (which may inform the match but never becomes the question), or social words (a greeting, thanks).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.matching.lexicon import CONTEXT_OPENERS, GREETINGS, LEADING_FILLERS, QUESTION_CUES, QUESTION_OPENERS
+from bot.matching.text import fold
+
+#: More clauses than this are not read one by one (pasted text): the rest is context.
+MAX_CLAUSES = 12
+
+# Sentence ends, line breaks, and a colon or dash that introduces the question ("quick question: ...").
+_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+|(?<=[^\d\s]):\s+|\s+[–—-]\s+")
+# "who can apply and when is the deadline": a conjunction followed by a new question's first word.
+_CONJUNCTION = re.compile(r"(?:,\s*|\s+)(?:and|also|plus|or|e|ed|oppure|inoltre|poi|anche)\s+(?=(\S+))")
+
+
+class Role(StrEnum):
+    QUESTION = "question"
+    CONTEXT = "context"  # about the sender: "we are a science park in Portugal"
+    SOCIAL = "social"  # greetings, thanks, filler: "ciao!", "quick question", "grazie mille"
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    role: Role
+
+
+def _starts_with(words: list[str], openers: frozenset[tuple[str, ...]]) -> bool:
+    return any(tuple(words[: len(o)]) == o for o in openers)
+
+
+def _leading_words(text: str) -> list[str]:
+    """Folded words without the conjunctions and interjections a clause may start with ("e quando...", "ok so")."""
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    while words and words[0] in LEADING_FILLERS:
+        words = words[1:]
+    return words
+
+
+def asks(text: str) -> bool:
+    """Whether a clause is put as a question: a question mark, a question word first, or "vorrei sapere"."""
+    if "?" in text:
+        return True
+    words = _leading_words(text)
+    folded = " ".join(words)
+    return _starts_with(words, QUESTION_OPENERS) or any(f" {cue} " in f" {folded} " for cue in QUESTION_CUES)
+
+
+def describes_sender(text: str) -> bool:
+    """ "we are a science park", "sono il referente di un distretto": the sender talking about themselves."""
+    return "?" not in text and _starts_with(_leading_words(text), CONTEXT_OPENERS)
+
+
+def greets(text: str) -> bool:
+    """Whether a message opens with a greeting ("ciao!", "good morning"): the reply may greet back."""
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    return _starts_with(words, GREETINGS)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip(" ,") for s in _SENTENCE_END.split(text) if s and s.strip(" ,.!;:")]
+
+
+def split_questions(sentence: str) -> list[str]:
+    """Split "A and B?" where B starts like a question of its own and both halves say something."""
+    parts: list[str] = []
+    start = 0
+    for match in _CONJUNCTION.finditer(sentence):
+        following = re.findall(r"[a-z0-9]+", fold(match.group(1)))
+        if not following or (following[0],) not in QUESTION_OPENERS:
+            continue
+        head, tail = sentence[start : match.start()], sentence[match.end() :]
+        if len(head.split()) >= 2 and len(tail.split()) >= 2:
+            parts.append(head)
+            start = match.end()
+    parts.append(sentence[start:])
+    return [p.strip(" ,") for p in parts if p.strip(" ,")]
+
+
+def read_message(text: str, is_social: Callable[[str], bool]) -> list[Clause]:
+    """The clauses of a message with their roles. `is_social(clause)` says whether a clause carries no topic at all
+    (only greetings, thanks and filler): the matcher's vocabulary knows that, this module does not."""
+    clauses: list[Clause] = []
+    sentences = split_sentences(text)
+    for index, sentence in enumerate(sentences):
+        pieces = split_questions(sentence) if asks(sentence) and index < MAX_CLAUSES else [sentence]
+        for piece in pieces:
+            if is_social(piece):
+                role = Role.SOCIAL
+            elif index >= MAX_CLAUSES or describes_sender(piece):
+                role = Role.CONTEXT
+            elif asks(piece) or (asks(sentence) and len(pieces) > 1):
+                role = Role.QUESTION
+            else:
+                role = Role.CONTEXT
+            clauses.append(Clause(piece, role))
+    if not any(c.role is Role.QUESTION for c in clauses):
+        # Nothing is put as a question ("info scadenza", "deadline", "We are a park in Portugal. Interested."):
+        # what the sender wrote is the question.
+        clauses = [Clause(c.text, Role.QUESTION) if c.role is Role.CONTEXT else c for c in clauses]
+    return clauses
