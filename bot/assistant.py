@@ -138,8 +138,8 @@ class Assistant:
 
     def language_for(self, text: str, *, chosen: str | None = None, telegram: str | None = None) -> str:
         detected = self.detector.detect(text)
-        # The one-word guess only matters when the sentence itself could not be read; don't score the text twice.
-        guessed = self.detector.guess(text) if detected is None and chosen is None else None
+        # The guess only matters when neither the text nor Telegram could tell; don't score the text twice.
+        guessed = self.detector.guess(text) if detected is None and chosen is None and not telegram else None
         return choose_language(explicit=chosen, detected=detected, telegram=telegram, guessed=guessed)
 
     def match(self, text: str) -> Match:

@@ -1,4 +1,14 @@
-"""Which language to reply in: explicit choice > the question's own language > Telegram client language > default."""
+"""Which language to reply in: explicit choice > the question's own language > Telegram client language > a guess
+from the shape of its words > default.
+
+The knowledge base is a parallel corpus (every phrasing and answer in Italian and English), so it teaches both what
+words each language alone uses and what words of each language look like ("deadline" is written in Italian
+messages too, but it is spelt like English).
+"""
+
+import math
+from collections import Counter
+from collections.abc import Iterable
 
 from bot.knowledge.model import LANGUAGES, KnowledgeBase
 from bot.matching.lexicon import STOPWORDS_EN, STOPWORDS_IT
@@ -7,60 +17,115 @@ from bot.matching.text import words
 DEFAULT_LANGUAGE = "it"
 _FUNCTION_WORD_WEIGHT = 2.0
 _SPELLING_WEIGHT = 0.5
+#: A word's spelling counts only when its letter sequences lean this clearly (mean log-odds per n-gram).
+_SPELLING_MARGIN = 0.25
+#: The text's words must lead by this much for the text to decide over the Telegram app's language.
+_DECISIVE_MARGIN = 1.0
+_NGRAM_SIZES = (2, 3, 4)
+
+
+def _ngrams(word: str) -> list[str]:
+    padded = f"<{word}>"
+    return [padded[i : i + n] for n in _NGRAM_SIZES for i in range(len(padded) - n + 1)]
+
+
+class SpellingModel:
+    """Letter n-gram frequencies per language: which language a word unknown to both word lists looks like."""
+
+    def __init__(self, texts: dict[str, Iterable[str]]) -> None:
+        counts = {
+            lang: Counter(g for text in texts.get(lang, ()) for w in words(text) for g in _ngrams(w))
+            for lang in LANGUAGES
+        }
+        vocabulary = len(set().union(*counts.values())) or 1
+        self._log_p = {}
+        self._unseen = {}
+        for lang, grams in counts.items():
+            total = sum(grams.values()) + 0.5 * vocabulary
+            self._log_p[lang] = {g: math.log((c + 0.5) / total) for g, c in grams.items()}
+            self._unseen[lang] = math.log(0.5 / total)
+
+    def lean(self, word: str) -> dict[str, float]:
+        """Mean log-probability per n-gram of `word` in each language."""
+        grams = _ngrams(word)
+        return {
+            lang: sum(self._log_p[lang].get(g, self._unseen[lang]) for g in grams) / len(grams) for lang in LANGUAGES
+        }
+
+    def language_of(self, word: str) -> str | None:
+        if len(word) < 3 or word[0].isdigit():
+            return None
+        lean = self.lean(word)
+        best = max(lean, key=lambda lang: lean[lang])
+        others = [lean[lang] for lang in LANGUAGES if lang != best]
+        return best if all(lean[best] - other >= _SPELLING_MARGIN for other in others) else None
 
 
 class LanguageDetector:
-    """Tells Italian from English by the words each language alone uses, in grammar and in the knowledge base."""
+    """Tells Italian from English by the words each language alone uses, in grammar and in the knowledge base, and,
+    for other words, by how they are spelt."""
 
     def __init__(self, kb: KnowledgeBase | None = None) -> None:
         vocab: dict[str, set[str]] = {"it": set(STOPWORDS_IT), "en": set(STOPWORDS_EN)}
+        texts: dict[str, list[str]] = {"it": [" ".join(STOPWORDS_IT)], "en": [" ".join(STOPWORDS_EN)]}
         if kb is not None:
             for entry in kb.entries.values():
                 for lang in LANGUAGES:
-                    vocab[lang].update(w for q in entry.questions[lang] for w in words(q))
+                    texts[lang].extend(entry.questions[lang])
                     if entry.answer:
-                        vocab[lang].update(words(entry.answer.get(lang)))
+                        texts[lang].append(entry.answer.get(lang))
+            for lang in LANGUAGES:
+                vocab[lang].update(w for text in texts[lang] for w in words(text))
         shared = vocab["it"] & vocab["en"]
         self._only = {lang: frozenset(vocab[lang] - shared) for lang in LANGUAGES}
         self._function = {"it": STOPWORDS_IT - STOPWORDS_EN, "en": STOPWORDS_EN - STOPWORDS_IT}
+        self._spelling = SpellingModel(texts)
 
     def scores(self, text: str) -> dict[str, float]:
-        tokens = words(text)
-        return {lang: sum(self._weight(lang, t) for t in tokens) for lang in LANGUAGES}
+        scores = dict.fromkeys(LANGUAGES, 0.0)
+        for token in words(text):
+            lang, weight = self._evidence(token)
+            if lang:
+                scores[lang] += weight
+        return scores
 
-    def _weight(self, lang: str, token: str) -> float:
-        if token in self._function[lang]:
-            return _FUNCTION_WORD_WEIGHT
-        if token in self._only[lang]:
-            return 1.0
-        if any(token in self._only[other] or token in self._function[other] for other in LANGUAGES):
-            return 0.0
-        return _SPELLING_WEIGHT if _spelling_language(token) == lang else 0.0
+    def _evidence(self, token: str) -> tuple[str | None, float]:
+        for lang in LANGUAGES:
+            if token in self._function[lang]:
+                return lang, _FUNCTION_WORD_WEIGHT
+        for lang in LANGUAGES:
+            if token in self._only[lang]:
+                return lang, 1.0
+        if any(token in self._function[lang] or token in self._only[lang] for lang in LANGUAGES):
+            return None, 0.0
+        if token in STOPWORDS_IT or token in STOPWORDS_EN:
+            return None, 0.0  # a function word of both languages ("a", "per")
+        return self._spelling.language_of(token), _SPELLING_WEIGHT
 
     def detect(self, text: str) -> str | None:
-        """The language of `text`, or None when it has fewer than two words or is too mixed to tell."""
-        if sum(1 for token in words(text) if not token[0].isdigit()) < 2:
-            return None
-        return self._best(text)
-
-    def guess(self, text: str) -> str | None:
-        """A weaker reading for one-word messages ("thanks", "scadenza"): used only when nothing better is known."""
-        return self._best(text)
-
-    def _best(self, text: str) -> str | None:
+        """The language the text shows clearly enough to overrule the Telegram app's language, else None: words
+        only one language uses, or a sentence that leans one way."""
         scores = self.scores(text)
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         (best, best_score), (_, second_score) = ranked[0], ranked[1]
-        return best if best_score > second_score else None
+        content = [t for t in words(text) if not t[0].isdigit()]
+        lead = best_score - second_score
+        decisive = lead >= _DECISIVE_MARGIN if len(content) < 3 else lead > 0
+        return best if decisive else None
 
-
-def _spelling_language(token: str) -> str | None:
-    """A weak clue for words no list knows: Italian words end in a vowel, English ones mostly do not."""
-    if len(token) < 3 or token[0].isdigit():
-        return None
-    if token[-1] in "aio":
-        return "it"
-    return None if token[-1] in "eu" else "en"
+    def guess(self, text: str) -> str | None:
+        """A weaker reading ("deadline??" is spelt like English): used when nothing better is known."""
+        scores = self.scores(text)
+        if scores["it"] != scores["en"]:
+            return max(scores, key=lambda lang: scores[lang])
+        lean = dict.fromkeys(LANGUAGES, 0.0)
+        for token in words(text):
+            if len(token) >= 3 and not token[0].isdigit():
+                for lang, value in self._spelling.lean(token).items():
+                    lean[lang] += value
+        if lean["it"] == lean["en"]:
+            return None
+        return max(lean, key=lambda lang: lean[lang])
 
 
 def client_language(language_code: str | None) -> str | None:
@@ -79,7 +144,7 @@ def choose_language(
     default: str = DEFAULT_LANGUAGE,
 ) -> str:
     """First of: the user's stored choice, the question's language, the Telegram client's language, a guess from
-    a single word, the default."""
+    the spelling of its words, the default."""
     for candidate in (explicit, detected, client_language(telegram), guessed):
         if candidate in LANGUAGES:
             return candidate

@@ -39,9 +39,16 @@ def test_client_language_mapping() -> None:
     assert client_language(None) is None
 
 
-def test_assistant_uses_client_language_for_one_word(small_assistant: Assistant) -> None:
-    assert small_assistant.reply("deadline", telegram_lang="en").lang == "en"
-    assert small_assistant.reply("deadline", telegram_lang="it").lang == "it"
-    assert small_assistant.reply("hello").lang == "en"  # no client language known: the word's own language
+def test_the_text_decides_when_it_can_even_for_one_word(small_assistant: Assistant) -> None:
+    assert small_assistant.reply("deadline??").lang == "en"  # no Telegram language: spelt like English
+    assert small_assistant.reply("max grant per project").lang == "en"
+    assert small_assistant.reply("scadenza", telegram_lang="en").lang == "it"  # a word only Italian uses
+    assert small_assistant.reply("hello").lang == "en"
     assert small_assistant.reply("ciao").lang == "it"
     assert small_assistant.reply("Qual è la scadenza?", chosen_lang="en").lang == "en"
+
+
+@pytest.mark.parametrize("text", ["2016", "ESCP-S3", "Schierenbeck", "ok"])
+def test_client_language_when_the_text_cannot_tell(small_assistant: Assistant, text: str) -> None:
+    assert small_assistant.reply(text, telegram_lang="en").lang == "en"
+    assert small_assistant.reply(text, telegram_lang="it-IT").lang == "it"

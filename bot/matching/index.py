@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, KnowledgeBase
 from bot.matching.analyzer import Analyzer
+from bot.matching.lexicon import COMMON_WORDS
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import stem
 from bot.rendering import searchable_answer
@@ -32,10 +33,22 @@ class ScoringSettings:
 
     beta: float = 1.0
     unknown_weight: float = 1.0  # weight of a word the knowledge base never uses, relative to the rarest term
+    # An unknown word that is common in Italian or English ("ogni", "went", "earlier") says little about what is
+    # asked, unlike an unknown name ("Erasmus"): it counts this much of an unknown word.
+    common_unknown: float = 0.25
+    second_share: float = 0.0  # share of an entry's score that comes from its second-best phrasing
     # Share of recall measured against everything an entry says (all its phrasings and its answer) rather than
     # its best phrasing alone: a question may combine words of several phrasings, or ask about a detail that
     # only the answer mentions ("does the call cover textiles?").
     entry_recall: float = 0.7
+    # Term weights: "idf" (rarity across entries) or "info" (how much seeing the term says about which entry it
+    # is, from how often the knowledge base uses it where: a word every sector phrasing uses says more than a
+    # word one phrasing happens to use).
+    weighting: str = "idf"
+    evidence_prior: float = 1.0  # pseudo-count spread over all entries: a term seen once tells little
+    answer_evidence: float = 0.5  # an answer's use of a term counts this much of a phrasing's
+    # How much a question word that only an entry's answer uses (no phrasing of it) counts as explained by the entry.
+    answer_only_recall: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,8 @@ class Candidate:
     entry_id: str
     score: float
     explained: float = 1.0  # share of the question's weight that the entry as a whole uses
+    precision: float = 1.0  # share of its best phrasing's weight that the question asks about
+    key_missing: float = 0.0  # the largest share of the question's weight in one word the entry does not use
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,7 @@ class Ranking:
     candidates: tuple[Candidate, ...]  # best first
     terms: tuple[str, ...]  # the question's terms, as matched
     unknown: tuple[str, ...]  # words of the question the knowledge base does not use
+    rare_unknown: float = 0.0  # share of the question's weight in unknown words that are not common words
 
 
 class MatchIndex:
@@ -84,7 +100,7 @@ class MatchIndex:
                     if keys:
                         phrasing_terms.append([term_ids.setdefault(k, len(term_ids)) for k in sorted(keys)])
                         phrasing_entry.append(entry_index)
-            if entry.answer:
+            if entry.answer and entry.topic != SMALLTALK_TOPIC:  # "I can help with deadlines, sectors..." isn't that
                 for lang in LANGUAGES:
                     content = self.analyzer.content_words(searchable_answer(entry.answer.get(lang), kb, lang))
                     surfaces.extend(content)
@@ -104,10 +120,31 @@ class MatchIndex:
         for entry_index, term in answer_terms:
             entries_with_term[term].add(entry_index)
         n_entries = max(len(self.entry_ids), 1)
-        self._weights = np.array([math.log(1 + n_entries / len(e)) for e in entries_with_term], dtype=np.float64)
+        if self.settings.weighting == "info":
+            uses: list[dict[int, float]] = [{} for _ in term_ids]
+            for terms, entry_index in zip(phrasing_terms, phrasing_entry, strict=True):
+                for term in terms:
+                    uses[term][entry_index] = uses[term].get(entry_index, 0.0) + 1.0
+            for entry_index, term in answer_terms:
+                uses[term][entry_index] = uses[term].get(entry_index, 0.0) + self.settings.answer_evidence
+            self._weights = np.array(
+                [_information(u.values(), n_entries, self.settings.evidence_prior) for u in uses], dtype=np.float64
+            )
+        else:
+            self._weights = np.array([math.log(1 + n_entries / len(e)) for e in entries_with_term], dtype=np.float64)
         self._unknown_weight = math.log(1 + n_entries) * self.settings.unknown_weight
         self._postings = [np.array(p, dtype=np.int32) for p in postings]
         self._entry_postings = [np.array(sorted(e), dtype=np.int32) for e in entries_with_term]
+        self._entry_sets = [frozenset(e) for e in entries_with_term]
+        in_phrasings: list[set[int]] = [set() for _ in term_ids]
+        for terms, entry_index in zip(phrasing_terms, phrasing_entry, strict=True):
+            for term in terms:
+                in_phrasings[term].add(entry_index)
+        answer_only = self.settings.answer_only_recall
+        self._entry_strength = [
+            np.array([1.0 if e in in_phrasings[term] else answer_only for e in sorted(entries)], dtype=np.float64)
+            for term, entries in enumerate(entries_with_term)
+        ]
         self._phrasing_norm = np.array([self._weights[t].sum() for t in phrasing_terms], dtype=np.float64)
         smalltalk_indexes = {i for i, e in enumerate(self.entry_ids) if e in self.smalltalk}
         self._phrasing_is_smalltalk = np.array([e in smalltalk_indexes for e in phrasing_entry], dtype=bool)
@@ -162,7 +199,10 @@ class MatchIndex:
             return Ranking((), tuple(keys), tuple(unknown))
         known = list(multiplier)
         weights = self._weights[known] * np.array([multiplier[t] for t in known])
-        unknown_total = len(unknown) * self._unknown_weight
+        unknown_weights = [
+            self._unknown_weight * (self.settings.common_unknown if w in COMMON_WORDS else 1.0) for w in unknown
+        ]
+        unknown_total = sum(unknown_weights)
         known_all = weights.sum()
         known_topic = weights[~self._social_term[known]].sum()
 
@@ -170,12 +210,14 @@ class MatchIndex:
         for term_id, weight in zip(known, weights, strict=True):
             overlap[self._postings[term_id]] += weight
         hits = np.flatnonzero(overlap)
+        if not hits.size:  # words only answers use: no phrasing to compare with
+            return Ranking((), tuple(keys), tuple(unknown))
         shared = overlap[hits]
         question_total = np.where(self._phrasing_is_smalltalk[hits], known_all, known_topic) + unknown_total
         entry_of_hit = self._phrasing_entry[hits]
         entry_overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
         for term_id, weight in zip(known, weights, strict=True):
-            entry_overlap[self._entry_postings[term_id]] += weight
+            entry_overlap[self._entry_postings[term_id]] += weight * self._entry_strength[term_id]
         phrasing_norm = self._phrasing_norm[hits]
         with np.errstate(divide="ignore", invalid="ignore"):
             recall = np.minimum(np.where(question_total > 0, shared / question_total, 0.0), 1.0)
@@ -187,14 +229,55 @@ class MatchIndex:
             precision = np.minimum(shared / phrasing_norm, 1.0)
             beta2 = self.settings.beta**2
             f_score = np.nan_to_num((1 + beta2) * precision * recall / (beta2 * precision + recall))
+        # Each entry's best phrasing first: its score is the entry's, its precision says how much of it was asked.
+        order = np.lexsort((-f_score, entry_of_hit))
+        sorted_entries = entry_of_hit[order]
+        first = np.r_[True, sorted_entries[1:] != sorted_entries[:-1]]
         entry_scores = np.zeros(len(self.entry_ids), dtype=np.float64)
-        np.maximum.at(entry_scores, entry_of_hit, f_score)
+        entry_scores[sorted_entries[first]] = f_score[order][first]
+        best_precision = np.zeros(len(self.entry_ids), dtype=np.float64)
+        best_precision[sorted_entries[first]] = precision[order][first]
+        if self.settings.second_share:
+            # The second-best phrasing as supporting evidence: one exact phrasing of two entries is a tie, and the
+            # entry with more phrasings close to the question is the likelier one.
+            second = np.r_[False, first[:-1]] & ~first
+            runner_up = np.zeros(len(self.entry_ids), dtype=np.float64)
+            runner_up[sorted_entries[second]] = f_score[order][second]
+            share = self.settings.second_share
+            entry_scores = (1 - share) * entry_scores + share * runner_up
         explained = np.zeros(len(self.entry_ids), dtype=np.float64)
         np.maximum.at(explained, entry_of_hit, entry_recall)
-        top = np.argsort(-entry_scores, kind="stable")[:limit]
+        top = [i for i in np.argsort(-entry_scores, kind="stable")[:limit] if entry_scores[i] > 0]
+        topic_total = float(known_topic + unknown_total) or 1.0
+        rare_unknown = sum(w for w, word in zip(unknown_weights, unknown, strict=True) if word not in COMMON_WORDS)
         candidates = tuple(
-            Candidate(self.entry_ids[i], round(float(entry_scores[i]), 4), round(float(explained[i]), 4))
+            Candidate(
+                self.entry_ids[i],
+                round(float(entry_scores[i]), 4),
+                round(float(explained[i]), 4),
+                round(float(best_precision[i]), 4),
+                round(self._key_missing(i, known, weights, unknown_weights) / topic_total, 4),
+            )
             for i in top
-            if entry_scores[i] > 0
         )
-        return Ranking(candidates, tuple(keys), tuple(unknown))
+        return Ranking(candidates, tuple(keys), tuple(unknown), round(rare_unknown / topic_total, 4))
+
+    def _key_missing(self, entry: int, known: list[int], weights: np.ndarray, unknown: list[float]) -> float:
+        """The weight of the heaviest question word the entry never uses (an unknown word counts as unused)."""
+        unused = [
+            float(w)
+            for t, w in zip(known, weights, strict=True)
+            if not self._social_term[t] and entry not in self._entry_sets[t]
+        ]
+        return max([*unused, *unknown], default=0.0)
+
+
+def _information(counts, n_entries: int, prior: float) -> float:  # type: ignore[no-untyped-def]
+    """log N minus the entropy of which entry a term points to, its counts smoothed by `prior` pseudo-uses."""
+    values = [c for c in counts if c > 0]
+    total = sum(values) + prior
+    rest = prior / n_entries / total
+    entropy = -sum((p := (c + prior / n_entries) / total) * math.log(p) for c in values)
+    if n_entries > len(values) and rest > 0:
+        entropy -= (n_entries - len(values)) * rest * math.log(rest)
+    return max(math.log(n_entries) - entropy, 0.05)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.matching.decision import Match, MatchOutcome, Thresholds, decide
 from bot.matching.index import MatchIndex, QueryTerms, Ranking
-from bot.matching.reading import Role, greets, read_message
+from bot.matching.reading import Role, greets, questions_of, read_message
 
 #: How much the sender's description of themselves counts next to the question ("we are a science park: can we
 #: take part?"): enough to pick between close entries, never enough to become the question.
@@ -69,15 +69,15 @@ class Interpreter:
 
     def interpret(self, text: str) -> Interpretation:
         clauses = read_message(text, self.index.is_social)
-        questions = [c for c in clauses if c.role is Role.QUESTION]
+        questions = questions_of(clauses)
         greeting = greets(text)
         if not questions:  # only greetings, thanks or filler: small talk answers it
             return Interpretation(self.match_text(text), asked=(text,))
         context = self.index.analyse(" ".join(c.text for c in clauses if c.role is Role.CONTEXT))
-        question_terms = [self.index.analyse(q.text) for q in questions]
+        question_terms = [self.index.analyse(q) for q in questions]
         whole = self._match_parts(_merged(question_terms), context)
-        readable = [(q.text, t) for q, t in zip(questions, question_terms, strict=True) if not _empty(t)]
-        everything = (" ".join(q.text for q in questions),)
+        readable = [(q, t) for q, t in zip(questions, question_terms, strict=True) if not _empty(t)]
+        everything = (" ".join(questions),)
         if len(readable) <= 1:
             return Interpretation(whole, greeting=greeting, asked=everything)
 

@@ -5,9 +5,20 @@ grammar: words that carry no topic (stop words), and question words, which do ca
 "how to apply") and so are mapped to shared concepts instead of being dropped.
 """
 
+import unicodedata
+
+import stopwordsiso
+
+# Common words of both languages (the stopwords-iso lists, accents folded): too broad to drop from questions
+# ("call", "open" and "date" are among them), but an unknown word on the list says little about the question.
+COMMON_WORDS = frozenset(
+    "".join(ch for ch in unicodedata.normalize("NFKD", w.casefold()) if not unicodedata.combining(ch))
+    for w in stopwordsiso.stopwords(["it", "en"])
+)
+
 STOPWORDS_IT = frozenset(
     """
-    a ad al allo alla ai agli alle all anche ancora avere ho hai ha abbiamo avete hanno avevo aveva c ce ci che
+    a ad al allo alla ai agli alle all anche avere ho hai ha abbiamo avete hanno avevo aveva c ce ci che
     cioe col coi con contro cui d da dal dallo dalla dai dagli dalle dall de dei degli del dell della delle
     dello deve devo devono dobbiamo di e ed era erano essere esiste esistono gia gli i il in io l la le lei li
     lo loro lui ma me mi mio mia miei mie ne nei negli nel nell nella nelle nello no noi non nostra nostro
@@ -17,7 +28,8 @@ STOPWORDS_IT = frozenset(
     tuoi tue tutto tutti tutta tutte un una uno uno vi voi vorrei vuoi vogliono volevo ecco cosi allora dunque
     quindi pero invece molto poco cos cosa sapere sapete dimmi dirmi dici ditemi mi puoi scusa scusate per
     favore perfavore ok okay beh boh mah eh gentilmente cortesemente qualcuno qualcosa bisogna serve servono
-    vale valgono
+    vale valgono dite dica dirci dirmelo spiegate spieghi spiegami spiegatemi spiegarmi ricordate ricordami
+    ricordatemi indicate indicami indicatemi sapreste potete potreste chiarire chiarite confermate confermi
     """.split()
 )
 
@@ -27,20 +39,21 @@ STOPWORDS_EN = frozenset(
     both but by can cannot could couldn did didn do does doesn doing don down during each else ever few for from
     further get gets got had has have having he her here hers him his i if in into is isn it its itself just let
     like me might more most must my myself need needs no nor not now of off on once only or other our ours out
-    over own please pls same she should so some such tell than that the their theirs them then there these they
-    this those through to too under until up us very was wasn we were what which while whom will with would you
+    over own per please pls same she should so some such tell than that the their theirs them then there these they
+    this those through to too under up us very was wasn we were what which while whom will with would you
     your yours yourself ok okay kindly guys know anyone someone something thing things really actually exactly s
-    t d ll m re ve lot
+    t d ll m re ve lot explain remind confirm clarify
     """.split()
 )
 
 # Question words kept as concepts shared by both languages. The first word of each group names the concept.
 QUESTION_WORDS: tuple[tuple[str, ...], ...] = (
     ("who", "chi"),
-    ("when", "quando"),
+    ("when", "quando", "da quando", "since when"),
     ("where", "dove"),
     ("how", "come"),
     ("why", "perche"),
+    ("still", "ancora", "yet", "tuttora", "anymore", "any more", "sempre"),
     ("how much", "how many", "quanto", "quanta", "quanti", "quante"),
 )
 
@@ -87,7 +100,8 @@ CONTEXT_OPENERS = _word_tuples(
 
 # Words a clause may start with that say nothing about what it is: "e quando...", "ok so what...", "ah, e poi".
 LEADING_FILLERS = frozenset(
-    "e ed and also anche poi ma but so quindi allora ok okay oh ah eh beh well then inoltre plus oppure or".split()
+    """e ed and also anche poi ma but so quindi allora ok okay oh ah eh beh well then inoltre plus oppure or
+    io noi""".split()
 )
 
 # Openings of a greeting, for greeting back.
@@ -97,3 +111,68 @@ GREETINGS = _word_tuples(
     ciao, salve, buongiorno, buon giorno, buonasera, buona sera, buon pomeriggio, hola, gentili, gentile, egregi
     """
 )
+
+# Chat and SMS shorthand, folded: what the writer meant ("nn ho capito x la scadenza", "wen is the dedline").
+ABBREVIATIONS: dict[str, str] = {
+    # Italian
+    "x": "per",
+    "nn": "non",
+    "cmq": "comunque",
+    "qnd": "quando",
+    "qndo": "quando",
+    "ki": "chi",
+    "ke": "che",
+    "xke": "perche",
+    "xche": "perche",
+    "pk": "perche",
+    "qnt": "quanto",
+    "qnto": "quanto",
+    "tt": "tutti",
+    "dv": "dove",
+    "cm": "come",
+    "qlc": "qualche",
+    "qlcs": "qualcosa",
+    "sn": "sono",
+    "cn": "con",
+    "sl": "solo",
+    "tnx": "thanks",
+    "grz": "grazie",
+    "risp": "risposta",
+    "msg": "messaggio",
+    # English
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "y": "why",
+    "wat": "what",
+    "wot": "what",
+    "wht": "what",
+    "hw": "how",
+    "wen": "when",
+    "whn": "when",
+    "wher": "where",
+    "wich": "which",
+    "abt": "about",
+    "thx": "thanks",
+    "ty": "thanks",
+    "pls": "please",
+    "plz": "please",
+    "sm1": "someone",
+    "some1": "someone",
+    "any1": "anyone",
+    "b4": "before",
+    "gonna": "going",
+    "wanna": "want",
+    "gotta": "have",
+    "ppl": "people",
+    "govt": "government",
+    "asap": "soon",
+    "whos": "who",
+    "whats": "what",
+    "wheres": "where",
+    "hows": "how",
+    "whens": "when",
+    "im": "i",
+    "ive": "i",
+    "approx": "approximately",
+}

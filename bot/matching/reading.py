@@ -19,14 +19,29 @@ MAX_CLAUSES = 12
 
 # Sentence ends, line breaks, and a colon or dash that introduces the question ("quick question: ...").
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+|(?<=[^\d\s]):\s+|\s+[–—-]\s+")
-# "who can apply and when is the deadline": a conjunction followed by a new question's first word.
-_CONJUNCTION = re.compile(r"(?:,\s*|\s+)(?:and|also|plus|or|e|ed|oppure|inoltre|poi|anche)\s+(?=(\S+))")
+# "who can apply and when is the deadline": a conjunction followed by a new question's first word, perhaps after
+# a preposition ("e fino a quando", "and until when", "e a chi si rivolge").
+_CONJUNCTION = re.compile(
+    r"(?:,\s*(?:(?:and|also|plus|or|e|ed|oppure|inoltre|poi|anche)\s+)?|\s+(?:and|also|plus|or|e|ed|oppure|inoltre|poi|anche)\s+)"
+    r"(?=(?:(?:a|ad|da|di|per|fino a|fino|entro|in|con|su|to|for|from|until|till|by|with|on|at|since)\s+)?(\S+))"
+)
+
+
+# A greeting at the start of a sentence, set off by punctuation or an emoticon: "Ciao :)", "hi there,", "Salve!".
+_LEADING_GREETING = re.compile(
+    r"^\s*(?:"
+    + "|".join(" ".join(g) for g in sorted(GREETINGS, key=len, reverse=True))
+    + r")(?:\s+(?:there|all|a tutti|"
+    r"tutti|everyone|team|ragazzi|guys|folks))?\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
+    re.IGNORECASE,
+)
 
 
 class Role(StrEnum):
     QUESTION = "question"
+    TOPIC = "topic"  # a statement about what is asked: "quick question about the deadline of my tax return"
     CONTEXT = "context"  # about the sender: "we are a science park in Portugal"
-    SOCIAL = "social"  # greetings, thanks, filler: "ciao!", "quick question", "grazie mille"
+    SOCIAL = "social"  # greetings, thanks, filler: "ciao!", "grazie mille"
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,14 @@ def greets(text: str) -> bool:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip(" ,") for s in _SENTENCE_END.split(text) if s and s.strip(" ,.!;:")]
+    sentences = []
+    for sentence in _SENTENCE_END.split(text):
+        greeting = _LEADING_GREETING.match(sentence)
+        if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
+            sentences += [sentence[: greeting.end()], sentence[greeting.end() :]]
+        else:
+            sentences.append(sentence)
+    return [s.strip(" ,") for s in sentences if s and s.strip(" ,.!;:")]
 
 
 def split_questions(sentence: str) -> list[str]:
@@ -76,8 +98,10 @@ def split_questions(sentence: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for match in _CONJUNCTION.finditer(sentence):
-        following = re.findall(r"[a-z0-9]+", fold(match.group(1)))
-        if not following or (following[0],) not in QUESTION_OPENERS:
+        following = _leading_words(sentence[match.end() :])
+        if not _starts_with(following, QUESTION_OPENERS) and (
+            match.group(1) and not _starts_with(re.findall(r"[a-z0-9]+", fold(match.group(1))), QUESTION_OPENERS)
+        ):
             continue
         head, tail = sentence[start : match.start()], sentence[match.end() :]
         if len(head.split()) >= 2 and len(tail.split()) >= 2:
@@ -102,10 +126,26 @@ def read_message(text: str, is_social: Callable[[str], bool]) -> list[Clause]:
             elif asks(piece) or (asks(sentence) and len(pieces) > 1):
                 role = Role.QUESTION
             else:
-                role = Role.CONTEXT
+                role = Role.TOPIC
             clauses.append(Clause(piece, role))
     if not any(c.role is Role.QUESTION for c in clauses):
         # Nothing is put as a question ("info scadenza", "deadline", "We are a park in Portugal. Interested."):
         # what the sender wrote is the question.
-        clauses = [Clause(c.text, Role.QUESTION) if c.role is Role.CONTEXT else c for c in clauses]
+        clauses = [Clause(c.text, Role.QUESTION) if c.role in (Role.TOPIC, Role.CONTEXT) else c for c in clauses]
     return clauses
+
+
+def questions_of(clauses: list[Clause]) -> list[str]:
+    """Each question with the statements that lead up to it ("In the list of sectors I don't see ours: are we
+    excluded?"); statements after the last question belong to it."""
+    questions: list[str] = []
+    pending: list[str] = []
+    for clause in clauses:
+        if clause.role is Role.TOPIC:
+            pending.append(clause.text)
+        elif clause.role is Role.QUESTION:
+            questions.append(" ".join([*pending, clause.text]))
+            pending = []
+    if pending and questions:
+        questions[-1] = " ".join([questions[-1], *pending])
+    return questions

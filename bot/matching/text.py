@@ -6,9 +6,13 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from bot.matching.lexicon import ABBREVIATIONS
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _STEMMERS = {lang: snowballstemmer.stemmer(name) for lang, name in (("it", "italian"), ("en", "english"))}
 
+#: Longer "words" are not words (a pasted hash, a key held down): they are not read.
+MAX_WORD_CHARS = 40
 #: Longest input the matcher reads; longer messages are cut here (the question is nearly always at the start).
 MAX_ANALYSED_CHARS = 1000
 
@@ -21,8 +25,9 @@ def fold(text: str, limit: int = MAX_ANALYSED_CHARS) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Word tokens of folded text; keeps numbers such as '4.0' and '2020' whole."""
-    return _TOKEN.findall(fold(text))
+    """Word tokens of folded text, chat shorthand spelt out ("x" -> "per", "wen" -> "when"); keeps numbers such
+    as '4.0' and '2020' whole."""
+    return [ABBREVIATIONS.get(token, token) for token in _TOKEN.findall(fold(text)) if len(token) <= MAX_WORD_CHARS]
 
 
 @lru_cache(maxsize=65536)
