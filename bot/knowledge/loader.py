@@ -15,6 +15,8 @@ import yaml
 from bot.knowledge.model import (
     LANGUAGES,
     OUT_OF_SCOPE_TOPIC,
+    PLACEHOLDER,
+    PLACEHOLDER_KINDS,
     SMALLTALK_TOPIC,
     Bilingual,
     Entry,
@@ -27,8 +29,6 @@ from bot.knowledge.yaml_lines import LineDict, LineList, load_with_lines
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-PLACEHOLDER = re.compile(r"\{([a-z_]+):([^{}]*)\}")
-PLACEHOLDER_KINDS = ("date", "time", "countdown")
 
 _FILE_KEYS = {"topic", "entries", "sources", "dates", "synonyms", "ignore"}
 _ENTRY_KEYS = {"id", "questions", "answer", "sources", "related"}

@@ -1,12 +1,18 @@
 """Immutable knowledge-base objects: what the matcher, the assistant and the reminders read."""
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 LANGUAGES: tuple[str, ...] = ("it", "en")
+#: The Babel locale that writes dates for each language.
+BABEL_LOCALES = {"it": "it_IT", "en": "en_GB"}
+#: {date:ID}, {time:ID} and {countdown:ID} in answers: computed from the dates for the reader and the moment.
+PLACEHOLDER = re.compile(r"\{([a-z_]+):([^{}]*)\}")
+PLACEHOLDER_KINDS = ("date", "time", "countdown")
 SMALLTALK_TOPIC = "smalltalk"
 #: Questions staff want declined ("who won the call?"): matched like any entry, answered with "I don't know".
 OUT_OF_SCOPE_TOPIC = "out-of-scope"

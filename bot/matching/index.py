@@ -17,9 +17,9 @@ import numpy as np
 
 from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, KnowledgeBase
 from bot.matching.analyzer import Analyzer
+from bot.matching.answer_text import searchable_answer
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import stem
-from bot.rendering import searchable_answer
 
 #: Words of a question beyond this are not read (long messages are pasted text, not questions).
 MAX_QUERY_WORDS = 60

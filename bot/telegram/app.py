@@ -10,7 +10,8 @@ from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, Upda
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.assistant import Assistant, utc_now
+from bot.assistant import Assistant
+from bot.clock import utc_now
 from bot.config import Config, ConfigError
 from bot.i18n import Catalogs, mark
 from bot.knowledge import KnowledgeBase

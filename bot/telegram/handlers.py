@@ -9,10 +9,11 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.assistant import Reply, ReplyKind
+from bot.assistant import Reply
 from bot.deadlines import deadline_summary
 from bot.i18n import Translator
 from bot.language import choose_language
+from bot.outcome import Outcome
 from bot.telegram import callbacks
 from bot.telegram.formatting import reply_html
 from bot.telegram.keyboards import (
@@ -96,7 +97,7 @@ async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: 
     chat_id = reply_chat_id(update)
     if chat_id is None:
         return
-    if reply.kind is not ReplyKind.EMPTY:
+    if reply.kind is not Outcome.EMPTY:
         await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
     sent = await send_html(context.bot, chat_id, reply_html(reply), reply_keyboard(reply, svc.catalogs[reply.lang]))
     if reply.answered:
