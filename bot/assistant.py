@@ -143,6 +143,8 @@ class Assistant:
         )
 
     def render(self, entry: Entry, tr: Translator) -> str:
+        if entry.answer is None:
+            raise ValueError(f"entry {entry.id!r} is out of scope: it has no answer")
         return render_answer(entry.answer.get(tr.lang), self.kb, tr, self.clock(), self.timezone).strip()
 
     def links(self, entry_ids: tuple[str, ...], lang: str) -> tuple[Link, ...]:

@@ -88,11 +88,11 @@ class MatchIndex:
         entries_with_term: list[set[int]] = [set() for _ in term_ids]
         postings: list[list[int]] = [[] for _ in term_ids]
         for index, (terms, entry_index) in enumerate(zip(phrasing_terms, phrasing_entry, strict=True)):
-            for term in terms:
-                entries_with_term[term].add(entry_index)
-                postings[term].append(index)
-        for entry_index, term in answer_terms:
-            entries_with_term[term].add(entry_index)
+            for term_id in terms:
+                entries_with_term[term_id].add(entry_index)
+                postings[term_id].append(index)
+        for entry_index, term_id in answer_terms:
+            entries_with_term[term_id].add(entry_index)
         n_entries = max(len(self.entry_ids), 1)
         self._weights = np.array([math.log(1 + n_entries / len(e)) for e in entries_with_term], dtype=np.float64)
         self._unknown_weight = math.log(1 + n_entries) * self.settings.unknown_weight

@@ -118,9 +118,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return self.services.catalogs[lang]
 
 
-BotApplication = Application[
-    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[BotContext]
-]
+#: The application app.py builds (its JobQueue parameter stays PTB's default: the builder does not narrow it).
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
 
 
 def job_queue(application: BotApplication) -> JobQueue[BotContext]:

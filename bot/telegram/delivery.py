@@ -8,6 +8,8 @@ first tick after start-up settles what a crash left half-done and resumes the pe
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Mapping
+from functools import partial
 
 from bot.deadlines import deadlines_in_force
 from bot.knowledge.model import LANGUAGES, KeyDate, KnowledgeBase
@@ -99,7 +101,7 @@ class Courier:
         await svc.storage.drop_stale_reminders({subject_of(d) for d in in_force}, now)
         sent = await svc.storage.reminder_keys()
         for due in due_reminders(now, in_force, sent, timezone=timezone, send_hour=self.send_hour):
-            texts = in_every_language(svc.catalogs, lambda tr, d=due.key_date: reminder_text(d, now, tr, timezone))
+            texts = in_every_language(svc.catalogs, partial(reminder_text, due.key_date, now, timezone=timezone))
             batch = await svc.storage.enqueue_for_subscribers(
                 "reminder", texts, now, subject=due.subject, reminder_keys=[due.key]
             )
@@ -114,7 +116,7 @@ class Courier:
         previous = {lineage: DeadlineDate(day, time) for lineage, (day, time) in stored.items()}
         changes = [c for c in changed_deadlines(previous, current) if c.worth_notifying(now, timezone)]
         notices = [
-            (subject_of(c.current), in_every_language(svc.catalogs, lambda tr, c=c: change_text(c, now, tr, timezone)))
+            (subject_of(c.current), in_every_language(svc.catalogs, partial(change_text, c, now, timezone=timezone)))
             for c in changes
         ]
         # The notice already gives the new date and countdown: the reminder slot that has come is covered by it.
@@ -144,9 +146,9 @@ class Courier:
         return queued
 
 
-def courier_of(application: BotApplication) -> Courier | None:
-    courier: Courier | None = application.bot_data.get(COURIER_KEY)
-    return courier
+def courier_of(bot_data: Mapping[str, object]) -> Courier | None:
+    courier = bot_data.get(COURIER_KEY)
+    return courier if isinstance(courier, Courier) else None
 
 
 async def start_reminder_jobs(

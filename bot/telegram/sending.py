@@ -6,6 +6,7 @@ Parse mode (HTML) and link previews (off) come from the application's `Defaults`
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -50,9 +51,7 @@ async def send_html(bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardM
     message: Message | None = None
     for index, part in enumerate(parts):
         markup = keyboard if index == len(parts) - 1 else None
-        message = await with_retries(
-            lambda part=part, markup=markup: bot.send_message(chat_id, part, reply_markup=markup)
-        )
+        message = await with_retries(partial(bot.send_message, chat_id, part, reply_markup=markup))
     assert message is not None
     return message
 

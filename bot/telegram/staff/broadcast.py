@@ -153,7 +153,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
                 count,
                 id=broadcast_id,
             )
-            courier = courier_of(context.application)
+            courier = courier_of(context.bot_data)
             if courier is not None:
                 courier.kick()
     else:

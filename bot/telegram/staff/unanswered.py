@@ -9,6 +9,7 @@ from telegram.ext import filters
 
 from bot.i18n import Translator, mark
 from bot.staff import QuestionGroup
+from bot.storage import Status
 from bot.telegram import callbacks
 from bot.telegram.context import BotContext, Services
 from bot.telegram.feature import Feature
@@ -97,7 +98,7 @@ async def mark_button(update: Update, context: BotContext) -> None:
         await query.answer(tr.gettext("That group has already been handled."))
         await edit_or_send(update, context, *unanswered_page(groups, int(page), tr))
         return
-    status = "resolved" if action == "r" else "ignored"
+    status: Status = "resolved" if action == "r" else "ignored"
     await services.storage.set_unanswered_status(group.ids, status)
     await query.answer(tr.gettext("Marked resolved.") if status == "resolved" else tr.gettext("Ignored."))
     await edit_or_send(update, context, *unanswered_page(await open_groups(services), int(page), tr))
