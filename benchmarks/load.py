@@ -750,12 +750,12 @@ def apply_experiments(names: list[str]) -> list[str]:
     """EXPERIMENTS, not the shipped bot: monkeypatch this process's bot to measure what a change would give."""
     notes = []
     if "no-typing" in names:
-        import bot.telegram.handlers as handlers
+        import bot.telegram.conversation as conversation
 
         async def no_typing(bot: Any, chat_id: int) -> None:
             return None
 
-        handlers.show_typing = no_typing  # type: ignore[assignment]
+        conversation.show_typing = no_typing  # type: ignore[assignment]
     if "sniffio-none" in names:
         import importlib.util
 
@@ -764,7 +764,7 @@ def apply_experiments(names: list[str]) -> list[str]:
         else:
             sys.modules["sniffio"] = None  # type: ignore[assignment]
     if "no-storage" in names:
-        from bot.telegram.services import Services
+        from bot.telegram.context import Services
 
         async def no_storage(self: Services, what: str, action: Any) -> None:
             return None

@@ -4,36 +4,22 @@ Telegram, the terminal chat, `ask`, the evaluation and the benchmarks all call `
 exactly what Telegram users get. Nothing here knows about Telegram or the database.
 """
 
-import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
+from bot.clock import Clock, utc_now
 from bot.i18n import Catalogs, Translator
 from bot.knowledge.model import LANGUAGES, OUT_OF_SCOPE_TOPIC, SMALLTALK_TOPIC, Entry, KnowledgeBase, Source, Topic
 from bot.language import LanguageDetector, choose_language
-from bot.matching.decision import Match, MatchOutcome, Thresholds
+from bot.matching.decision import Match, Thresholds
 from bot.matching.details import missing_details
 from bot.matching.index import Candidate, MatchIndex, ScoringSettings
 from bot.matching.interpret import Interpretation, Interpreter
 from bot.matching.text import words
+from bot.outcome import Outcome
 from bot.rendering import render_answer
 
-Clock = Callable[[], dt.datetime]
 #: Follow-up buttons under an answer.
 MAX_RELATED = 5
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class ReplyKind(StrEnum):
-    ANSWER = "answer"  # an entry's answer
-    SUGGEST = "suggest"  # "I don't know yet" with "did you mean" candidates
-    UNKNOWN = "unknown"  # "I don't know yet"
-    EMPTY = "empty"  # nothing to read in the message
-
 
 @dataclass(frozen=True)
 class Link:
@@ -60,7 +46,7 @@ class AnswerPart:
 class Reply:
     question: str
     lang: str
-    kind: ReplyKind
+    kind: Outcome
     body: str  # for an answer: a greeting or nothing; otherwise the whole message ("I don't know yet...")
     parts: tuple[AnswerPart, ...] = ()
     score: float = 0.0
@@ -72,12 +58,12 @@ class Reply:
 
     @property
     def answered(self) -> bool:
-        return self.kind is ReplyKind.ANSWER
+        return self.kind is Outcome.ANSWER
 
     @property
     def needs_staff(self) -> bool:
         """Logged for staff: exactly the replies that say "I don't know yet"."""
-        return self.kind in (ReplyKind.SUGGEST, ReplyKind.UNKNOWN)
+        return self.kind in (Outcome.SUGGEST, Outcome.UNKNOWN)
 
     @property
     def not_in_sources(self) -> bool:
@@ -149,21 +135,21 @@ class Assistant:
         lang = self.language_for(question, chosen=chosen_lang, telegram=telegram_lang)
         tr = self.catalogs[lang]
         if not words(question):
-            return Reply(question, lang, ReplyKind.EMPTY, tr.gettext("Please type your question about the call."))
+            return Reply(question, lang, Outcome.EMPTY, tr.gettext("Please type your question about the call."))
         reading = self.interpreter.interpret(question)
         match = reading.primary
-        if match.outcome is MatchOutcome.ANSWER and match.entry_id:
+        if match.outcome is Outcome.ANSWER and match.entry_id:
             return self.answer_matches(reading, lang, question)
         suggestions = self.links(tuple(dict.fromkeys((*match.suggestions, *reading.more_suggestions))), lang)
         if suggestions:
             body = tr.gettext("I don't have a sure answer to that yet. Did you mean one of these?")
-            kind = ReplyKind.SUGGEST
+            kind = Outcome.SUGGEST
         else:
             body = tr.gettext(
                 "I don't know the answer to that yet: I only answer questions about the ESCP-S3 call. "
                 "I have passed your question on to the programme staff. Try /topics to see what I can help with."
             )
-            kind = ReplyKind.UNKNOWN
+            kind = Outcome.UNKNOWN
         return Reply(
             question=question,
             lang=lang,
@@ -196,7 +182,7 @@ class Assistant:
         return Reply(
             question=question,
             lang=lang,
-            kind=ReplyKind.ANSWER,
+            kind=Outcome.ANSWER,
             body=greeting,
             parts=parts,
             score=reading.primary.score,
@@ -230,7 +216,7 @@ class Assistant:
         return Reply(
             question=question or entry.label(lang),
             lang=lang,
-            kind=ReplyKind.ANSWER,
+            kind=Outcome.ANSWER,
             body="",
             parts=(self.part(entry_id, tr),),
             score=score,
@@ -238,6 +224,8 @@ class Assistant:
         )
 
     def render(self, entry: Entry, tr: Translator) -> str:
+        if entry.answer is None:
+            raise ValueError(f"entry {entry.id!r} is out of scope: it has no answer")
         return render_answer(entry.answer.get(tr.lang), self.kb, tr, self.clock(), self.timezone).strip()
 
     def links(self, entry_ids: tuple[str, ...], lang: str) -> tuple[Link, ...]:

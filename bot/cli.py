@@ -12,11 +12,16 @@ import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.assistant import Assistant, Reply
 from bot.config import Config, ConfigError, load_config
 from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
 from bot.knowledge import KnowledgeError, load_knowledge, validate
+
+if TYPE_CHECKING:  # imported when used: `ask` and `chat` start without them
+    from bot.matching.analyzer import Analyzer
+    from bot.staff import QuestionGroup
 
 EXIT_CONFIG = 2
 
@@ -94,7 +99,7 @@ def _evaluate(args: argparse.Namespace, config: Config) -> int:
     return 1 if missed else 0
 
 
-async def _open_groups(config: Config, since: dt.datetime | None, analyzer) -> list:
+async def _open_groups(config: Config, since: dt.datetime | None, analyzer: "Analyzer") -> "list[QuestionGroup]":
     from bot.staff import group_questions
     from bot.storage import Storage
 

@@ -29,7 +29,7 @@ class Case:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CaseResult:
     case: Case
     reply: Reply
     correct: bool
@@ -83,10 +83,10 @@ class LanguageScore:
 
 @dataclass
 class Report:
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[CaseResult] = field(default_factory=list)
     by_language: dict[str, LanguageScore] = field(default_factory=lambda: {lang: LanguageScore() for lang in LANGUAGES})
 
-    def failures(self) -> list[Outcome]:
+    def failures(self) -> list[CaseResult]:
         return [o for o in self.outcomes if not o.correct or o.wrong_language]
 
 
@@ -121,7 +121,7 @@ def load_cases(path: str | Path) -> list[Case]:
     return cases
 
 
-def judge(case: Case, reply: Reply, assistant: Assistant | None = None) -> Outcome:
+def judge(case: Case, reply: Reply, assistant: Assistant | None = None) -> CaseResult:
     """Right: an answer carrying every expected fact; for a question the sources do not answer, "I don't know" or
     an honest "the sources do not say"."""
     if case.expect == "answer":
@@ -131,8 +131,8 @@ def judge(case: Case, reply: Reply, assistant: Assistant | None = None) -> Outco
         if reply.suggestions and assistant is not None:
             first = assistant.answer(reply.suggestions[0].entry_id, reply.lang)
             first_right = not _missing(case, first.text)
-        return Outcome(case, reply, correct, reply.lang != case.lang, missing, first_right)
-    return Outcome(case, reply, not reply.answered or reply.not_in_sources, reply.lang != case.lang)
+        return CaseResult(case, reply, correct, reply.lang != case.lang, missing, first_right)
+    return CaseResult(case, reply, not reply.answered or reply.not_in_sources, reply.lang != case.lang)
 
 
 def evaluate(assistant: Assistant, cases: Iterable[Case]) -> Report:
@@ -205,7 +205,7 @@ def _cell(rate: float, count: int, total: int) -> str:
     return f"{rate:6.1%} ({count:>3}/{total:<3})  "
 
 
-def describe_failure(outcome: Outcome) -> str:
+def describe_failure(outcome: CaseResult) -> str:
     case, reply = outcome.case, outcome.reply
     got = f"answered {reply.entry_id}" if reply.answered else f"{reply.kind.value}"
     if reply.not_in_sources:

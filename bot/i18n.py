@@ -13,10 +13,9 @@ from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.knowledge.model import LANGUAGES
+from bot.knowledge.model import BABEL_LOCALES, LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-BABEL_LOCALES = {"it": "it_IT", "en": "en_GB"}
 
 
 def mark(message: str) -> str:

@@ -8,7 +8,7 @@ messages too, but it is spelt like English).
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.knowledge.model import LANGUAGES, KnowledgeBase
 from bot.matching.lexicon import STOPWORDS_EN, STOPWORDS_IT
@@ -32,7 +32,7 @@ def _ngrams(word: str) -> list[str]:
 class SpellingModel:
     """Letter n-gram frequencies per language: which language a word unknown to both word lists looks like."""
 
-    def __init__(self, texts: dict[str, Iterable[str]]) -> None:
+    def __init__(self, texts: Mapping[str, Iterable[str]]) -> None:
         counts = {
             lang: Counter(g for text in texts.get(lang, ()) for w in words(text) for g in _ngrams(w))
             for lang in LANGUAGES

@@ -4,11 +4,8 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
-from bot.i18n import BABEL_LOCALES, Translator
-from bot.knowledge.loader import PLACEHOLDER
-from bot.knowledge.model import KeyDate, KnowledgeBase
+from bot.i18n import Translator
+from bot.knowledge.model import PLACEHOLDER, KeyDate, KnowledgeBase
 
 
 def countdown(key_date: KeyDate, now: dt.datetime, tr: Translator, default_timezone: str) -> str:
@@ -26,20 +23,6 @@ def countdown(key_date: KeyDate, now: dt.datetime, tr: Translator, default_timez
     if deadline:
         return tr.ngettext("%(count)d day left", "%(count)d days left", days)
     return tr.ngettext("in %(count)d day", "in %(count)d days", days)
-
-
-def searchable_answer(template: str, kb: KnowledgeBase, lang: str) -> str:
-    """The answer as words to match questions against: dates written out ("31 dicembre 2016"), no countdown."""
-
-    def replace(match: re.Match[str]) -> str:
-        key_date = kb.dates.get(match.group(2))
-        if key_date is None or match.group(1) == "countdown":
-            return " "
-        if match.group(1) == "time":
-            return key_date.time.strftime("%H:%M") if key_date.time else " "
-        return format_date(key_date.day, format="long", locale=BABEL_LOCALES[lang])
-
-    return PLACEHOLDER.sub(replace, template)
 
 
 def render_answer(template: str, kb: KnowledgeBase, tr: Translator, now: dt.datetime, default_timezone: str) -> str:

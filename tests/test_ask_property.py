@@ -6,8 +6,9 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.assistant import Assistant, ReplyKind
+from bot.assistant import Assistant
 from bot.cli import reply_json
+from bot.outcome import Outcome
 
 ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=("Cs",)), max_size=10_000)
 HOSTILE = st.sampled_from(
@@ -29,7 +30,7 @@ def check_reply(assistant: Assistant, text: str) -> None:
     reply = assistant.reply(text)
     elapsed = time.perf_counter() - started
     assert reply.lang in ("it", "en")
-    assert isinstance(reply.kind, ReplyKind)
+    assert isinstance(reply.kind, Outcome)
     assert reply.text.strip()
     assert 0.0 <= reply.score <= 1.0
     assert elapsed < 2.0, f"reply took {elapsed:.2f}s"  # a bound against pathological blow-ups, not a benchmark

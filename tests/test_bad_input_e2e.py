@@ -16,8 +16,8 @@ import pytest
 from telegram import Update
 
 from bot.i18n import Catalogs
+from bot.telegram.conversation import welcome_text
 from bot.telegram.flood import FLOOD_GATE_KEY, FloodGate
-from bot.telegram.handlers import welcome_text
 from tests.conftest import FIXED_NOW
 from tests.support.bot_api import FakeBotAPI, channel_chat, group_chat, make_user
 from tests.support.harness import running_bot, services
@@ -390,8 +390,8 @@ FORGED = [  # (data, the answer's text, shown as an alert)
     ("f:+:deadline\u202e", INVALID_BUTTON, False),
     ("a:deadline\x00", INVALID_BUTTON, False),
     ("A:DEADLINE", INVALID_BUTTON, False),
-    ("l:xx", None, False),  # a language the bot does not have: answered silently
-    ("u:r:1:0", None, False),  # a staff button pressed by a user: a silent answer, nothing revealed
+    ("l:xx", INVALID_BUTTON, False),  # a language the bot does not have
+    ("u:r:1:0", INVALID_BUTTON, False),  # a staff button pressed by a user: what any forged button gets
 ]
 
 

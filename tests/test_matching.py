@@ -2,10 +2,11 @@
 
 import pytest
 
-from bot.assistant import Assistant, ReplyKind
+from bot.assistant import Assistant
 from bot.matching.analyzer import Analyzer
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import fold, stem, words
+from bot.outcome import Outcome
 
 
 def test_folding_removes_case_accents_and_splits_elisions() -> None:
@@ -53,7 +54,7 @@ def test_spelling_correction_within_edit_budget() -> None:
 )
 def test_answers(small_assistant: Assistant, question: str, entry: str) -> None:
     reply = small_assistant.reply(question)
-    assert reply.kind is ReplyKind.ANSWER, (question, reply.candidates)
+    assert reply.kind is Outcome.ANSWER, (question, reply.candidates)
     assert reply.entry_id == entry
 
 
@@ -75,7 +76,7 @@ def test_off_topic_is_never_answered(small_assistant: Assistant, question: str) 
 
 def test_near_miss_offers_did_you_mean_not_an_answer(small_assistant: Assistant) -> None:
     reply = small_assistant.reply("what is the deadline for Erasmus+?")
-    assert reply.kind is ReplyKind.SUGGEST
+    assert reply.kind is Outcome.SUGGEST
     assert [link.entry_id for link in reply.suggestions] == ["deadline"]
     assert reply.suggestions[0].label == "What is the deadline?"
 
@@ -83,18 +84,18 @@ def test_near_miss_offers_did_you_mean_not_an_answer(small_assistant: Assistant)
 @pytest.mark.parametrize("question", ["", "   ", "😀😀😀", "???", "\x00\x01"])
 def test_nothing_to_read_asks_for_a_question(small_assistant: Assistant, question: str) -> None:
     reply = small_assistant.reply(question)
-    assert reply.kind is ReplyKind.EMPTY
+    assert reply.kind is Outcome.EMPTY
     assert not reply.needs_staff
 
 
 def test_only_stop_words_is_unknown(small_assistant: Assistant) -> None:
-    assert small_assistant.reply("what is it?").kind is ReplyKind.UNKNOWN
+    assert small_assistant.reply("what is it?").kind is Outcome.UNKNOWN
 
 
 @pytest.mark.parametrize("question", ["who won the call?", "chi ha vinto il bando?", "which projects got funded?"])
 def test_out_of_scope_entries_are_declined_without_suggestions(small_assistant: Assistant, question: str) -> None:
     reply = small_assistant.reply(question)
-    assert reply.kind is ReplyKind.UNKNOWN
+    assert reply.kind is Outcome.UNKNOWN
     assert reply.suggestions == ()
     assert reply.needs_staff
 

@@ -138,6 +138,6 @@ async def test_retention_removes_user_ids_from_old_questions(api: FakeBotAPI, bo
         candidates=[],
         now=FIXED_NOW,
     )
-    await apply_retention(SimpleNamespace(application=bot))  # what the daily job runs
+    await apply_retention(SimpleNamespace(services=services(bot)))  # what the daily job runs
     rows = {row.text: row.user_id for row in await storage.unanswered_questions()}
     assert rows == {"vecchia domanda": None, "domanda recente": ADA["id"]}

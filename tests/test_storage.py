@@ -13,6 +13,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.outcome import LOGGED_OUTCOMES, Outcome
 from bot.storage import (
     LATEST_VERSION,
     DatabaseLockedError,
@@ -401,8 +402,20 @@ async def test_lone_surrogates_become_replacement_characters(store: Storage) -> 
 async def test_log_question_rejects_bad_outcome_and_score(store: Storage) -> None:
     with pytest.raises(ValueError, match="outcome"):
         await ask(store, outcome="maybe")
+    with pytest.raises(ValueError, match="outcome"):
+        await ask(store, outcome=Outcome.EMPTY)  # a message with nothing to read is not a question
     with pytest.raises(ValueError, match="finite"):
         await ask(store, score=float("nan"))
+
+
+async def test_the_database_accepts_exactly_the_logged_outcomes(store: Storage, db_path: Path) -> None:
+    """Migration 1 spells the outcomes in an SQL CHECK; it must stay the same set as bot.outcome's."""
+    for outcome in LOGGED_OUTCOMES:
+        await ask(store, outcome=outcome, entry_id="deadline" if outcome == Outcome.ANSWER else None)
+    with raw(db_path) as conn:
+        assert {row[0] for row in conn.execute("SELECT outcome FROM questions_log")} == set(LOGGED_OUTCOMES)
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            conn.execute("INSERT INTO questions_log (asked_at, lang, outcome, score) VALUES ('x', 'it', 'empty', 0)")
 
 
 async def test_unanswered_questions_filters_and_order(store: Storage) -> None:

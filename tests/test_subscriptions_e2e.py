@@ -13,14 +13,14 @@ from telegram.ext import Application
 from bot.config import Config
 from bot.i18n import Catalogs
 from bot.reminders.delivery import Pacing
-from bot.reminders.jobs import Courier, start_reminder_jobs
 from bot.reminders.messages import broadcast_report
 from bot.storage import Storage
 from bot.storage.deliveries import BatchCounts
 from bot.telegram.app import build_application
-from bot.telegram.broadcast import BroadcastSyntaxError, parse_broadcast, usage
-from bot.telegram.services import SERVICES_KEY
-from bot.telegram.subscriptions import deadline_keyboard, subscription_text
+from bot.telegram.context import SERVICES_KEY
+from bot.telegram.deadlines import deadline_keyboard, subscription_text
+from bot.telegram.delivery import Courier, start_reminder_jobs
+from bot.telegram.staff.broadcast import BroadcastSyntaxError, parse_broadcast, usage
 from tests.support.bot_api import FakeBotAPI, make_user
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after` will be of type:DeprecationWarning")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.services import SERVICES_KEY
+from bot.telegram.context import SERVICES_KEY
 from tests.conftest import FIXED_NOW, FIXTURE_KB
 from tests.support.bot_api import FakeBotAPI, group_chat, make_user
 from tests.support.harness import running_bot, services
@@ -196,7 +196,7 @@ async def test_forged_and_stale_buttons_are_answered_safely(api: FakeBotAPI, bot
         api.push_update(api.callback_query(BOB, data, answer))
     await api.wait_for(lambda s: len(s.calls_to("answerCallbackQuery")) >= 6)
     texts = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
-    assert texts.count("This button is no longer valid.") == 3  # x:whatever, f:?:deadline, empty data
+    assert texts.count("This button is no longer valid.") == 4  # x:whatever, f:?:deadline, l:fr, empty data
     assert "That question is no longer available. Try /topics." in texts
     assert "That topic is no longer available." in texts
     assert len(api.messages_to(BOB["id"])) == 1  # nothing else was sent

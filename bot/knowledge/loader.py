@@ -1,43 +1,43 @@
 """Load the YAML knowledge base and check it, reporting every problem as `file:line: reason`.
 
-The bot and `python -m bot validate` use this same code, so what validates is exactly what the bot will serve.
+The schema is the classes of model.py. This module reads the files, checks each item (source, date, topic, entry)
+against its class, turns pydantic's errors into staff-readable reasons at the item's line, and checks what spans
+files: unique ids and references. The bot and `python -m bot validate` use this same code, so what validates is
+exactly what the bot will serve.
 """
 
-import re
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, time
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.knowledge.model import (
+    DECLINED_ENTRY_FIELDS,
+    ID_FORMAT,
     LANGUAGES,
     OUT_OF_SCOPE_TOPIC,
+    PLACEHOLDER,
+    PLACEHOLDER_KINDS,
     SMALLTALK_TOPIC,
-    Bilingual,
     Entry,
     KeyDate,
     KnowledgeBase,
+    KnowledgeFile,
     Source,
     Topic,
 )
 from bot.knowledge.yaml_lines import LineDict, LineList, load_with_lines
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-PLACEHOLDER = re.compile(r"\{([a-z_]+):([^{}]*)\}")
-PLACEHOLDER_KINDS = ("date", "time", "countdown")
-#: "Yes." / "No!" / "Sì;" / "No" alone: a verdict that does not say what it is about.
-BARE_VERDICT = re.compile(r"^\s*(?:yes|no|s[iì]|yep|nope)\s*(?:[.!;?…]|$)", re.IGNORECASE)
-
-_FILE_KEYS = {"topic", "entries", "sources", "dates", "synonyms", "ignore"}
-_ENTRY_KEYS = {"id", "questions", "answer", "sources", "related", "not_in_sources"}
-_SOURCE_KEYS = {"id", "title", "url", "published"}
-_DATE_KEYS = {"id", "kind", "date", "time", "end_time", "timezone", "title", "sources", "replaces", "reminders"}
-_TOPIC_KEYS = {"id", "title"}
-_DATE_KINDS = ("deadline", "event")
+T = TypeVar("T")
+_MISSING = ("missing", "missing_argument", "missing_keyword_only_argument")
+_UNKNOWN = ("extra_forbidden", "unexpected_keyword_argument", "unexpected_positional_argument")
+_NOT_A_MAPPING = ("dict_type", "dataclass_type", "dataclass_args_type", "model_type", "model_attributes_type")
+_NOT_A_LIST = ("list_type", "tuple_type", "iterable_type")
 
 
 @dataclass(frozen=True, order=True)
@@ -69,6 +69,92 @@ class _Reference:
     what: str
 
 
+# -- from pydantic's errors to staff-readable reasons --------------------------------------------------------------
+
+
+def _loader_fields(cls: type) -> set[str]:
+    if not dataclasses.is_dataclass(cls):
+        return set()
+    return {f.name for f in dataclasses.fields(cls) if f.metadata.get("loader")}
+
+
+def _keys(cls: type) -> dict[str, Any]:
+    """The YAML keys of a schema class, with their types."""
+    hidden = _loader_fields(cls)
+    fields = getattr(cls, "__pydantic_fields__", {})
+    return {info.alias or name: info.annotation for name, info in fields.items() if name not in hidden}
+
+
+def _schema_class(annotation: Any) -> type | None:
+    """The schema class inside a field's type (`Bilingual | None` -> Bilingual), if any."""
+    if get_origin(annotation) is Union or type(annotation).__name__ == "UnionType":
+        return next((c for a in get_args(annotation) if (c := _schema_class(a)) is not None), None)
+    if isinstance(annotation, type) and hasattr(annotation, "__pydantic_fields__"):
+        return annotation
+    return None
+
+
+def _allowed(cls: type, path: list[str]) -> str:
+    """The keys allowed where an unknown one was found."""
+    current: type | None = cls
+    for name in path:
+        current = _schema_class(_keys(current).get(name)) if current else None
+    return ", ".join(sorted(_keys(current))) if current else "?"
+
+
+def _child(node: Any, part: int | str) -> tuple[int, Any] | None:
+    """The line and value of one step into a YAML value, if it is there."""
+    if isinstance(node, LineDict) and part in node:
+        return node.line_of(part), node[part]
+    if isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+        return node.line_of(part), node[part]
+    return None
+
+
+def _line(raw: Any, loc: tuple[int | str, ...], missing: bool) -> int:
+    """The line of the value an error is about; for a missing key, the line of the mapping that lacks it."""
+    node, line = raw, getattr(raw, "line", 1)
+    for part in loc:
+        if (step := _child(node, part)) is None:
+            break
+        line, node = step
+    if missing and isinstance(node, LineDict | LineList):
+        line = node.line
+    return line
+
+
+def _at(where: str, path: str) -> str:
+    return " ".join(part for part in (where, path) if part)
+
+
+def _reason(error: ErrorDetails, where: str, cls: type) -> str:
+    names = [str(part) for part in error["loc"] if isinstance(part, str)]
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind in _MISSING:
+        return f"{_at(where, '.'.join(names[:-1]))}: missing field '{names[-1]}'"
+    if kind in _UNKNOWN and names:
+        parent = names[:-1]
+        return f"{_at(where, '.'.join(parent))}: unknown field '{names[-1]}' (allowed: {_allowed(cls, parent)})"
+    path = ".".join(names)
+    if kind == "knowledge":
+        message = str(ctx["message"])
+    elif kind == "too_short":
+        minimum = ctx.get("min_length", 1)
+        message = "must not be empty" if minimum == 1 else f"must have at least {minimum} items"
+    elif kind in _NOT_A_MAPPING:
+        message = "must be a mapping of fields"
+    elif kind in _NOT_A_LIST:
+        message = "must be a list"
+    else:
+        message = error["msg"]
+    if "{field}" in message:
+        return f"{where}: {message.replace('{field}', path)}" if where else message.replace("{field}", path)
+    return f"{_at(where, path)}: {message}"
+
+
+# -- reading -------------------------------------------------------------------------------------------------------
+
+
 class _Reader:
     """Reads the files of one knowledge base, collecting objects, references and problems."""
 
@@ -82,92 +168,68 @@ class _Reader:
         self.synonyms: list[tuple[str, ...]] = []
         self.ignore: set[str] = set()
         self._seen_ids: dict[tuple[str, str], str] = {}
+        self._adapters: dict[type, TypeAdapter[Any]] = {}
         self.file = ""
-
-    # -- helpers -------------------------------------------------------------------------------------------------
 
     def problem(self, line: int, reason: str) -> None:
         self.problems.append(Problem(self.file, line, reason))
 
-    def check_keys(self, mapping: LineDict, allowed: set[str], required: set[str], what: str) -> None:
-        for key, line in mapping.duplicate_keys:
-            self.problem(line, f"{what}: key '{key}' appears twice")
-        for key in mapping:
-            if key not in allowed:
-                self.problem(
-                    mapping.line_of(key), f"{what}: unknown field '{key}' (allowed: {', '.join(sorted(allowed))})"
-                )
-        for key in sorted(required - set(mapping)):
-            self.problem(mapping.line, f"{what}: missing field '{key}'")
+    def duplicate_keys(self, node: Any, where: str) -> None:
+        if isinstance(node, LineDict):
+            for key, line in node.duplicate_keys:
+                self.problem(line, f"{where}: key '{key}' appears twice")
+        if isinstance(node, dict | list):
+            for child in node.values() if isinstance(node, dict) else node:
+                self.duplicate_keys(child, where)
 
-    def text(self, value: Any, line: int, what: str) -> str | None:
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if isinstance(value, bool | int | float | date) and not isinstance(value, str):
-            self.problem(line, f"{what}: expected text, got {value!r} (put it in quotes)")
-        else:
-            self.problem(line, f"{what}: expected non-empty text")
-        return None
-
-    def new_id(self, mapping: LineDict, namespace: str, what: str) -> str | None:
-        raw = mapping.get("id")
-        line = mapping.line_of("id")
-        if not isinstance(raw, str) or not _ID.match(raw):
-            self.problem(line, f"{what}: id {raw!r} must be lower-case letters, digits and dashes")
-            return None
-        earlier = self._seen_ids.get((namespace, raw))
-        if earlier:
-            self.problem(line, f"{what}: duplicate id '{raw}' (already defined at {earlier})")
-            return None
-        self._seen_ids[(namespace, raw)] = f"{self.file}:{line}"
-        return raw
-
-    def bilingual(self, mapping: LineDict, key: str, what: str) -> Bilingual | None:
-        value = mapping.get(key)
-        line = mapping.line_of(key)
-        if not isinstance(value, LineDict):
-            self.problem(line, f"{what}: '{key}' must map each language ({', '.join(LANGUAGES)}) to a text")
-            return None
-        self.check_keys(value, set(LANGUAGES), set(LANGUAGES), f"{what} {key}")
-        texts = {lang: self.text(value.get(lang), value.line_of(lang), f"{what} {key}.{lang}") for lang in LANGUAGES}
-        if any(t is None for lang, t in texts.items() if lang in value):
-            return None
-        if set(LANGUAGES) - set(value):
-            return None
-        return Bilingual(**texts)
-
-    def id_list(self, mapping: LineDict, key: str, kind: str, what: str) -> tuple[str, ...]:
-        value = mapping.get(key, LineList())
-        if not isinstance(value, list):
-            self.problem(mapping.line_of(key), f"{what}: '{key}' must be a list of ids")
-            return ()
-        ids = []
-        for index, item in enumerate(value):
-            line = value.line_of(index) if isinstance(value, LineList) else mapping.line_of(key)
-            if not isinstance(item, str):
-                self.problem(line, f"{what}: '{key}' item {item!r} is not an id")
-                continue
-            ids.append(item)
-            self.references.append(_Reference(kind, item, self.file, line, f"{what} {key}"))
-        return tuple(ids)
-
-    def list_of(self, mapping: LineDict, key: str, what: str) -> LineList | None:
-        value = mapping.get(key)
-        if not isinstance(value, LineList):
-            self.problem(mapping.line_of(key), f"'{key}' must be a list")
+    def check(
+        self, cls: type[T], raw: LineDict, where: str, keys: tuple[str, ...] = (), **loader_values: Any
+    ) -> T | None:
+        """`raw` validated as a `cls`, or None after reporting each problem at its line. Keys `item` reported as
+        unknown are left out, so that the other problems are found too."""
+        self.duplicate_keys(raw, where)
+        adapter = self._adapters.get(cls) or self._adapters.setdefault(cls, TypeAdapter(cls))
+        keys = keys or tuple(_keys(cls))
+        try:
+            value: T = adapter.validate_python({k: v for k, v in raw.items() if k in keys} | loader_values)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                self.problem(_line(raw, error["loc"], error["type"] in _MISSING), _reason(error, where, cls))
             return None
         return value
 
-    def mappings(self, items: LineList, what: str) -> list[LineDict]:
-        found = []
-        for index, item in enumerate(items):
-            if isinstance(item, LineDict):
-                found.append(item)
-            else:
-                self.problem(items.line_of(index), f"{what}: each item must be a mapping of fields")
-        return found
+    def item(self, raw: Any, line: int, kind: str, cls: type, allowed: tuple[str, ...] | None = None) -> str | None:
+        """Before checking an item: its place in the messages and its id (registered, so that references to an item
+        with other problems are not reported as dangling). None when the item cannot be checked."""
+        if not isinstance(raw, LineDict):
+            self.problem(line, f"{kind}: each item must be a mapping of fields")
+            return None
+        raw_id = raw.get("id")
+        where = f"{kind} '{raw_id}'" if isinstance(raw_id, str) and ID_FORMAT.match(raw_id) else kind
+        keys = allowed or tuple(_keys(cls))
+        for key in raw:
+            if key not in keys:
+                self.problem(raw.line_of(key), f"{where}: unknown field '{key}' (allowed: {', '.join(sorted(keys))})")
+        if where == kind:
+            return where
+        raw_id = str(raw_id)
+        earlier = self._seen_ids.get((cls.__name__, raw_id))
+        if earlier:
+            self.problem(raw.line_of("id"), f"{kind}: duplicate id '{raw_id}' (already defined at {earlier})")
+            return None
+        self._seen_ids[(cls.__name__, raw_id)] = f"{self.file}:{raw.line_of('id')}"
+        return where
 
-    # -- sections ------------------------------------------------------------------------------------------------
+    def refer(self, kind: str, raw: LineDict, key: str, what: str, *, many: bool = True) -> None:
+        """Remember the ids named under `key` (a list of ids, or one id), to check once every file is read."""
+        value = raw.get(key)
+        targets = value if isinstance(value, list) and many else [value] if isinstance(value, str) else []
+        for index, target in enumerate(targets):
+            line = value.line_of(index) if isinstance(value, LineList) else raw.line_of(key)
+            if isinstance(target, str):
+                self.references.append(_Reference(kind, target, self.file, line, f"{what} {key}"))
+
+    # -- files and sections ----------------------------------------------------------------------------------------
 
     def read_file(self, path: Path, display: str) -> None:
         self.file = display
@@ -183,8 +245,7 @@ class _Reader:
             document = load_with_lines(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            self.problem(line, f"YAML syntax error: {exc.problem or exc.context}")
+            self.problem(mark.line + 1 if mark else 1, f"YAML syntax error: {exc.problem or exc.context}")
             return
         except yaml.YAMLError as exc:
             self.problem(1, f"YAML error: {exc}")
@@ -193,242 +254,100 @@ class _Reader:
             self.problem(1, "the file is empty")
             return
         if not isinstance(document, LineDict):
-            self.problem(1, f"the file must be a mapping with some of: {', '.join(sorted(_FILE_KEYS))}")
+            self.problem(1, f"the file must be a mapping with some of: {', '.join(sorted(_keys(KnowledgeFile)))}")
             return
-        self.check_keys(document, _FILE_KEYS, set(), "file")
-        if "sources" in document and (items := self.list_of(document, "sources", "sources")) is not None:
-            for item in self.mappings(items, "source"):
-                self.read_source(item)
-        if "dates" in document and (items := self.list_of(document, "dates", "dates")) is not None:
-            for item in self.mappings(items, "date"):
-                self.read_date(item)
-        if "synonyms" in document:
-            self.read_synonyms(document)
-        if "ignore" in document:
-            self.read_ignore(document)
+        for key in document:
+            if key not in _keys(KnowledgeFile):
+                allowed = ", ".join(sorted(_keys(KnowledgeFile)))
+                self.problem(document.line_of(key), f"file: unknown field '{key}' (allowed: {allowed})")
+        sections = self.check(KnowledgeFile, document, "")
+        if sections is not None:
+            self.synonyms.extend(sections.synonyms)
+            if sections.ignore:
+                self.ignore.update(sections.ignore.it, sections.ignore.en)
+        for items, read in ((document.get("sources"), self.read_source), (document.get("dates"), self.read_date)):
+            if isinstance(items, LineList):
+                for index, raw in enumerate(items):
+                    read(raw, items.line_of(index))
         if "entries" in document or "topic" in document:
             self.read_topic(document)
 
-    def read_source(self, item: LineDict) -> None:
-        self.check_keys(item, _SOURCE_KEYS, {"id", "title"}, "source")
-        source_id = self.new_id(item, "source", "source")
-        title = self.bilingual(item, "title", f"source '{source_id}'")
-        url = item.get("url")
-        if url is not None and not (isinstance(url, str) and re.match(r"^https?://\S+$", url)):
-            self.problem(item.line_of("url"), f"source '{source_id}': url must start with http:// or https://")
-            url = None
-        published = item.get("published")
-        if published is not None and not isinstance(published, date):
-            self.problem(item.line_of("published"), f"source '{source_id}': published must be a date like 2016-08-05")
-            published = None
-        if source_id and title:
-            self.sources[source_id] = Source(source_id, title, url, published)
+    def read_source(self, raw: Any, line: int) -> None:
+        where = self.item(raw, line, "source", Source)
+        if where and (source := self.check(Source, raw, where)):
+            self.sources[source.id] = source
 
-    def read_time(self, item: LineDict, key: str, what: str) -> time | None:
-        value = item.get(key)
-        if value is None:
-            return None
-        if isinstance(value, str) and (match := _TIME.match(value)):
-            return time(int(match.group(1)), int(match.group(2)))
-        self.problem(item.line_of(key), f'{what}: {key} must be a quoted time like "17:00", got {value!r}')
-        return None
-
-    def read_date(self, item: LineDict) -> None:
-        self.check_keys(item, _DATE_KEYS, {"id", "kind", "date", "title"}, "date")
-        date_id = self.new_id(item, "date", "date")
-        what = f"date '{date_id}'"
-        kind = item.get("kind")
-        if kind not in _DATE_KINDS:
-            self.problem(item.line_of("kind"), f"{what}: kind must be one of {', '.join(_DATE_KINDS)}, got {kind!r}")
-        day = item.get("date")
-        if isinstance(day, str):
-            try:
-                day = date.fromisoformat(day)
-            except ValueError:
-                day = None
-        if not isinstance(day, date):
-            self.problem(
-                item.line_of("date"), f"{what}: date must be a real date like 2017-03-31, got {item.get('date')!r}"
-            )
-            day = None
-        at = self.read_time(item, "time", what)
-        end = self.read_time(item, "end_time", what)
-        zone = item.get("timezone")
-        if zone is not None:
-            try:
-                ZoneInfo(str(zone))
-            except (ZoneInfoNotFoundError, ValueError):
-                self.problem(item.line_of("timezone"), f"{what}: unknown time zone {zone!r} (e.g. Europe/Brussels)")
-                zone = None
-        title = self.bilingual(item, "title", what)
-        sources = self.id_list(item, "sources", "source", what)
-        replaces = item.get("replaces")
-        if replaces is not None:
-            if isinstance(replaces, str):
-                self.references.append(
-                    _Reference("date", replaces, self.file, item.line_of("replaces"), f"{what} replaces")
-                )
-            else:
-                self.problem(item.line_of("replaces"), f"{what}: replaces must be a date id")
-                replaces = None
-        reminders = item.get("reminders", [])
-        if not (
-            isinstance(reminders, list)
-            and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 366 for d in reminders)
-        ):
-            self.problem(
-                item.line_of("reminders"), f"{what}: reminders must be a list of whole days before the date (0-366)"
-            )
-            reminders = []
-        if date_id and day and title and kind in _DATE_KINDS:
-            self.dates[date_id] = KeyDate(
-                id=date_id,
-                kind=kind,
-                day=day,
-                title=title,
-                sources=sources,
-                time=at,
-                end_time=end,
-                timezone=zone,
-                replaces=replaces,
-                reminders=tuple(sorted(set(reminders), reverse=True)),
-            )
-
-    def read_synonyms(self, document: LineDict) -> None:
-        groups = self.list_of(document, "synonyms", "synonyms")
-        for index, group in enumerate(groups or []):
-            line = groups.line_of(index)
-            if not isinstance(group, list) or len(group) < 2:
-                self.problem(line, "synonyms: each group must be a list of at least two words or phrases")
-                continue
-            words = [self.text(word, line, "synonym") for word in group]
-            if all(words):
-                self.synonyms.append(tuple(words))
-
-    def read_ignore(self, document: LineDict) -> None:
-        value = document.get("ignore")
-        if not isinstance(value, LineDict):
-            self.problem(document.line_of("ignore"), "ignore: must map each language to a list of words")
+    def read_date(self, raw: Any, line: int) -> None:
+        where = self.item(raw, line, "date", KeyDate)
+        if where is None:
             return
-        self.check_keys(value, set(LANGUAGES), set(), "ignore")
-        for lang in LANGUAGES:
-            words = value.get(lang, [])
-            if not isinstance(words, list):
-                self.problem(value.line_of(lang), f"ignore.{lang}: must be a list of words")
-                continue
-            self.ignore.update(
-                w for w in (self.text(word, value.line_of(lang), f"ignore.{lang}") for word in words) if w
-            )
+        self.refer("source", raw, "sources", where)
+        self.refer("date", raw, "replaces", where, many=False)
+        if key_date := self.check(KeyDate, raw, where):
+            self.dates[key_date.id] = key_date
 
     def read_topic(self, document: LineDict) -> None:
-        topic = document.get("topic")
-        if not isinstance(topic, LineDict):
+        raw = document.get("topic")
+        if not isinstance(raw, LineDict):
             self.problem(document.line_of("topic"), "a file with entries needs 'topic:' with an id and a title")
             return
-        self.check_keys(topic, _TOPIC_KEYS, _TOPIC_KEYS, "topic")
-        topic_id = self.new_id(topic, "topic", "topic")
-        title = self.bilingual(topic, "title", f"topic '{topic_id}'")
-        items = self.list_of(document, "entries", "entries") if "entries" in document else None
-        if items is None or not items:
-            self.problem(
-                document.line_of("entries") if "entries" in document else topic.line,
-                f"topic '{topic_id}' has no entries",
-            )
+        where = self.item(raw, raw.line, "topic", Topic)
+        header = self.check(Topic, raw, where) if where else None
+        topic_id = header.id if header else str(raw.get("id"))
+        items = document.get("entries")
+        if not isinstance(items, LineList) or not items:
+            self.problem(document.line_of("entries") if "entries" in document else raw.line, f"{where}: has no entries")
             return
         entry_ids = [
-            entry.id for item in self.mappings(items, "entry") if (entry := self.read_entry(item, topic_id or ""))
+            entry.id
+            for index, item in enumerate(items)
+            if (entry := self.read_entry(item, items.line_of(index), topic_id))
         ]
-        if topic_id and title:
-            self.topics.append(Topic(topic_id, title, tuple(entry_ids)))
+        if header:
+            self.topics.append(dataclasses.replace(header, entry_ids=tuple(entry_ids)))
 
-    def read_entry(self, item: LineDict, topic_id: str) -> Entry | None:
-        if topic_id == OUT_OF_SCOPE_TOPIC:
-            return self.read_declined_entry(item)
-        self.check_keys(item, _ENTRY_KEYS, {"id", "questions", "answer"}, "entry")
-        entry_id = self.new_id(item, "entry", "entry")
-        what = f"entry '{entry_id}'"
-        questions = self.read_questions(item, what)
-        answer = self.bilingual(item, "answer", what)
-        if answer:
+    def read_entry(self, raw: Any, line: int, topic_id: str) -> Entry | None:
+        declined = topic_id == OUT_OF_SCOPE_TOPIC
+        kind = "out-of-scope entry" if declined else "entry"
+        where = self.item(raw, line, kind, Entry, DECLINED_ENTRY_FIELDS if declined else None)
+        if where is None:
+            return None
+        if not declined:
+            self.refer("source", raw, "sources", where)
+            self.refer("entry", raw, "related", where)
+            answer = raw.get("answer")
             for lang in LANGUAGES:
-                self.check_placeholders(answer.get(lang), item.line_of("answer"), f"{what} answer.{lang}")
-                self.check_verdict(answer.get(lang), item.line_of("answer"), f"{what} answer.{lang}")
-        not_in_sources = item.get("not_in_sources", False)
-        if not isinstance(not_in_sources, bool):
-            self.problem(item.line_of("not_in_sources"), f"{what}: 'not_in_sources' must be true or false")
-            not_in_sources = False
-        sources = self.id_list(item, "sources", "source", what)
-        if not sources and topic_id != SMALLTALK_TOPIC:
-            self.problem(item.line, f"{what}: name at least one source (only small talk may have none)")
-        related = self.id_list(item, "related", "entry", what)
-        if entry_id in related:
-            self.problem(item.line_of("related"), f"{what}: an entry cannot be related to itself")
-        if not (entry_id and questions and answer):
+                text = answer.get(lang) if isinstance(answer, dict) else None
+                for placeholder, target in PLACEHOLDER.findall(text if isinstance(text, str) else ""):
+                    if placeholder in PLACEHOLDER_KINDS:
+                        what = f"{where} answer.{lang} {{{placeholder}:...}}"
+                        self.references.append(_Reference("date", target, self.file, raw.line_of("answer"), what))
+            if "answer" not in raw:
+                self.problem(raw.line, f"{where}: missing field 'answer'")
+            if not raw.get("sources") and topic_id != SMALLTALK_TOPIC:
+                self.problem(raw.line, f"{where}: name at least one source (only small talk may have none)")
+            if raw.get("id") in (raw.get("related") or []):
+                self.problem(raw.line_of("related"), f"{where}: an entry cannot be related to itself")
+        keys = DECLINED_ENTRY_FIELDS if declined else ()
+        entry = self.check(Entry, raw, where, keys, topic=topic_id, file=self.file, line=raw.line)
+        if entry is None or (not declined and entry.answer is None):
             return None
-        entry = Entry(entry_id, topic_id, questions, answer, sources, related, self.file, item.line, not_in_sources)
-        self.entries[entry_id] = entry
+        self.entries[entry.id] = entry
         return entry
 
-    def check_verdict(self, text: str, line: int, what: str) -> None:
-        """A bare "Yes."/"No." reads as a verdict on whatever was asked, even when the question matched only
-        roughly: the answer must say what it answers ("No, the call is not limited to Puglia: ...")."""
-        if BARE_VERDICT.match(text):
-            self.problem(
-                line,
-                f"{what}: starts with a bare yes/no ({text.split()[0]!r}); say what it answers, e.g. "
-                '"No, the call is not limited to Puglia: ..."',
-            )
-
-    def read_declined_entry(self, item: LineDict) -> Entry | None:
-        """Out-of-scope entries have only questions: their reply is always "I don't know"."""
-        self.check_keys(item, {"id", "questions"}, {"id", "questions"}, "out-of-scope entry")
-        entry_id = self.new_id(item, "entry", "out-of-scope entry")
-        questions = self.read_questions(item, f"out-of-scope entry '{entry_id}'")
-        if not (entry_id and questions):
-            return None
-        entry = Entry(entry_id, OUT_OF_SCOPE_TOPIC, questions, None, file=self.file, line=item.line)
-        self.entries[entry_id] = entry
-        return entry
-
-    def read_questions(self, item: LineDict, what: str) -> dict[str, tuple[str, ...]] | None:
-        value = item.get("questions")
-        if not isinstance(value, LineDict):
-            self.problem(
-                item.line_of("questions"), f"{what}: 'questions' must map each language to a list of questions"
-            )
-            return None
-        self.check_keys(value, set(LANGUAGES), set(LANGUAGES), f"{what} questions")
-        result: dict[str, tuple[str, ...]] = {}
-        for lang in LANGUAGES:
-            phrasings = value.get(lang)
-            if lang not in value:
-                continue
-            if not isinstance(phrasings, LineList) or not phrasings:
-                self.problem(value.line_of(lang), f"{what} questions.{lang}: must be a non-empty list of questions")
-                continue
-            texts = [self.text(q, phrasings.line_of(i), f"{what} questions.{lang}") for i, q in enumerate(phrasings)]
-            result[lang] = tuple(t for t in texts if t)
-        return result if set(result) == set(LANGUAGES) and all(result.values()) else None
-
-    def check_placeholders(self, text: str, line: int, what: str) -> None:
-        for kind, target in PLACEHOLDER.findall(text):
-            if kind not in PLACEHOLDER_KINDS:
-                self.problem(line, f"{what}: unknown placeholder {{{kind}:...}} (use {', '.join(PLACEHOLDER_KINDS)})")
-            else:
-                self.references.append(_Reference("date", target, self.file, line, f"{what} {{{kind}:...}}"))
-
-    # -- cross-file checks ---------------------------------------------------------------------------------------
+    # -- cross-file checks -----------------------------------------------------------------------------------------
 
     def check_references(self) -> None:
-        known = {"source": self.sources, "entry": self.entries, "date": self.dates}
+        known: dict[str, Mapping[str, object]] = {"source": self.sources, "entry": self.entries, "date": self.dates}
+        namespace = {"source": "Source", "entry": "Entry", "date": "KeyDate"}
         for ref in self.references:
-            if ref.target not in known[ref.kind] and (ref.kind, ref.target) not in self._seen_ids:
+            if ref.target not in known[ref.kind] and (namespace[ref.kind], ref.target) not in self._seen_ids:
                 self.problems.append(Problem(ref.file, ref.line, f"{ref.what}: no {ref.kind} has id '{ref.target}'"))
             elif ref.kind == "entry" and ref.target in self.entries and self.entries[ref.target].declined:
                 self.problems.append(Problem(ref.file, ref.line, f"{ref.what}: '{ref.target}' is out of scope"))
         for key_date in self.dates.values():
             if key_date.time is None and key_date.end_time is not None:
-                where = self._seen_ids[("date", key_date.id)].rsplit(":", 1)
+                where = self._seen_ids[("KeyDate", key_date.id)].rsplit(":", 1)
                 self.problems.append(Problem(where[0], int(where[1]), f"date '{key_date.id}': end_time without time"))
 
 

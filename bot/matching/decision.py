@@ -2,15 +2,9 @@
 
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from enum import StrEnum
 
 from bot.matching.index import Candidate, Ranking
-
-
-class MatchOutcome(StrEnum):
-    ANSWER = "answer"
-    SUGGEST = "suggest"
-    UNKNOWN = "unknown"
+from bot.outcome import Outcome
 
 
 @dataclass(frozen=True)
@@ -30,7 +24,7 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Match:
-    outcome: MatchOutcome
+    outcome: Outcome
     entry_id: str | None
     score: float
     suggestions: tuple[str, ...]
@@ -45,20 +39,20 @@ def decide(
     candidates = ranking.candidates
     best: Candidate | None = candidates[0] if candidates else None
     if best is None:
-        return Match(MatchOutcome.UNKNOWN, None, 0.0, (), ranking)
+        return Match(Outcome.UNKNOWN, None, 0.0, (), ranking)
     near_declined = any(
         c.entry_id in declined and c.score >= max(thresholds.suggest, best.score - thresholds.decline_window)
         for c in candidates
     )
     if near_declined:
-        return Match(MatchOutcome.UNKNOWN, None, best.score, (), ranking)
+        return Match(Outcome.UNKNOWN, None, best.score, (), ranking)
     if best.score >= thresholds.answer and best.explained >= thresholds.min_explained:
-        return Match(MatchOutcome.ANSWER, best.entry_id, best.score, (), ranking)
+        return Match(Outcome.ANSWER, best.entry_id, best.score, (), ranking)
     suggestions = tuple(
         c.entry_id
         for c in candidates
         if c.score >= thresholds.suggest and c.entry_id not in not_suggested and c.entry_id not in declined
     )[: thresholds.max_suggestions]
     if suggestions:
-        return Match(MatchOutcome.SUGGEST, None, best.score, suggestions, ranking)
-    return Match(MatchOutcome.UNKNOWN, None, best.score, (), ranking)
+        return Match(Outcome.SUGGEST, None, best.score, suggestions, ranking)
+    return Match(Outcome.UNKNOWN, None, best.score, (), ranking)

@@ -18,10 +18,10 @@ import numpy as np
 
 from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, KnowledgeBase
 from bot.matching.analyzer import Analyzer
+from bot.matching.answer_text import searchable_answer
 from bot.matching.lexicon import COMMON_WORDS
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import stem
-from bot.rendering import searchable_answer
 
 #: Words of a question beyond this are not read (long messages are pasted text, not questions).
 MAX_QUERY_WORDS = 60
@@ -114,19 +114,19 @@ class MatchIndex:
         entries_with_term: list[set[int]] = [set() for _ in term_ids]
         postings: list[list[int]] = [[] for _ in term_ids]
         for index, (terms, entry_index) in enumerate(zip(phrasing_terms, phrasing_entry, strict=True)):
-            for term in terms:
-                entries_with_term[term].add(entry_index)
-                postings[term].append(index)
-        for entry_index, term in answer_terms:
-            entries_with_term[term].add(entry_index)
+            for term_id in terms:
+                entries_with_term[term_id].add(entry_index)
+                postings[term_id].append(index)
+        for entry_index, term_id in answer_terms:
+            entries_with_term[term_id].add(entry_index)
         n_entries = max(len(self.entry_ids), 1)
         if self.settings.weighting == "info":
             uses: list[dict[int, float]] = [{} for _ in term_ids]
             for terms, entry_index in zip(phrasing_terms, phrasing_entry, strict=True):
-                for term in terms:
-                    uses[term][entry_index] = uses[term].get(entry_index, 0.0) + 1.0
-            for entry_index, term in answer_terms:
-                uses[term][entry_index] = uses[term].get(entry_index, 0.0) + self.settings.answer_evidence
+                for term_id in terms:
+                    uses[term_id][entry_index] = uses[term_id].get(entry_index, 0.0) + 1.0
+            for entry_index, term_id in answer_terms:
+                uses[term_id][entry_index] = uses[term_id].get(entry_index, 0.0) + self.settings.answer_evidence
             self._weights = np.array(
                 [_information(u.values(), n_entries, self.settings.evidence_prior) for u in uses], dtype=np.float64
             )
@@ -138,12 +138,12 @@ class MatchIndex:
         self._entry_sets = [frozenset(e) for e in entries_with_term]
         in_phrasings: list[set[int]] = [set() for _ in term_ids]
         for terms, entry_index in zip(phrasing_terms, phrasing_entry, strict=True):
-            for term in terms:
-                in_phrasings[term].add(entry_index)
+            for term_id in terms:
+                in_phrasings[term_id].add(entry_index)
         answer_only = self.settings.answer_only_recall
         self._entry_strength = [
-            np.array([1.0 if e in in_phrasings[term] else answer_only for e in sorted(entries)], dtype=np.float64)
-            for term, entries in enumerate(entries_with_term)
+            np.array([1.0 if e in in_phrasings[term_id] else answer_only for e in sorted(entries)], dtype=np.float64)
+            for term_id, entries in enumerate(entries_with_term)
         ]
         self._phrasing_norm = np.array([self._weights[t].sum() for t in phrasing_terms], dtype=np.float64)
         smalltalk_indexes = {i for i, e in enumerate(self.entry_ids) if e in self.smalltalk}

@@ -7,9 +7,10 @@ front of a question never swallows it.
 
 from dataclasses import dataclass
 
-from bot.matching.decision import Match, MatchOutcome, Thresholds, decide
+from bot.matching.decision import Match, Thresholds, decide
 from bot.matching.index import MatchIndex, QueryTerms, Ranking
 from bot.matching.reading import Role, greets, questions_of, read_message
+from bot.outcome import Outcome
 
 #: How much the sender's description of themselves counts next to the question ("we are a science park: can we
 #: take part?"): enough to pick between close entries, never enough to become the question.
@@ -85,20 +86,20 @@ class Interpreter:
         answers: list[Match] = []
         asked: list[str] = []
         for question, match in per_question:
-            if match.outcome is MatchOutcome.ANSWER and all(a.entry_id != match.entry_id for a in answers):
+            if match.outcome is Outcome.ANSWER and all(a.entry_id != match.entry_id for a in answers):
                 answers.append(match)
                 asked.append(question)
         if not answers:
             suggestions = _unique(s for m in (whole, *(m for _, m in per_question)) for s in m.suggestions)
-            if whole.outcome is MatchOutcome.SUGGEST or (whole.outcome is MatchOutcome.UNKNOWN and not suggestions):
+            if whole.outcome is Outcome.SUGGEST or (whole.outcome is Outcome.UNKNOWN and not suggestions):
                 return Interpretation(whole, more_suggestions=tuple(suggestions), greeting=greeting, asked=everything)
             return Interpretation(whole, greeting=greeting, asked=everything)
-        if len(answers) == 1 and whole.outcome is MatchOutcome.ANSWER and whole.entry_id != answers[0].entry_id:
+        if len(answers) == 1 and whole.outcome is Outcome.ANSWER and whole.entry_id != answers[0].entry_id:
             # One reading of the parts, another of the whole: the whole message is one question asked at length.
             return Interpretation(whole, greeting=greeting, asked=everything)
         answered = {a.entry_id for a in answers}
         unanswered = tuple(
-            q for q, m in per_question if m.outcome is not MatchOutcome.ANSWER and m.entry_id not in answered
+            q for q, m in per_question if m.outcome is not Outcome.ANSWER and m.entry_id not in answered
         )
         leftover = [a.entry_id for a in answers[MAX_ANSWERS:] if a.entry_id]
         leftover += [s for q, m in per_question if q in unanswered for s in m.suggestions]

@@ -59,7 +59,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.assistant import utc_now
+from bot.clock import utc_now
 from bot.storage import Storage, StorageError
 from bot.storage.deliveries import PendingDelivery
 

@@ -9,10 +9,8 @@ from bot.storage.errors import (
 )
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, Migration
 from bot.storage.records import (
-    OUTCOMES,
     STATUSES,
     FeedbackRecord,
-    Outcome,
     QuestionStats,
     Status,
     Subscriber,
@@ -25,13 +23,11 @@ from bot.storage.store import Storage
 __all__ = [
     "LATEST_VERSION",
     "MIGRATIONS",
-    "OUTCOMES",
     "STATUSES",
     "DatabaseLockedError",
     "FeedbackRecord",
     "Migration",
     "MigrationError",
-    "Outcome",
     "QuestionStats",
     "ReadOnlyDatabaseError",
     "SchemaVersionError",

@@ -6,8 +6,9 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.outcome import LOGGED_OUTCOMES, Outcome
 from bot.storage.base import StorageBase
-from bot.storage.records import OUTCOMES, STATUSES, Outcome, Status, UnansweredRecord
+from bot.storage.records import STATUSES, Status, UnansweredRecord
 from bot.storage.sqlutil import fetch_all, insert, storable_text
 from bot.storage.timefmt import from_db, to_db
 
@@ -25,7 +26,7 @@ class QuestionsMixin(StorageBase):
         candidates: Sequence[tuple[str, float]],
         now: datetime,
     ) -> int:
-        """Log every question without text or user; keep the text only when it was not answered.
+        """Log every question without text or user; keep the text only when it was not answered (EMPTY is refused).
 
         Returns the unanswered row id when one was stored (staff act on it), else the log row id.
         """
@@ -37,9 +38,9 @@ class QuestionsMixin(StorageBase):
             log_id = await insert(
                 conn,
                 "INSERT INTO questions_log (asked_at, lang, outcome, entry_id, score) VALUES (?, ?, ?, ?, ?)",
-                (stamp, lang, outcome, entry_id, float(score)),
+                (stamp, lang, str(outcome), entry_id, float(score)),
             )
-            if outcome == "answer":
+            if outcome == Outcome.ANSWER:
                 return log_id
             return await insert(
                 conn,
@@ -95,8 +96,8 @@ def _unanswered(row: sqlite3.Row) -> UnansweredRecord:
 
 
 def _check_outcome(outcome: str) -> None:
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
+    if outcome not in LOGGED_OUTCOMES:
+        raise ValueError(f"outcome must be one of {[o.value for o in LOGGED_OUTCOMES]}, got {outcome!r}")
 
 
 def _check_status(status: str) -> None:

@@ -5,9 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-Outcome = Literal["answer", "suggest", "unknown"]
 Status = Literal["open", "resolved", "ignored"]
-OUTCOMES: tuple[Outcome, ...] = ("answer", "suggest", "unknown")
 STATUSES: tuple[Status, ...] = ("open", "resolved", "ignored")
 
 

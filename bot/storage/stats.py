@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
+from bot.outcome import LOGGED_OUTCOMES
 from bot.storage.base import StorageBase
-from bot.storage.records import OUTCOMES, QuestionStats
+from bot.storage.records import QuestionStats
 from bot.storage.sqlutil import fetch_all, fetch_one
 from bot.storage.timefmt import to_db
 
@@ -26,11 +27,11 @@ class StatsMixin(StorageBase):
                 GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?""",
                 (*window, top),
             )
-        by_outcome = dict.fromkeys(OUTCOMES, 0)
+        by_outcome = dict.fromkeys(map(str, LOGGED_OUTCOMES), 0)
         by_lang: dict[str, dict[str, int]] = {}
         for row in by_lang_rows:
             by_outcome[row["outcome"]] = by_outcome.get(row["outcome"], 0) + row["n"]
-            by_lang.setdefault(row["lang"], dict.fromkeys(OUTCOMES, 0))[row["outcome"]] = row["n"]
+            by_lang.setdefault(row["lang"], dict.fromkeys(map(str, LOGGED_OUTCOMES), 0))[row["outcome"]] = row["n"]
         return QuestionStats(
             since=since,
             until=until,

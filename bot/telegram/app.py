@@ -1,50 +1,45 @@
-"""The one place that builds the python-telegram-bot Application and runs it."""
+"""The one place that builds the python-telegram-bot Application and runs it.
+
+It only assembles: each feature module (conversation, topics, deadlines, privacy, the staff tools, the fallback)
+brings its handlers, command-menu entries and jobs; the custom context carries the services; `Defaults` carries
+the parse mode and link previews.
+"""
 
 import asyncio
-import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
-from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, Update
+from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
-from bot.assistant import Assistant, utc_now
+from bot.assistant import Assistant
+from bot.clock import Clock, utc_now
 from bot.config import Config, ConfigError
-from bot.i18n import Catalogs, mark
+from bot.i18n import Catalogs
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
-from bot.reminders.jobs import start_reminder_jobs
 from bot.storage import Storage
-from bot.telegram.broadcast import BROADCAST_BUTTONS, BROADCAST_COMMANDS, broadcast_handlers
+from bot.telegram import conversation, deadlines, fallback, privacy, topics
+from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services
+from bot.telegram.delivery import start_reminder_jobs
 from bot.telegram.errors import install_redaction, on_error
+from bot.telegram.feature import Feature
 from bot.telegram.flood import flood_handler
-from bot.telegram.handlers import conversation_handlers, fallback_handlers
 from bot.telegram.ordering import PerChatOrderedProcessor
-from bot.telegram.privacy import PRIVACY_BUTTONS, privacy_handlers, start_retention_job
-from bot.telegram.services import SERVICES_KEY, Services
-from bot.telegram.staff import (
-    RELOAD_CHECK_SECONDS,
-    STAFF_BUTTONS,
-    STAFF_COMMANDS,
-    staff_handlers,
-    start_knowledge_watch,
-)
-from bot.telegram.subscriptions import SUBSCRIPTION_BUTTONS, SUBSCRIPTION_COMMANDS, subscription_handlers
+from bot.telegram.reader import reader_handler
+from bot.telegram.staff import broadcast, knowledge, stats, unanswered
+from bot.telegram.staff.common import staff_filter
 
 log = logging.getLogger(__name__)
 
 STORAGE_BUSY_TIMEOUT_MS = 1000
-USER_COMMANDS = {
-    "start": mark("Start and pick a topic"),
-    "topics": mark("Browse questions by topic"),
-    "deadline": mark("Deadlines and their status"),
-    "lang": mark("Choose the language"),
-    "help": mark("What I can do"),
-    "privacy": mark("What I store about you"),
-    **SUBSCRIPTION_COMMANDS,
-}
+MENUS_KEY = "features"
+FLOOD_GROUP, READER_GROUP = -2, -1  # before the features (group 0): a flood stops an update before anything else
+#: Every message is HTML the bot wrote (escaped where it quotes users); links never unfurl into previews.
+DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -54,9 +49,25 @@ def file_base_url(api_base_url: str) -> str:
 
 
 def assistant_factory(
-    config: Config, catalogs: Catalogs, clock: Callable[[], dt.datetime] = utc_now
+    config: Config, catalogs: Catalogs, clock: Clock = utc_now
 ) -> Callable[[KnowledgeBase], Assistant]:
     return lambda kb: Assistant(kb, catalogs=catalogs, timezone=config.timezone, clock=clock)
+
+
+def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature]:
+    """Every feature, in registration order; the fallback comes last, where it takes only what no other did."""
+    staff = staff_filter(config.staff_ids)
+    return (
+        conversation.feature(),
+        topics.feature(),
+        deadlines.feature(),
+        privacy.feature(),
+        unanswered.feature(staff),
+        stats.feature(staff),
+        knowledge.feature(staff, knowledge_check_seconds),
+        broadcast.feature(staff),
+        fallback.feature(),
+    )
 
 
 def build_application(
@@ -64,9 +75,9 @@ def build_application(
     storage: Storage | None = None,
     *,
     live: LiveAssistant | None = None,
-    clock: Callable[[], dt.datetime] = utc_now,
-    knowledge_check_seconds: float = RELOAD_CHECK_SECONDS,
-) -> Application:
+    clock: Clock = utc_now,
+    knowledge_check_seconds: float = knowledge.RELOAD_CHECK_SECONDS,
+) -> BotApplication:
     """Wire the Application. With no `storage`, the database is opened when the application starts."""
     catalogs = Catalogs()
     live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock))
@@ -75,52 +86,52 @@ def build_application(
         .token(config.require_token())
         .base_url(config.api_base_url)
         .base_file_url(file_base_url(config.api_base_url))
+        .defaults(DEFAULTS)
+        .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerChatOrderedProcessor())
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()
     )
-    services = Services(config, live, storage, catalogs, clock)  # type: ignore[arg-type]
-    services.buttons.update(STAFF_BUTTONS)
-    services.buttons.update(PRIVACY_BUTTONS)
-    services.buttons.update(SUBSCRIPTION_BUTTONS | BROADCAST_BUTTONS)
-    application.bot_data[SERVICES_KEY] = services
-    application.add_handler(flood_handler(), group=-1)
-    application.add_handlers(conversation_handlers())
-    application.add_handlers(privacy_handlers())
-    application.add_handlers(staff_handlers())
-    application.add_handlers(subscription_handlers() + broadcast_handlers())
-    application.add_handlers(fallback_handlers())
-    start_knowledge_watch(application, knowledge_check_seconds)
-    start_retention_job(application)
+    application.bot_data[SERVICES_KEY] = Services(config, live, catalogs, clock, database=storage)
+    application.add_handler(flood_handler(), group=FLOOD_GROUP)
+    application.add_handler(reader_handler(), group=READER_GROUP)
+    enabled = features(config, knowledge_check_seconds)
+    for feature in enabled:
+        application.add_handlers(feature.handlers)
+        if feature.start is not None:
+            feature.start(application)
+    application.bot_data[MENUS_KEY] = enabled
     application.add_error_handler(on_error)
     return application
 
 
-async def on_startup(application: Application) -> None:
-    svc: Services = application.bot_data[SERVICES_KEY]
-    if svc.storage is None:
+async def on_startup(application: BotApplication) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    if services.database is None:
         # A short busy timeout: when the file is locked, users wait at most a second, then get the answer anyway.
-        svc.storage = await Storage.open(svc.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
-    await publish_commands(application, svc.catalogs)
+        services.database = await Storage.open(services.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
+    await publish_commands(application, services.catalogs)
     await start_reminder_jobs(application)
 
 
-async def on_shutdown(application: Application) -> None:
-    svc: Services = application.bot_data[SERVICES_KEY]
-    if svc.storage is not None:
-        await svc.storage.close()
+async def on_shutdown(application: BotApplication) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    if services.database is not None:
+        await services.database.close()
 
 
-async def publish_commands(application: Application, catalogs: Catalogs) -> None:
+async def publish_commands(application: BotApplication, catalogs: Catalogs) -> None:
     """The command menu in each language, and for staff chats the staff commands too (only they see them).
     Cosmetic: a failure is logged, never fatal."""
-    staff_ids = application.bot_data[SERVICES_KEY].config.staff_ids
-    menus: list[tuple[dict[str, str], BotCommandScope | None, str | None]] = [
-        (USER_COMMANDS, None, lang) for lang in ("it", "en", None)
+    enabled: Sequence[Feature] = application.bot_data[MENUS_KEY]
+    services: Services = application.bot_data[SERVICES_KEY]
+    user_menu = {name: text for feature in enabled for name, text in feature.commands.items()}
+    staff_menu = {**user_menu, **{name: text for feature in enabled for name, text in feature.staff_commands.items()}}
+    menus: list[tuple[Mapping[str, str], BotCommandScope | None, str | None]] = [
+        (user_menu, None, lang) for lang in ("it", "en", None)
     ]
-    staff_menu = {**USER_COMMANDS, **STAFF_COMMANDS, **BROADCAST_COMMANDS}
-    menus += [(staff_menu, BotCommandScopeChat(staff_id), None) for staff_id in staff_ids]
+    menus += [(staff_menu, BotCommandScopeChat(staff_id), None) for staff_id in services.config.staff_ids]
     for commands, scope, lang in menus:
         tr = catalogs[lang or ("it" if scope else "en")]  # staff menus in Italian, the default menu in English
         menu = [BotCommand(name, tr.gettext(description)) for name, description in commands.items()]
@@ -153,7 +164,7 @@ async def check_token(config: Config) -> None:
         await bot.shutdown()
 
 
-def _run(application: Application, config: Config) -> None:
+def _run(application: BotApplication, config: Config) -> None:
     if config.webhook_url:
         path = hashlib.sha256(config.require_token().encode()).hexdigest()[:32]
         application.run_webhook(

@@ -1,9 +1,20 @@
-"""Callback data of inline buttons: short, parseable, and safe to receive forged or stale."""
+"""Callback data of inline buttons: short, parseable, and safe to receive forged or stale.
+
+Data is `<action letter>:<target>` (Telegram allows 64 bytes). Each feature registers its buttons with
+`ButtonHandler(callback, ACTION, TARGET)`, a `CallbackQueryHandler` with `pattern=`, so python-telegram-bot does
+the routing and the callback finds the target's parts in `context.button`; data that no pattern takes (forged, or
+from an older version) reaches the one fallback in fallback.py.
+"""
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-# One letter says what a button does; the rest names its target. Telegram allows 64 bytes.
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.telegram.context import BotContext
+
 ANSWER = "a"  # a:<entry id>
 TOPIC = "t"  # t:<topic id>
 TOPICS = "m"  # m:  (the topic menu)
@@ -14,23 +25,34 @@ BROADCAST = "b"  # b:<send|cancel>:<broadcast id>
 PRIVACY = "p"  # p:<forget|keep>
 UNANSWERED = "u"  # u:p:<page> | u:<r|i>:<group key>:<page>  (staff)
 
-_PATTERN = re.compile(r"^([a-z]):([a-z0-9+\-:]{0,60})$")
-
-
-@dataclass(frozen=True)
-class Callback:
-    action: str
-    target: str
+_DATA = re.compile(r"^([a-z]):([a-z0-9+\-:]{0,60})$")
+#: Knowledge-base ids (entries, topics) as the loader accepts them, as long as the data format allows.
+ID = r"[a-z0-9][a-z0-9-]{0,59}"
 
 
 def encode(action: str, target: str = "") -> str:
     data = f"{action}:{target}"
-    if not _PATTERN.match(data):
+    if not _DATA.match(data):
         raise ValueError(f"callback data out of format: {data!r}")
     return data
 
 
-def decode(data: str | None) -> Callback | None:
-    """The button's meaning, or None for data this bot never produces (forged, or from an older version)."""
-    match = _PATTERN.match(data or "")
-    return Callback(match.group(1), match.group(2)) if match else None
+def pattern(action: str, target: str = "") -> re.Pattern[str]:
+    """The data of one kind of button; `target` is a regular expression whose groups the handler reads."""
+    return re.compile(f"^{re.escape(action)}:{target}$")
+
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+class ButtonHandler(CallbackQueryHandler[BotContext, None]):
+    """One kind of button: `pattern(action, target)` routes it. A press without data, which PTB would hand to
+    every pattern, is left to the fallback."""
+
+    def __init__(self, callback: Callback, action: str, target: str = "") -> None:
+        super().__init__(callback, pattern=pattern(action, target))
+
+    def check_update(self, update: object) -> bool | object | None:
+        if isinstance(update, Update) and update.callback_query is not None and not update.callback_query.data:
+            return None
+        return super().check_update(update)

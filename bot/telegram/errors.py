@@ -4,11 +4,9 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
-from bot.language import choose_language
+from bot.telegram.context import BotContext
 from bot.telegram.sending import send_html
-from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
 REDACTED = "<redacted-token>"
@@ -42,23 +40,16 @@ def install_redaction(token: str | None) -> None:
         handler.setFormatter(RedactingFormatter(handler.formatter, secrets))
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the details; tell the user briefly that something went wrong, in their language."""
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    user = update.effective_user
-    lang = choose_language(
-        explicit=context.user_data.get("lang") if context.user_data else None,
-        detected=None,
-        telegram=user.language_code if user else None,
-    )
-    tr = services(context).catalogs[lang]
     try:
         await send_html(
             context.bot,
             update.effective_chat.id,
-            tr.gettext("Sorry, something went wrong on my side. Please try again."),
+            context.tr.gettext("Sorry, something went wrong on my side. Please try again."),
         )
     except Forbidden:
         log.info("could not apologise: the user blocked the bot")

@@ -9,13 +9,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 from telegram import Update
-from telegram.constants import ChatType
-from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.language import choose_language
-from bot.telegram.handlers import addressed_to_bot
+from bot.telegram.context import BotContext
+from bot.telegram.reader import for_the_bot
 from bot.telegram.sending import send_html
-from bot.telegram.services import services
 
 #: A person types at most a message every few seconds; bursts of quick follow-ups and button taps are fine.
 BURST = 8
@@ -74,19 +72,9 @@ class FloodGate:
 FLOOD_GATE_KEY = "flood_gate"
 
 
-def _for_the_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def flood_control(update: object, context: BotContext) -> None:
     """Group chatter the bot ignores must not count against anyone."""
-    chat = update.effective_chat
-    if update.callback_query or chat is None or chat.type == ChatType.PRIVATE:
-        return True
-    message = update.effective_message
-    if message is None or not message.text:
-        return False
-    return message.text.startswith("/") or addressed_to_bot(message, context) is not None
-
-
-async def flood_control(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not isinstance(update, Update) or update.effective_user is None or not _for_the_bot(update, context):
+    if not isinstance(update, Update) or update.effective_user is None or not for_the_bot(update, context):
         return
     gate: FloodGate = context.bot_data.setdefault(FLOOD_GATE_KEY, FloodGate())
     verdict = gate.check(update.effective_user.id, time.monotonic())
@@ -95,17 +83,14 @@ async def flood_control(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     if update.callback_query:
         await update.callback_query.answer()
     if verdict is Verdict.WARN and update.effective_chat is not None:
-        user = update.effective_user
-        lang = choose_language(explicit=context.user_data.get("lang"), detected=None, telegram=user.language_code)
-        tr = services(context).catalogs[lang]
         await send_html(
             context.bot,
             update.effective_chat.id,
-            tr.gettext("You are sending messages very quickly: please wait a few seconds, then ask again."),
+            context.tr.gettext("You are sending messages very quickly: please wait a few seconds, then ask again."),
         )
     raise ApplicationHandlerStop
 
 
-def flood_handler() -> TypeHandler:
+def flood_handler() -> TypeHandler[Update, BotContext, None]:
     """Registered in a group before all others: a stopped update reaches no other handler."""
     return TypeHandler(Update, flood_control)

@@ -1,13 +1,16 @@
 """Inline keyboards: follow-up questions, "did you mean", topics, languages, feedback."""
 
 from collections.abc import Sequence
+from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.assistant import Link, Reply
+from bot.assistant import Assistant, Link, Reply
 from bot.i18n import Translator
 from bot.telegram import callbacks
 from bot.telegram.formatting import button_label
+
+LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
 
 
 def link_rows(links: Sequence[Link]) -> list[list[InlineKeyboardButton]]:
@@ -66,8 +69,10 @@ def language_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("🇮🇹 Italiano", callback_data=callbacks.encode(callbacks.LANGUAGE, "it")),
-                InlineKeyboardButton("🇬🇧 English", callback_data=callbacks.encode(callbacks.LANGUAGE, "en")),
+                InlineKeyboardButton(
+                    f"{flag} {LANGUAGE_NAMES[lang]}", callback_data=callbacks.encode(callbacks.LANGUAGE, lang)
+                )
+                for flag, lang in (("🇮🇹", "it"), ("🇬🇧", "en"))
             ],
             [
                 InlineKeyboardButton(
@@ -76,3 +81,12 @@ def language_keyboard(tr: Translator) -> InlineKeyboardMarkup:
             ],
         ]
     )
+
+
+def topic_menu(assistant: Assistant, topic_id: str, tr: Translator) -> tuple[str, InlineKeyboardMarkup] | None:
+    """A topic's title and its questions as buttons; None when no menu topic has this id (any more)."""
+    topic = assistant.menu_topic(topic_id)
+    if topic is None:
+        return None
+    links = assistant.links(topic.entry_ids, tr.lang)
+    return f"<b>{escape(topic.title.get(tr.lang), quote=False)}</b>", topic_questions_keyboard(links, tr)

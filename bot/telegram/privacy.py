@@ -10,12 +10,14 @@ import logging
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes
+from telegram.ext import CommandHandler
 
-from bot.i18n import Translator
+from bot.i18n import Translator, mark
 from bot.telegram import callbacks
-from bot.telegram.handlers import bot_language, edit_or_send, say
-from bot.telegram.services import services
+from bot.telegram.callbacks import ButtonHandler
+from bot.telegram.context import BotApplication, BotContext, job_queue
+from bot.telegram.feature import Feature
+from bot.telegram.replies import edit_or_send, pressed, say
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +38,15 @@ def privacy_text(tr: Translator, retention_days: int) -> str:
     )
 
 
-async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, tr = await bot_language(update, context)
-    await say(update, context, privacy_text(tr, svc.config.retention_days))
+async def privacy_command(update: Update, context: BotContext) -> None:
+    await say(update, context, privacy_text(context.tr, context.services.config.retention_days))
 
 
-async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, tr = await bot_language(update, context)
-    user = update.effective_user
+async def mydata_command(update: Update, context: BotContext) -> None:
+    services, tr, user = context.services, context.tr, update.effective_user
     if user is None:
         return
-    data = await svc.store("export the user's data", lambda: svc.storage.export_user_data(user.id))
+    data = await services.store("export the user's data", lambda: services.storage.export_user_data(user.id))
     if data is None:
         await say(update, context, tr.gettext("Sorry, I cannot read the stored data right now. Please try later."))
         return
@@ -68,8 +68,8 @@ def forget_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     )
 
 
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _, tr = await bot_language(update, context)
+async def forget_command(update: Update, context: BotContext) -> None:
+    tr = context.tr
     await say(
         update,
         context,
@@ -81,24 +81,20 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def privacy_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, tr = await bot_language(update, context)
-    query = update.callback_query
-    button = callbacks.decode(query.data)
-    if button is None or button.target not in ("forget", "keep"):
-        await query.answer(tr.gettext("This button is no longer valid."))
-        return
-    if button.target == "keep":
+async def privacy_button(update: Update, context: BotContext) -> None:
+    services, tr, query = context.services, context.tr, pressed(update)
+    if context.button.group(1) == "keep":
         await query.answer()
         await edit_or_send(update, context, tr.gettext("Nothing was deleted."), None)
         return
-    deleted = await svc.store("forget the user", lambda: svc.storage.forget_user(query.from_user.id))
+    deleted = await services.store("forget the user", lambda: services.storage.forget_user(query.from_user.id))
     if deleted is None:
         await query.answer(
             tr.gettext("Sorry, I could not delete your data right now. Please try later."), show_alert=True
         )
         return
-    context.user_data.clear()
+    if context.user_data is not None:
+        context.user_data.clear()
     await query.answer()
     await edit_or_send(
         update,
@@ -108,27 +104,31 @@ async def privacy_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def apply_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def apply_retention(context: BotContext) -> None:
     """JobQueue job: unlink old questions and feedback from their authors; drop old unsubscriptions."""
-    svc = services(context)
-    cutoff = svc.clock() - dt.timedelta(days=svc.config.retention_days)
-    anonymised = await svc.store(
-        "apply the retention period", lambda: svc.storage.anonymise_unanswered_older_than(cutoff)
+    services = context.services
+    cutoff = services.clock() - dt.timedelta(days=services.config.retention_days)
+    anonymised = await services.store(
+        "apply the retention period", lambda: services.storage.anonymise_unanswered_older_than(cutoff)
     )
-    purged = await svc.store("purge old unsubscriptions", lambda: svc.storage.purge_unsubscribed_older_than(cutoff))
+    purged = await services.store(
+        "purge old unsubscriptions", lambda: services.storage.purge_unsubscribed_older_than(cutoff)
+    )
     log.info("retention: %s rows anonymised, %s old unsubscriptions removed", anonymised, purged)
 
 
-def start_retention_job(application: Application) -> None:
-    application.job_queue.run_repeating(apply_retention, interval=RETENTION_JOB_SECONDS, first=60.0, name="retention")
+def start_retention_job(application: BotApplication) -> None:
+    job_queue(application).run_repeating(apply_retention, interval=RETENTION_JOB_SECONDS, first=60.0, name="retention")
 
 
-PRIVACY_BUTTONS = {callbacks.PRIVACY: privacy_button}
-
-
-def privacy_handlers() -> list[BaseHandler]:
-    return [
-        CommandHandler("privacy", privacy_command),
-        CommandHandler("mydata", mydata_command),
-        CommandHandler("forget", forget_command),
-    ]
+def feature() -> Feature:
+    return Feature(
+        handlers=[
+            CommandHandler("privacy", privacy_command),
+            CommandHandler("mydata", mydata_command),
+            CommandHandler("forget", forget_command),
+            ButtonHandler(privacy_button, callbacks.PRIVACY, "(forget|keep)"),
+        ],
+        commands={"privacy": mark("What I store about you")},
+        start=start_retention_job,
+    )

@@ -1,12 +1,16 @@
-"""Sending to Telegram with the retries a real network needs: flood waits honoured, network blips retried."""
+"""Sending to Telegram with the retries a real network needs: flood waits honoured, network blips retried.
+
+Parse mode (HTML) and link previews (off) come from the application's `Defaults` (app.py), not from each call.
+"""
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
-from telegram.constants import ChatAction, ParseMode
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.telegram.formatting import split_message
@@ -16,7 +20,6 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS = 4
 MAX_FLOOD_WAIT = 60.0
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int = MAX_ATTEMPTS) -> T:
@@ -48,15 +51,7 @@ async def send_html(bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardM
     message: Message | None = None
     for index, part in enumerate(parts):
         markup = keyboard if index == len(parts) - 1 else None
-        message = await with_retries(
-            lambda part=part, markup=markup: bot.send_message(
-                chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
-            )
-        )
+        message = await with_retries(partial(bot.send_message, chat_id, part, reply_markup=markup))
     assert message is not None
     return message
 

@@ -13,9 +13,10 @@ enough for an unmodified python-telegram-bot (PTB) ``Bot`` or ``Application`` to
 What it emulates (checked against PTB 22.8 and the behaviour of api.telegram.org):
 
 * URLs ``/bot<token>/<method>`` (also ``/bot<token>/test/<method>``), GET or POST, with parameters in
-  the query string, a form (``application/x-www-form-urlencoded``), ``multipart/form-data`` (files) or
-  a JSON body. Form values arrive as strings; values that are not strings in the API (numbers,
-  booleans, objects, arrays) are JSON-decoded, parameters whose API type is String never are.
+  the query string, a form (``application/x-www-form-urlencoded`` or ``multipart/form-data``, without
+  files: the bot sends none) or a JSON body. Form values arrive as strings; values that are not strings
+  in the API (numbers, booleans, objects, arrays) are JSON-decoded, parameters whose API type is String
+  never are.
   Method names are case-insensitive, as on Telegram.
 * Answers ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": N, "description": ...,
   "parameters": {...}}`` with HTTP status N. A wrong but well-formed token gets 401 "Unauthorized",
@@ -27,7 +28,7 @@ What it emulates (checked against PTB 22.8 and the behaviour of api.telegram.org
   (everything except ``chat_member``, ``message_reaction`` and ``message_reaction_count``); a second
   concurrent ``getUpdates`` ends the first with 409 Conflict; ``getUpdates`` while a webhook is set
   is a 409 too.
-* Sent text goes through Telegram's formatting: ``parse_mode`` HTML, MarkdownV2 and Markdown are parsed
+* Sent text goes through Telegram's formatting: ``parse_mode`` HTML (the only mode the bot uses) is parsed
   into text + entities with Telegram's error messages (``Bad Request: can't parse entities: ...``),
   the text is trimmed, empty text and text over 4096 characters are rejected, and URLs, mentions,
   hashtags, cashtags, e-mails and bot commands are detected as entities. Inline keyboards are
@@ -37,7 +38,9 @@ What it emulates (checked against PTB 22.8 and the behaviour of api.telegram.org
 
 Everything the server receives is recorded as a ``Call``; faults (errors, blocked or missing chats,
 rate limits, slow methods) can be injected. It keeps every handler O(1) in the number of calls so
-that it can take many thousands of requests.
+that it can take many thousands of requests. Only the methods the bot calls are emulated (getMe, webhooks,
+getUpdates, sendMessage, editMessageText/ReplyMarkup, answerCallbackQuery, setMyCommands, sendChatAction); any
+other answers 404, so a new call in the bot shows up in the tests at once.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -63,14 +66,11 @@ __all__ = [
     "Call",
     "FakeBotAPI",
     "FormattingError",
-    "UploadedFile",
     "channel_chat",
     "detect_entities",
     "group_chat",
     "make_user",
     "parse_html",
-    "parse_markdown",
-    "parse_markdown_v2",
     "private_chat",
 ]
 
@@ -80,7 +80,6 @@ DEFAULT_TOKEN = "123456:TEST-token"
 
 #: Largest message text after entity parsing, in characters (Unicode code points).
 MAX_MESSAGE_LENGTH = 4096
-MAX_CAPTION_LENGTH = 1024
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _PATH_RE = re.compile(r"^/bot([^/]*)/(?:test/)?([^/]+)/?$")
@@ -226,20 +225,6 @@ def _chat_not_found() -> ApiError:
     return _bad_request("chat not found")
 
 
-@dataclass(frozen=True)
-class UploadedFile:
-    """A file part of a multipart request."""
-
-    name: str
-    filename: str | None
-    content_type: str | None
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-
 @dataclass(eq=False)
 class Call:
     """One request the server received. ``status`` is None while the request is being answered, 499 when
@@ -248,7 +233,6 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float  # time.monotonic() at arrival
-    files: dict[str, UploadedFile] = field(default_factory=dict)
     status: int | None = None
     description: str | None = None
     result: Any = None
@@ -676,265 +660,6 @@ _V2_TYPE_NAMES = {
 }
 
 
-def parse_markdown_v2(text: str, *, users: dict[int, dict[str, Any]] | None = None) -> tuple[str, list[dict]]:
-    """Parse ``parse_mode="MarkdownV2"`` text like Telegram (tdlib's parse_markdown_v2).
-
-    Raises ``FormattingError`` e.g. ``Character '.' is reserved and must be escaped with the preceding '\\'``.
-    """
-    out: list[str] = []
-    entities: list[dict] = []
-    # open entities: [type, argument, utf16 offset, byte offset of the marker, out index]
-    stack: list[list[Any]] = []
-    quote: list[Any] | None = None  # [type, utf16 offset]
-    u16 = 0
-    i = 0
-    n = len(text)
-    line_start = True
-
-    def close_quote(end_u16: int) -> None:
-        nonlocal quote
-        if quote is not None and end_u16 > quote[1]:
-            entities.append({"type": quote[0], "offset": quote[1], "length": end_u16 - quote[1]})
-        quote = None
-
-    while i < n:
-        c = text[i]
-        in_code = bool(stack) and stack[-1][0] in ("code", "pre")
-        if line_start and not in_code:
-            line_start = False
-            previous_end = u16 - 1 if u16 else 0  # quotes end before the line break
-            if text.startswith("**>", i):
-                close_quote(previous_end)
-                quote = ["expandable_blockquote", u16]
-                i += 3
-                continue
-            if c == ">":
-                if quote is None:
-                    quote = ["blockquote", u16]
-                i += 1
-                continue
-            if quote is not None:
-                close_quote(previous_end)
-        if c == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
-            out.append(text[i + 1])
-            u16 += 1
-            i += 2
-            continue
-        if c != "`" if in_code else c not in _V2_RESERVED:
-            out.append(c)
-            u16 += _cu(c)
-            i += 1
-            if c == "\n":
-                line_start = True
-            continue
-        nxt = text[i + 1] if i + 1 < n else ""
-        top = stack[-1][0] if stack else None
-        if top == "bold":
-            is_end = c == "*"
-        elif top == "italic":
-            is_end = c == "_" and nxt != "_"
-        elif top == "underline":
-            is_end = c == "_" and nxt == "_"
-        elif top == "strikethrough":
-            is_end = c == "~"
-        elif top == "spoiler":
-            is_end = c == "|" and nxt == "|"
-        elif top == "code":
-            is_end = c == "`"
-        elif top == "pre":
-            is_end = text.startswith("```", i)
-        elif top in ("text_link", "custom_emoji"):
-            is_end = c == "]"
-        else:
-            is_end = False
-
-        if (
-            not is_end
-            and quote is not None
-            and quote[0] == "expandable_blockquote"
-            and text.startswith("||", i)
-            and (i + 2 == n or text[i + 2] == "\n")
-        ):
-            close_quote(u16)
-            i += 2
-            continue
-
-        if not is_end:
-            marker_byte = _byte_offset(text, i)
-            argument = ""
-            if c == "_":
-                if nxt == "_":
-                    kind = "underline"
-                    i += 1
-                else:
-                    kind = "italic"
-            elif c == "*":
-                kind = "bold"
-            elif c == "~":
-                kind = "strikethrough"
-            elif c == "|" and nxt == "|":
-                kind = "spoiler"
-                i += 1
-            elif c == "[":
-                kind = "text_link"
-            elif c == "!" and nxt == "[":
-                kind = "custom_emoji"
-                i += 1
-            elif c == "`":
-                if text.startswith("```", i):
-                    kind = "pre"
-                    i += 3
-                    language_end = i
-                    while language_end < n and text[language_end] not in _WS and text[language_end] != "`":
-                        language_end += 1
-                    if i != language_end and language_end < n and text[language_end] != "`":
-                        argument = text[i:language_end]
-                        i = language_end
-                    if i < n and text[i] in "\r\n":
-                        i += 2 if i + 1 < n and text[i + 1] in "\r\n" and text[i] != text[i + 1] else 1
-                    stack.append([kind, argument, u16, marker_byte, len(out)])
-                    continue
-                kind = "code"
-            else:
-                raise FormattingError(f"Character '{c}' is reserved and must be escaped with the preceding '\\'")
-            stack.append([kind, argument, u16, marker_byte, len(out)])
-            i += 1
-            continue
-
-        kind, argument, offset, _marker, out_index = stack.pop()
-        length = u16 - offset
-        entity: dict | None = None
-        if kind in ("bold", "italic", "strikethrough", "code"):
-            i += 1
-            entity = {"type": kind, "offset": offset, "length": length}
-        elif kind in ("underline", "spoiler"):
-            i += 2
-            entity = {"type": kind, "offset": offset, "length": length}
-        elif kind == "pre":
-            i += 3
-            entity = {"type": "pre", "offset": offset, "length": length}
-            if argument:
-                entity["language"] = argument
-        else:  # text_link / custom_emoji
-            i += 1
-            if i < n and text[i] == "(":
-                i += 1
-                url_begin = i
-                url_chars: list[str] = []
-                while i < n and text[i] != ")":
-                    if text[i] == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
-                        url_chars.append(text[i + 1])
-                        i += 2
-                        continue
-                    url_chars.append(text[i])
-                    i += 1
-                if i >= n:
-                    raise FormattingError(f"Can't find end of a URL at byte offset {_byte_offset(text, url_begin)}")
-                i += 1
-                url = "".join(url_chars)
-            else:
-                url = "".join(out[out_index:])
-            if kind == "custom_emoji":
-                match = re.match(r"^tg://emoji\?id=(\d+)$", url)
-                if not match:
-                    raise FormattingError("Custom emoji entity must contain a tg://emoji URL")
-                entity = {
-                    "type": "custom_emoji",
-                    "offset": offset,
-                    "length": length,
-                    "custom_emoji_id": match[1],
-                }
-            else:
-                entity = _link_entity(url, offset, length, users)
-        if entity is not None and length > 0:
-            entities.append(entity)
-    if quote is not None:
-        close_quote(u16)
-    if stack:
-        kind, argument, _offset, marker, _out_index = stack[-1]
-        type_name = "PreCode" if kind == "pre" and argument else _V2_TYPE_NAMES[kind]
-        raise FormattingError(f"Can't find end of {type_name} entity at byte offset {marker}")
-    return "".join(out), _sort_entities(entities)
-
-
-def parse_markdown(text: str, *, users: dict[int, dict[str, Any]] | None = None) -> tuple[str, list[dict]]:
-    """Parse the legacy ``parse_mode="Markdown"`` like Telegram (no nesting, ``\\`` escapes ``_*`[``)."""
-    out: list[str] = []
-    entities: list[dict] = []
-    u16 = 0
-    i = 0
-    n = len(text)
-    marks = "_*`["
-    while i < n:
-        c = text[i]
-        if c == "\\" and i + 1 < n and text[i + 1] in marks:
-            out.append(text[i + 1])
-            u16 += 1
-            i += 2
-            continue
-        if c not in marks:
-            out.append(c)
-            u16 += _cu(c)
-            i += 1
-            continue
-        begin = i
-        end_char = "]" if c == "[" else c
-        i += 1
-        is_pre = False
-        language = ""
-        if c == "`" and text.startswith("``", i):
-            i += 2
-            is_pre = True
-            language_end = i
-            while language_end < n and text[language_end] not in _WS and text[language_end] != "`":
-                language_end += 1
-            if i != language_end and language_end < n and text[language_end] != "`":
-                language = text[i:language_end]
-                i = language_end
-            if i < n and text[i] in "\r\n":
-                i += 2 if i + 1 < n and text[i + 1] in "\r\n" and text[i] != text[i + 1] else 1
-        offset = u16
-        out_index = len(out)
-        while i < n and (text[i] != end_char if not is_pre else not text.startswith("```", i)):
-            out.append(text[i])
-            u16 += _cu(text[i])
-            i += 1
-        if i >= n:
-            raise FormattingError(f"Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}")
-        length = u16 - offset
-        if c == "[":
-            if i + 1 < n and text[i + 1] == "(":
-                i += 2
-                url_begin = i
-                while i < n and text[i] != ")":
-                    i += 1
-                if i >= n:
-                    raise FormattingError(f"Can't find end of a URL at byte offset {_byte_offset(text, url_begin)}")
-                url = text[url_begin:i]
-            else:
-                url = "".join(out[out_index:])
-            if length > 0:
-                entity = _link_entity(url, offset, length, users)
-                if entity:
-                    entities.append(entity)
-            i += 1
-            continue
-        if length > 0:
-            if c == "_":
-                entities.append({"type": "italic", "offset": offset, "length": length})
-            elif c == "*":
-                entities.append({"type": "bold", "offset": offset, "length": length})
-            elif is_pre:
-                entity = {"type": "pre", "offset": offset, "length": length}
-                if language:
-                    entity["language"] = language
-                entities.append(entity)
-            else:
-                entities.append({"type": "code", "offset": offset, "length": length})
-        i += 3 if is_pre else 1
-    return "".join(out), _sort_entities(entities)
-
-
 _ENTITY_PRIORITY = {
     "blockquote": 0,
     "expandable_blockquote": 0,
@@ -1043,11 +768,7 @@ def format_text(
             parsed = [dict(e) for e in entities] if isinstance(entities, list) else []
         elif mode == "html":
             plain, parsed = parse_html(text, users=users)
-        elif mode == "markdownv2":
-            plain, parsed = parse_markdown_v2(text, users=users)
-        elif mode == "markdown":
-            plain, parsed = parse_markdown(text, users=users)
-        else:
+        else:  # the bot writes HTML only; MarkdownV2 and Markdown are not emulated
             raise _bad_request("unsupported parse_mode")
     except FormattingError as exc:
         raise _bad_request(f"can't parse entities: {exc}") from None
@@ -1183,10 +904,7 @@ class FakeBotAPI:
         self._usernames: dict[str, int] = {}
         self._last_message_id: dict[int, int] = {}
         self._store: dict[tuple[int, int], dict[str, Any]] = {}
-        self._deleted: set[tuple[int, int]] = set()
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._menu_buttons: dict[int | None, dict[str, Any]] = {}
-        self._bot_texts: dict[tuple[str, str], str] = {}
         self._ids = itertools.count(1)
 
         # faults
@@ -1214,26 +932,11 @@ class FakeBotAPI:
             ("getWebhookInfo", self._get_webhook_info),
             ("getUpdates", self._get_updates),
             ("sendMessage", self._send_message),
-            ("sendDocument", self._send_document),
-            ("sendPhoto", self._send_photo),
             ("editMessageText", self._edit_message_text),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
-            ("deleteMessage", self._delete_message),
-            ("deleteMessages", self._delete_messages),
             ("answerCallbackQuery", self._answer_callback_query),
             ("setMyCommands", self._set_my_commands),
-            ("getMyCommands", self._get_my_commands),
-            ("deleteMyCommands", self._delete_my_commands),
-            ("setMyDescription", self._bot_text_setter("description")),
-            ("getMyDescription", self._bot_text_getter("description")),
-            ("setMyShortDescription", self._bot_text_setter("short_description")),
-            ("getMyShortDescription", self._bot_text_getter("short_description")),
-            ("setMyName", self._bot_text_setter("name")),
-            ("getMyName", self._bot_text_getter("name")),
             ("sendChatAction", self._send_chat_action),
-            ("setChatMenuButton", self._set_chat_menu_button),
-            ("getChatMenuButton", self._get_chat_menu_button),
-            ("getChat", self._get_chat),
         ):
             self._handlers[name.lower()] = (name, func)
 
@@ -1911,9 +1614,8 @@ class FakeBotAPI:
         entry = self._handlers.get(method.lower())
         return entry[0] if entry else None
 
-    async def _read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
+    async def _read_params(self, request: web.Request) -> dict[str, Any]:
         raw: dict[str, Any] = dict(request.query)
-        files: dict[str, UploadedFile] = {}
         if request.can_read_body:
             content_type = request.content_type
             if content_type == "application/json":
@@ -1929,13 +1631,12 @@ class FakeBotAPI:
             elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 form = await request.post()
                 for key, value in form.items():
-                    if isinstance(value, FileField):
-                        files[key] = UploadedFile(key, value.filename, value.content_type, value.file.read())
-                    else:
-                        raw[key] = value
+                    if isinstance(value, FileField):  # the bot sends no files
+                        raise _bad_request("file uploads are not emulated")
+                    raw[key] = value
             else:
                 await request.read()
-        return {key: _decode_value(key, value) for key, value in raw.items()}, files
+        return {key: _decode_value(key, value) for key, value in raw.items()}
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         match = _PATH_RE.match(request.path)
@@ -1947,7 +1648,7 @@ class FakeBotAPI:
         self._record(call)
         status = 200
         try:
-            call.params, call.files = await self._read_params(request)
+            call.params = await self._read_params(request)
             if token != self.token:
                 if not _TOKEN_RE.match(token):
                     raise ApiError(404, "Not Found")
@@ -2284,7 +1985,7 @@ class FakeBotAPI:
         found = self._store.get((target_key, message_id))
         if found is not None:
             return {k: v for k, v in found.items() if k != "reply_to_message"}
-        unknown = (target_key, message_id) in self._deleted or message_id > self._last_message_id.get(target_key, 0)
+        unknown = message_id > self._last_message_id.get(target_key, 0)
         if unknown and not allow:
             raise _bad_request("message to be replied not found")
         return None
@@ -2322,62 +2023,6 @@ class FakeBotAPI:
         self._store[(key, message["message_id"])] = message
         self._messages_by_chat.setdefault(key, []).append(params)
         self._sent_by_chat.setdefault(key, []).append(message)
-        return message
-
-    def _caption(self, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("caption") in (None, ""):
-            return {}
-        caption, entities = format_text(
-            params.get("caption"), params.get("parse_mode"), params.get("caption_entities"), users=self.users
-        )
-        if len(caption) > MAX_CAPTION_LENGTH:
-            raise _bad_request("message caption is too long")
-        return {"caption": caption or None, "caption_entities": entities or None}
-
-    def _media_file(self, name: str, params: dict[str, Any], call: Call) -> tuple[dict[str, Any], UploadedFile | None]:
-        value = params.get(name)
-        upload: UploadedFile | None = None
-        if isinstance(value, str) and value.startswith("attach://"):
-            upload = call.files.get(value[len("attach://") :])
-        elif value is None or value == "":
-            upload = call.files.get(name)
-        if upload is None and not (isinstance(value, str) and value):
-            raise _bad_request(f"there is no {name} in the request")
-        if upload is not None:
-            n = next(self._ids)
-            info: dict[str, Any] = {
-                "file_id": f"FAKE-{name}-{n:06d}",
-                "file_unique_id": f"U{name[:3]}{n:06d}",
-                "file_size": upload.size,
-            }
-            if upload.filename:
-                info["file_name"] = upload.filename
-            if upload.content_type:
-                info["mime_type"] = upload.content_type
-            return info, upload
-        return {"file_id": value, "file_unique_id": f"U{abs(hash(value)) % 10**8:08d}"}, None
-
-    def _send_document(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
-        key = self._chat_key(params.get("chat_id"))
-        chat = self._target_chat(key, sending=True)
-        stamp = self._check_rate(call.method, key)
-        document, _ = self._media_file("document", params, call)
-        message = self._bot_message(key, chat, params, document=document, **self._caption(params))
-        self._commit_rate(stamp, key)
-        self._store[(key, message["message_id"])] = message
-        return message
-
-    def _send_photo(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
-        key = self._chat_key(params.get("chat_id"))
-        chat = self._target_chat(key, sending=True)
-        stamp = self._check_rate(call.method, key)
-        info, _ = self._media_file("photo", params, call)
-        info.pop("file_name", None)
-        info.pop("mime_type", None)
-        sizes = [{**info, "width": 320, "height": 240}]
-        message = self._bot_message(key, chat, params, photo=sizes, **self._caption(params))
-        self._commit_rate(stamp, key)
-        self._store[(key, message["message_id"])] = message
         return message
 
     def _editable(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
@@ -2446,26 +2091,6 @@ class FakeBotAPI:
         self._store[(key, message["message_id"])] = edited
         return edited
 
-    def _delete_message(self, params: dict[str, Any], call: Call) -> bool:
-        key = self._chat_key(params.get("chat_id"))
-        self._target_chat(key, sending=False)
-        message_id = params.get("message_id")
-        if self._store.pop((key, message_id), None) is None:  # type: ignore[arg-type]
-            raise _bad_request("message to delete not found")
-        self._deleted.add((key, message_id))  # type: ignore[arg-type]
-        return True
-
-    def _delete_messages(self, params: dict[str, Any], call: Call) -> bool:
-        key = self._chat_key(params.get("chat_id"))
-        self._target_chat(key, sending=False)
-        ids = params.get("message_ids")
-        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
-            raise _bad_request("message_ids must be a non-empty list of at most 100 identifiers")
-        for message_id in ids:
-            if self._store.pop((key, message_id), None) is not None:
-                self._deleted.add((key, message_id))
-        return True
-
     def _answer_callback_query(self, params: dict[str, Any], call: Call) -> bool:
         if not params.get("callback_query_id"):
             raise _bad_request("query is too old and response timeout expired or query ID is invalid")
@@ -2522,41 +2147,9 @@ class FakeBotAPI:
             self._commands.pop(key, None)
         return True
 
-    def _get_my_commands(self, params: dict[str, Any], call: Call) -> list[dict[str, Any]]:
-        return [dict(c) for c in self._commands.get(self._scope_key(params), [])]
-
-    def _delete_my_commands(self, params: dict[str, Any], call: Call) -> bool:
-        self._commands.pop(self._scope_key(params), None)
-        return True
-
     def commands(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, Any]]:
         """The command list stored for a scope and language (what getMyCommands would return)."""
         return list(self._commands.get(self._scope_key({"scope": scope, "language_code": language_code}), []))
-
-    def _bot_text_setter(self, field_name: str) -> Handler:
-        def setter(params: dict[str, Any], call: Call) -> bool:
-            language = params.get("language_code") or ""
-            value = params.get(field_name) or ""
-            if value:
-                self._bot_texts[(field_name, language)] = value
-            else:
-                self._bot_texts.pop((field_name, language), None)
-            return True
-
-        return setter
-
-    def _bot_text_getter(self, field_name: str) -> Handler:
-        def getter(params: dict[str, Any], call: Call) -> dict[str, str]:
-            language = params.get("language_code") or ""
-            default = self.first_name if field_name == "name" else ""
-            value = self._bot_texts.get((field_name, language), self._bot_texts.get((field_name, ""), default))
-            return {field_name: value}
-
-        return getter
-
-    def bot_text(self, field_name: str, language_code: str = "") -> str | None:
-        """What setMyDescription/setMyShortDescription/setMyName stored ("description", ...)."""
-        return self._bot_texts.get((field_name, language_code))
 
     def _send_chat_action(self, params: dict[str, Any], call: Call) -> bool:
         key = self._chat_key(params.get("chat_id"))
@@ -2564,44 +2157,3 @@ class FakeBotAPI:
         if params.get("action") not in _CHAT_ACTIONS:
             raise _bad_request("wrong parameter action in request")
         return True
-
-    def _set_chat_menu_button(self, params: dict[str, Any], call: Call) -> bool:
-        key: int | None = None
-        if params.get("chat_id") not in (None, ""):
-            key = self._chat_key(params.get("chat_id"))
-            self._target_chat(key, sending=False)
-        button = params.get("menu_button")
-        if button is None:
-            self._menu_buttons.pop(key, None)
-        elif not isinstance(button, dict) or button.get("type") not in ("commands", "web_app", "default"):
-            raise _bad_request("can't parse menu button JSON object")
-        else:
-            self._menu_buttons[key] = button
-        return True
-
-    def _get_chat_menu_button(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
-        key: int | None = None
-        if params.get("chat_id") not in (None, ""):
-            key = self._chat_key(params.get("chat_id"))
-            self._target_chat(key, sending=False)
-        return dict(self._menu_buttons.get(key) or self._menu_buttons.get(None) or {"type": "commands"})
-
-    def menu_button(self, chat_id: int | None = None) -> dict[str, Any] | None:
-        """The menu button set for a chat (None: the default one) with setChatMenuButton."""
-        return self._menu_buttons.get(chat_id)
-
-    def _get_chat(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
-        key = self._chat_key(params.get("chat_id"))
-        chat = self._target_chat(key, sending=False)
-        return {
-            **chat,
-            "accent_color_id": 0,
-            "max_reaction_count": 11,
-            "accepted_gift_types": {
-                "unlimited_gifts": True,
-                "limited_gifts": True,
-                "unique_gifts": True,
-                "premium_subscription": True,
-                "gifts_from_channels": True,
-            },
-        }

@@ -6,12 +6,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.config import Config
 from bot.storage import Storage
 from bot.telegram.app import build_application, publish_commands
-from bot.telegram.services import SERVICES_KEY, Services
+from bot.telegram.context import SERVICES_KEY, BotApplication, Services
 from tests.support.bot_api import FakeBotAPI
 
 
@@ -37,7 +36,7 @@ async def running_bot(
     staff_ids: frozenset[int] = frozenset(),
     clock: Callable[[], dt.datetime] | None = None,
     knowledge_check_seconds: float = 3600.0,
-) -> AsyncIterator[Application]:
+) -> AsyncIterator[BotApplication]:
     """The Application polling the fake server, with its database in tmp_path; stopped cleanly afterwards."""
     config = config_for(api, tmp_path, knowledge_dir=knowledge_dir, staff_ids=staff_ids)
     storage = await Storage.open(config.database)
@@ -57,5 +56,6 @@ async def running_bot(
         await storage.close()
 
 
-def services(application: Application) -> Services:
-    return application.bot_data[SERVICES_KEY]
+def services(application: BotApplication) -> Services:
+    found: Services = application.bot_data[SERVICES_KEY]
+    return found

@@ -1,4 +1,5 @@
-"""JobQueue wiring: every minute, queue what is due into the ledger and let the one delivery engine send it.
+"""The delivery engine's Telegram wiring: every minute, queue what is due into the ledger (reminders, change
+notices, broadcast reports) and let the process's one delivery engine send it.
 
 JobQueue jobs are not persisted, and need not be: everything that must survive a restart is in the ledger, and the
 first tick after start-up settles what a crash left half-done and resumes the pending rows.
@@ -7,8 +8,8 @@ first tick after start-up settles what a crash left half-done and resumes the pe
 import asyncio
 import datetime as dt
 import logging
-
-from telegram.ext import Application, ContextTypes
+from collections.abc import Mapping
+from functools import partial
 
 from bot.deadlines import deadlines_in_force
 from bot.knowledge.model import LANGUAGES, KeyDate, KnowledgeBase
@@ -22,7 +23,7 @@ from bot.reminders.schedule import (
     due_reminders,
     subject_of,
 )
-from bot.telegram.services import SERVICES_KEY, Services
+from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services, job_queue
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class Courier:
     """Feeds the ledger from the knowledge base and drives the process's delivery engine, one cycle at a time."""
 
     def __init__(
-        self, application: Application, *, pacing: Pacing | None = None, send_hour: int = DEFAULT_SEND_HOUR
+        self, application: BotApplication, *, pacing: Pacing | None = None, send_hour: int = DEFAULT_SEND_HOUR
     ) -> None:
         self.application = application
         self.pacing = pacing
@@ -45,7 +46,8 @@ class Courier:
 
     @property
     def svc(self) -> Services:
-        return self.application.bot_data[SERVICES_KEY]
+        services: Services = self.application.bot_data[SERVICES_KEY]
+        return services
 
     @property
     def engine(self) -> DeliveryEngine:
@@ -55,7 +57,7 @@ class Courier:
             self._engine = DeliveryEngine(self.application.bot, svc.storage, pacing=self.pacing, clock=svc.clock)
         return self._engine
 
-    async def tick(self, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+    async def tick(self, context: BotContext | None = None) -> None:
         """The job: run cycles until nothing new was asked for; a tick during a cycle asks for one more."""
         self._wanted = True
         if self._lock.locked():
@@ -71,9 +73,7 @@ class Courier:
 
     def kick(self) -> None:
         """Deliver now (e.g. a confirmed broadcast) instead of at the next tick."""
-        job_queue = self.application.job_queue
-        if job_queue is not None:
-            job_queue.run_once(self.tick, when=0, name="deliver-now")
+        job_queue(self.application).run_once(self.tick, when=0, name="deliver-now")
 
     async def cycle(self) -> DeliveryStats:
         """Queue due reminders and change notices, deliver, then queue and deliver the reports of finished
@@ -101,7 +101,7 @@ class Courier:
         await svc.storage.drop_stale_reminders({subject_of(d) for d in in_force}, now)
         sent = await svc.storage.reminder_keys()
         for due in due_reminders(now, in_force, sent, timezone=timezone, send_hour=self.send_hour):
-            texts = in_every_language(svc.catalogs, lambda tr, d=due.key_date: reminder_text(d, now, tr, timezone))
+            texts = in_every_language(svc.catalogs, partial(reminder_text, due.key_date, now, timezone=timezone))
             batch = await svc.storage.enqueue_for_subscribers(
                 "reminder", texts, now, subject=due.subject, reminder_keys=[due.key]
             )
@@ -116,7 +116,7 @@ class Courier:
         previous = {lineage: DeadlineDate(day, time) for lineage, (day, time) in stored.items()}
         changes = [c for c in changed_deadlines(previous, current) if c.worth_notifying(now, timezone)]
         notices = [
-            (subject_of(c.current), in_every_language(svc.catalogs, lambda tr, c=c: change_text(c, now, tr, timezone)))
+            (subject_of(c.current), in_every_language(svc.catalogs, partial(change_text, c, now, timezone=timezone)))
             for c in changes
         ]
         # The notice already gives the new date and countdown: the reminder slot that has come is covered by it.
@@ -146,12 +146,13 @@ class Courier:
         return queued
 
 
-def courier_of(application: Application) -> Courier | None:
-    return application.bot_data.get(COURIER_KEY)
+def courier_of(bot_data: Mapping[str, object]) -> Courier | None:
+    courier = bot_data.get(COURIER_KEY)
+    return courier if isinstance(courier, Courier) else None
 
 
 async def start_reminder_jobs(
-    application: Application,
+    application: BotApplication,
     *,
     interval: float = TICK_SECONDS,
     first: float = 1.0,
@@ -159,11 +160,9 @@ async def start_reminder_jobs(
     send_hour: int = DEFAULT_SEND_HOUR,
 ) -> Courier:
     """Register the repeating delivery job; its first run (after `first` seconds) resumes the ledger."""
-    if application.job_queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
     courier = Courier(application, pacing=pacing, send_hour=send_hour)
     application.bot_data[COURIER_KEY] = courier
-    application.job_queue.run_repeating(
+    job_queue(application).run_repeating(
         courier.tick,
         interval=interval,
         first=first,

@@ -6,7 +6,8 @@
 
 Each text starts where a line (or a `||` on a single line) begins with `it:` or `en:`; Telegram formatting (bold,
 links...) is kept. The draft lives in the database, so Confirm still works after a restart and a second tap on it
-sends nothing. Non-staff get exactly the "unknown command" reply, so the command's existence is not revealed.
+sends nothing. Non-staff get exactly the "unknown command" reply (fallback.py), so the command's existence is not
+revealed.
 """
 
 import html
@@ -14,16 +15,18 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+from telegram.ext import filters
 
 from bot.i18n import Translator, mark
 from bot.knowledge.model import LANGUAGES
-from bot.reminders.jobs import courier_of
 from bot.telegram import callbacks
-from bot.telegram.handlers import LANGUAGE_NAMES, bot_language, edit_or_send, on_unknown_command, say
-from bot.telegram.services import services
+from bot.telegram.context import BotContext
+from bot.telegram.delivery import courier_of
+from bot.telegram.feature import Feature
+from bot.telegram.keyboards import LANGUAGE_NAMES
+from bot.telegram.replies import edit_or_send, pressed, say
+from bot.telegram.staff.common import StaffButtonHandler, staff_command
 
-BROADCAST_COMMANDS = {"broadcast": mark("Send an announcement to the subscribers")}
 MAX_TEXT_CHARS = 3900  # Telegram's 4096, less room for the preview's heading
 SEND, CANCEL = "send", "cancel"
 
@@ -82,19 +85,14 @@ def confirm_keyboard(tr: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def _argument_html(message: Message) -> str:
+def _argument_html(message: Message | None) -> str:
     """The text after the command, with its formatting as HTML."""
-    parts = message.text_html.split(maxsplit=1)
+    parts = message.text_html.split(maxsplit=1) if message else []
     return parts[1] if len(parts) > 1 else ""
 
 
-async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    user = update.effective_user
-    if not svc.is_staff(user.id if user else None):
-        await on_unknown_command(update, context)
-        return
-    _, tr = await bot_language(update, context)
+async def broadcast_command(update: Update, context: BotContext) -> None:
+    tr = context.tr
     argument = _argument_html(update.effective_message)
     if not argument.strip():
         await say(update, context, html.escape(usage(tr), quote=False))
@@ -111,21 +109,22 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await preview(update, context, tr, texts)
 
 
-async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, tr: Translator, texts: dict[str, str]) -> None:
+async def preview(update: Update, context: BotContext, tr: Translator, texts: dict[str, str]) -> None:
     """Each text as subscribers will see it, then the count and the Send/Cancel buttons."""
-    svc = services(context)
-    chat = update.effective_chat
-    broadcast_id = await svc.storage.create_broadcast_draft(texts, chat.id, tr.lang, svc.clock())
+    services, chat = context.services, update.effective_chat
+    if chat is None:
+        return
+    broadcast_id = await services.storage.create_broadcast_draft(texts, chat.id, tr.lang, services.clock())
     try:
         for lang in LANGUAGES:
             heading = tr.gettext("Preview, %(language)s:", language=LANGUAGE_NAMES[lang])
             await say(update, context, f"<i>{html.escape(heading, quote=False)}</i>\n\n{texts[lang]}")
     except BadRequest as exc:
-        await svc.storage.cancel_broadcast(broadcast_id)
+        await services.storage.cancel_broadcast(broadcast_id)
         problem = tr.gettext("Telegram refused this text (%(reason)s): nothing will be sent.", reason=exc.message)
         await say(update, context, html.escape(problem, quote=False))
         return
-    count = await svc.storage.count_subscribers()
+    count = await services.storage.count_subscribers()
     summary = (
         tr.gettext("Announcement #%(id)d is ready.", id=broadcast_id)
         + " "
@@ -140,22 +139,13 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, tr: Transl
     await say(update, context, html.escape(summary, quote=False), confirm_keyboard(tr, broadcast_id))
 
 
-async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    svc = services(context)
-    if not svc.is_staff(query.from_user.id):
-        await query.answer()
-        return
-    _, tr = await bot_language(update, context)
-    button = callbacks.decode(query.data)
-    action, _, raw_id = button.target.partition(":") if button else ("", "", "")
-    if action not in (SEND, CANCEL) or not raw_id.isdigit():
-        await query.answer(tr.gettext("This button is no longer valid."))
-        return
+async def broadcast_button(update: Update, context: BotContext) -> None:
+    services, tr, query = context.services, context.tr, pressed(update)
+    action, raw_id = context.button.groups()
     broadcast_id = int(raw_id)
     text: str | None = None
     if action == SEND:
-        count = await svc.storage.confirm_broadcast(broadcast_id, svc.clock())
+        count = await services.storage.confirm_broadcast(broadcast_id, services.clock())
         if count is not None:
             text = tr.ngettext(
                 "✅ Announcement #%(id)d is on its way to %(count)d subscriber. I will send you a report when done.",
@@ -163,13 +153,13 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 count,
                 id=broadcast_id,
             )
-            courier = courier_of(context.application)
+            courier = courier_of(context.bot_data)
             if courier is not None:
                 courier.kick()
     else:
         text = (
             tr.gettext("✖️ Announcement #%(id)d cancelled: nothing was sent.", id=broadcast_id)
-            if await svc.storage.cancel_broadcast(broadcast_id)
+            if await services.storage.cancel_broadcast(broadcast_id)
             else None
         )
     if text is None:
@@ -179,8 +169,11 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await edit_or_send(update, context, html.escape(text, quote=False), None)
 
 
-BROADCAST_BUTTONS = {callbacks.BROADCAST: broadcast_button}
-
-
-def broadcast_handlers() -> list[BaseHandler]:
-    return [CommandHandler("broadcast", broadcast_command)]
+def feature(staff: filters.User) -> Feature:
+    return Feature(
+        handlers=[
+            staff_command("broadcast", broadcast_command, staff),
+            StaffButtonHandler(broadcast_button, callbacks.BROADCAST, rf"({SEND}|{CANCEL}):(\d{{1,18}})", staff),
+        ],
+        staff_commands={"broadcast": mark("Send an announcement to the subscribers")},
+    )

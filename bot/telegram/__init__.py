@@ -1,0 +1,1 @@
+"""The Telegram channel: python-telegram-bot handlers, one module per feature, assembled by app.py."""

@@ -1,0 +1,128 @@
+"""What every handler gets: the services, built once in app.py, and the reader's language, on a custom context.
+
+`BotContext` is python-telegram-bot's custom `CallbackContext` (registered with `ContextTypes(context=...)`), so
+handlers write `context.services` and `context.tr` instead of digging in `bot_data` and working out the language.
+"""
+
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.assistant import Assistant
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import Catalogs, Translator
+from bot.language import choose_language
+from bot.live import LiveAssistant
+from bot.storage import Storage, StorageError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SERVICES_KEY = "services"
+LANG_KEY = "lang"  # user_data: the user's stored language choice (None: automatic)
+
+
+class RecentQuestions:
+    """The question each recent answer replied to, so a 👎 can be stored with it. Bounded; lost on restart."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._items: OrderedDict[tuple[int, int], str] = OrderedDict()
+        self._capacity = capacity
+
+    def remember(self, chat_id: int, message_id: int, question: str) -> None:
+        self._items[(chat_id, message_id)] = question
+        while len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+
+    def get(self, chat_id: int, message_id: int) -> str:
+        return self._items.get((chat_id, message_id), "")
+
+
+@dataclass
+class Services:
+    """Built once per application and passed in, never imported as globals."""
+
+    config: Config
+    live: LiveAssistant
+    catalogs: Catalogs
+    clock: Clock
+    database: Storage | None = None  # opened when the application starts, unless a test passes one in
+    recent: RecentQuestions = field(default_factory=RecentQuestions)
+
+    @property
+    def storage(self) -> Storage:
+        if self.database is None:
+            raise RuntimeError("the database is opened when the application starts")
+        return self.database
+
+    @property
+    def assistant(self) -> Assistant:
+        return self.live.current
+
+    async def store(self, what: str, action: Callable[[], Awaitable[T]]) -> T | None:
+        """Run a storage call; if the database fails, log loudly and let the user still get an answer."""
+        try:
+            return await action()
+        except StorageError:
+            log.exception("DATABASE FAILURE while trying to %s; the bot keeps answering without it", what)
+            return None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The context of one update: the services, and the language of the bot's own words for its reader."""
+
+    _client_lang: str | None = None
+
+    @classmethod
+    def from_update(
+        cls, update: object, application: "Application[Any, BotContext, Any, Any, Any, Any]"
+    ) -> "BotContext":
+        context = super().from_update(update, application)
+        if isinstance(update, Update) and update.effective_user is not None:
+            context._client_lang = update.effective_user.language_code
+        return context
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.bot_data[SERVICES_KEY]
+        return services
+
+    @property
+    def button(self) -> re.Match[str]:
+        """What the pressed button's data matched: the groups of its feature's `callbacks.pattern`."""
+        if not self.matches:
+            raise TypeError("no button pattern matched this update")
+        return self.matches[0]
+
+    @property
+    def chosen_lang(self) -> str | None:
+        """The language the reader chose with /lang (None: automatic); read from the database by reader.py."""
+        return self.user_data.get(LANG_KEY) if self.user_data is not None else None
+
+    @property
+    def client_lang(self) -> str | None:
+        """The reader's Telegram app language, a hint only."""
+        return self._client_lang
+
+    @property
+    def tr(self) -> Translator:
+        """The bot's own words for this reader (no question to read a language from)."""
+        lang = choose_language(explicit=self.chosen_lang, detected=None, telegram=self._client_lang)
+        return self.services.catalogs[lang]
+
+
+#: The application app.py builds (its JobQueue parameter stays PTB's default: the builder does not narrow it).
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+
+
+def job_queue(application: BotApplication) -> JobQueue[BotContext]:
+    if application.job_queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    return application.job_queue

@@ -1,0 +1,187 @@
+"""The conversation: questions in, the assistant's replies out; /start, /help, /lang; answer and feedback buttons.
+
+Each handler is small: the assistant does the thinking, the context knows the reader's language.
+"""
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot.assistant import Reply
+from bot.i18n import Translator, mark
+from bot.outcome import Outcome
+from bot.telegram import callbacks
+from bot.telegram.callbacks import ButtonHandler
+from bot.telegram.context import LANG_KEY, BotContext
+from bot.telegram.feature import MESSAGES, Feature
+from bot.telegram.formatting import reply_html
+from bot.telegram.keyboards import LANGUAGE_NAMES, language_keyboard, reply_keyboard, topic_menu, topics_keyboard
+from bot.telegram.reader import addressed_to_bot
+from bot.telegram.replies import answer_stale_button, edit_or_send, pressed, reply_chat_id, say
+from bot.telegram.sending import send_html, show_typing
+
+# -- questions ---------------------------------------------------------------------------------------------------
+
+
+async def send_reply(update: Update, context: BotContext, reply: Reply, *, log_text: str) -> None:
+    """Send an assistant reply with its buttons, remember it for feedback, and log it for staff."""
+    services = context.services
+    chat_id = reply_chat_id(update)
+    if chat_id is None:
+        return
+    if reply.kind is not Outcome.EMPTY:
+        await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
+    keyboard = reply_keyboard(reply, services.catalogs[reply.lang])
+    sent = await send_html(context.bot, chat_id, reply_html(reply), keyboard)
+    if reply.answered:
+        services.recent.remember(chat_id, sent.message_id, log_text)
+
+
+async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> None:
+    services = context.services
+    user = update.effective_user
+    await services.store(
+        "log the question",
+        lambda: services.storage.log_question(
+            user_id=user.id if user else None,
+            text=log_text,
+            lang=reply.lang,
+            outcome=reply.kind,
+            entry_id=reply.entry_id,
+            score=reply.score,
+            candidates=[(c.entry_id, c.score) for c in reply.candidates],
+            now=services.clock(),
+        ),
+    )
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    text = addressed_to_bot(message, context) if message else None
+    if message is None or text is None:
+        return
+    await show_typing(context.bot, message.chat_id)
+    assistant = context.services.assistant
+    reply = assistant.reply(text, chosen_lang=context.chosen_lang, telegram_lang=context.client_lang)
+    await send_reply(update, context, reply, log_text=text)
+
+
+async def answer_button(update: Update, context: BotContext) -> None:
+    """A related question, a "did you mean" candidate or a topic's question: its answer."""
+    query, tr, assistant = pressed(update), context.tr, context.services.assistant
+    entry_id = context.button.group(1)
+    if not assistant.kb.answerable(entry_id):
+        await query.answer(tr.gettext("That question is no longer available. Try /topics."), show_alert=True)
+        return
+    await query.answer()
+    reply = assistant.answer(entry_id, tr.lang)
+    await send_reply(update, context, reply, log_text=reply.question)
+
+
+async def feedback_button(update: Update, context: BotContext) -> None:
+    services, query = context.services, pressed(update)
+    vote, entry_id = context.button.groups()
+    if not services.assistant.kb.answerable(entry_id):
+        await answer_stale_button(update, context)
+        return
+    message = query.message
+    chat_id = message.chat.id if message else 0
+    message_id = message.message_id if message else 0
+    await services.store(
+        "save feedback",
+        lambda: services.storage.record_feedback(
+            user_id=query.from_user.id,
+            message_key=f"{chat_id}:{message_id}",
+            entry_id=entry_id,
+            question=services.recent.get(chat_id, message_id),
+            lang=context.tr.lang,
+            vote=1 if vote == "+" else -1,
+            now=services.clock(),
+        ),
+    )
+    await query.answer(context.tr.gettext("Thank you for your feedback!"))
+
+
+# -- commands ----------------------------------------------------------------------------------------------------
+
+
+def welcome_text(tr: Translator) -> str:
+    return tr.gettext(
+        "Hello! I answer questions about the EU call <b>Towards European Strategic Cluster Partnerships for smart "
+        "specialisation investments</b> (ESCP-S3), promoted in Puglia in 2016.\n\n"
+        "Write your question in Italian or English, or pick a topic below. /lang changes the language, "
+        "/deadline shows the deadlines, /help lists everything I can do."
+    )
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Welcome; a deep-link payload (t.me/bot?start=deadlines) opens a topic or an answer directly."""
+    tr, assistant = context.tr, context.services.assistant
+    payload = context.args[0].lower() if context.args else ""
+    if assistant.kb.answerable(payload):
+        await send_reply(update, context, assistant.answer(payload, tr.lang), log_text=f"/start {payload}")
+        return
+    if menu := topic_menu(assistant, payload, tr):
+        await say(update, context, *menu)
+        return
+    await say(update, context, welcome_text(tr), topics_keyboard(assistant.topics(), tr.lang))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    await say(
+        update,
+        context,
+        context.tr.gettext(
+            "Ask me anything about the ESCP-S3 call: who can take part, sectors, phases, deadlines, how to apply.\n\n"
+            "/topics browse the questions by topic\n"
+            "/deadline the deadlines and whether they are still open\n"
+            "/subscribe reminders before each deadline (/unsubscribe stops them)\n"
+            "/lang choose Italian or English\n"
+            "/privacy what I store about you (/mydata shows it, /forget deletes it)\n"
+            "/help this message\n\n"
+            "When I don't know something I say so, and the programme staff see the question so they can add the answer."
+        ),
+    )
+
+
+async def lang_command(update: Update, context: BotContext) -> None:
+    tr = context.tr
+    await say(update, context, tr.gettext("Which language should I use?"), language_keyboard(tr))
+
+
+async def language_button(update: Update, context: BotContext) -> None:
+    services, query = context.services, pressed(update)
+    target = context.button.group(1)
+    chosen = None if target == "auto" else target
+    if context.user_data is not None:
+        context.user_data[LANG_KEY] = chosen
+    await services.store(
+        "save the language", lambda: services.storage.set_language(query.from_user.id, chosen, services.clock())
+    )
+    tr = context.tr  # now in the chosen language
+    if chosen:
+        text = tr.gettext("I will reply in %(language)s.", language=LANGUAGE_NAMES[chosen])
+    else:
+        text = tr.gettext("I will reply in the language of each question.")
+    await query.answer(text)
+    await edit_or_send(update, context, escape(text, quote=False), None)
+
+
+def feature() -> Feature:
+    return Feature(
+        handlers=[
+            CommandHandler("start", start),
+            CommandHandler("help", help_command),
+            CommandHandler("lang", lang_command),
+            ButtonHandler(answer_button, callbacks.ANSWER, f"({callbacks.ID})"),
+            ButtonHandler(feedback_button, callbacks.FEEDBACK, rf"([+-]):({callbacks.ID})"),
+            ButtonHandler(language_button, callbacks.LANGUAGE, "(it|en|auto)"),
+            MessageHandler(MESSAGES & filters.TEXT & ~filters.COMMAND, on_text),
+        ],
+        commands={
+            "start": mark("Start and pick a topic"),
+            "lang": mark("Choose the language"),
+            "help": mark("What I can do"),
+        },
+    )
