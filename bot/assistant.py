@@ -11,7 +11,7 @@ from bot.i18n import Catalogs, Translator
 from bot.knowledge.model import LANGUAGES, OUT_OF_SCOPE_TOPIC, SMALLTALK_TOPIC, Entry, KnowledgeBase, Source, Topic
 from bot.language import LanguageDetector, choose_language
 from bot.matching.decision import Match, Thresholds
-from bot.matching.details import missing_details
+from bot.matching.details import detail_gaps
 from bot.matching.index import Candidate, MatchIndex, ScoringSettings
 from bot.matching.interpret import Interpretation, Interpreter
 from bot.matching.text import words
@@ -20,6 +20,7 @@ from bot.rendering import render_answer
 
 #: Follow-up buttons under an answer.
 MAX_RELATED = 5
+
 
 @dataclass(frozen=True)
 class Link:
@@ -198,15 +199,15 @@ class Assistant:
         """One entry's answer; when `asked` wants a detail the answer lacks, a note says so before it."""
         entry = self.kb.entries[entry_id]
         body = self.render(entry, tr)
-        missing = [] if entry.not_in_sources or not asked else missing_details(asked, body)
+        gaps = [] if entry.not_in_sources or not asked else detail_gaps(asked, body)
         return AnswerPart(
             entry_id=entry_id,
             body=body,
             sources=tuple(self.kb.sources[s] for s in entry.sources if s in self.kb.sources),
             source_label=tr.gettext("Source:") if len(entry.sources) == 1 else tr.gettext("Sources:"),
             heading=entry.label(tr.lang) if heading else "",
-            note=" ".join(d.missing(tr.lang) for d in missing),
-            not_in_sources=entry.not_in_sources or bool(missing),
+            note=" ".join(g.detail.missing(tr.lang) for g in gaps),
+            not_in_sources=entry.not_in_sources or bool(gaps),
         )
 
     def answer(self, entry_id: str, lang: str, *, question: str = "", score: float = 1.0) -> Reply:

@@ -19,7 +19,13 @@ class Thresholds:
     # At least this share of the question's weight must be words the entry uses: half a question ("deadline"
     # in "deadline for Erasmus+?") is not enough, however well that half matches.
     min_explained: float = 0.55
+    # No single word the entry does not use may carry more than this share of the question ("Erasmus" in "deadline
+    # for Erasmus+?"), however much of the rest it explains: long messages have many light words no entry uses.
+    max_key_missing: float = 1.0
     max_suggestions: int = 3
+    # Small talk ("how can you help?", "who are you?") never answers a question with a topic word it does not use
+    # ("what's the name of the assessore in the press release?"): a word this heavy (share of the question) is one.
+    smalltalk_key_missing: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,11 @@ def decide(
 ) -> Match:
     """`not_suggested`: entries never offered as "did you mean" (small talk); `declined`: out-of-scope entries,
     whose best match means "I don't know"."""
-    candidates = ranking.candidates
+    candidates = tuple(
+        c
+        for c in ranking.candidates
+        if c.entry_id not in not_suggested or c.key_missing <= thresholds.smalltalk_key_missing
+    )
     best: Candidate | None = candidates[0] if candidates else None
     if best is None:
         return Match(Outcome.UNKNOWN, None, 0.0, (), ranking)
@@ -46,7 +56,11 @@ def decide(
     )
     if near_declined:
         return Match(Outcome.UNKNOWN, None, best.score, (), ranking)
-    if best.score >= thresholds.answer and best.explained >= thresholds.min_explained:
+    if (
+        best.score >= thresholds.answer
+        and best.explained >= thresholds.min_explained
+        and best.key_missing <= thresholds.max_key_missing
+    ):
         return Match(Outcome.ANSWER, best.entry_id, best.score, (), ranking)
     suggestions = tuple(
         c.entry_id

@@ -18,13 +18,29 @@ class Detail:
     given: re.Pattern[str]  # in the answer text: the detail is there
     missing_it: str  # what the reply says when the answer lacks it
     missing_en: str
+    declared: re.Pattern[str] | None = None  # in the answer text: it already says the sources lack the detail
 
     def missing(self, lang: str) -> str:
         return self.missing_it if lang == "it" else self.missing_en
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A detail asked for that the answer does not give (`declared`: the answer says so itself, somewhere)."""
+
+    detail: Detail
+    declared: bool
+
+
 def _words(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
+
+def _declared(*subjects: str) -> re.Pattern[str]:
+    """An answer sentence that says the subject is not given: "the sources do not confirm the exact day"."""
+    subject = "(?:" + "|".join(subjects) + ")"
+    negation = r"\b(?:non|not|no|nessun\w*|none|neither|nor)\b"
+    return re.compile(rf"{negation}[^.;]{{0,60}}{subject}|{subject}[^.;]{{0,60}}{negation}")
 
 
 _MONTHS = (
@@ -97,6 +113,7 @@ DETAILS: tuple[Detail, ...] = (
         re.compile(r"\b\d{1,2}(?:st|nd|rd|th|°)? (?:" + _MONTHS + r")\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"),
         "Le fonti non indicano il giorno esatto.",
         "The sources do not give the exact day.",
+        _declared(r"giorno esatto", r"exact day", r"data esatta", r"exact date"),
     ),
     Detail(
         "registration",
@@ -116,6 +133,21 @@ DETAILS: tuple[Detail, ...] = (
         _words(r"registered", r"registrat[oaie]", r"account", r"iscrizione (?:era|e) (?:obbligatoria|gratuita)"),
         "Le fonti non dicono se fosse necessaria un'iscrizione.",
         "The sources do not say whether registration was needed.",
+        _declared(r"iscrizion\w*", r"registration"),
+    ),
+    Detail(
+        "attendance",
+        _words(
+            r"quant[ei] (?:persone|partecipanti|presenti)",
+            r"how many (?:people|participants|attendees)",
+            r"numero di (?:partecipanti|persone|presenti)",
+            r"attendance",
+            r"affluenza",
+            r"quanta gente",
+        ),
+        re.compile(r"\b\d+\s*(?:persone|partecipanti|presenti|people|participants|attendees)\b"),
+        "Le fonti non indicano quante persone abbiano partecipato.",
+        "The sources do not say how many people attended.",
     ),
     Detail(
         "fee",
@@ -193,10 +225,48 @@ DETAILS: tuple[Detail, ...] = (
     ),
     Detail(
         "room",
-        _words(r"hall", r"room", r"sala", r"padiglione", r"pavilion", r"stand", r"which building", r"quale edificio"),
+        _words(
+            r"hall",
+            r"room",
+            r"sala",
+            r"padiglione",
+            r"pavilion",
+            r"(?:which|what|quale|che|what s the) stand",
+            r"which building",
+            r"quale edificio",
+        ),
         _words(r"hall", r"room", r"sala", r"padiglione", r"pavilion", r"stand"),
         "Le fonti non indicano la sala o il padiglione.",
         "The sources do not give the hall or room.",
+    ),
+    Detail(
+        "current",
+        _words(
+            r"attual\w*",
+            r"oggi",
+            r"adesso",
+            r"al momento",
+            r"current\w*",
+            r"nowadays",
+            r"today",
+            r"right now",
+            r"at the moment",
+            r"these days",
+            r"this year",
+            r"quest anno",
+        ),
+        _words(
+            r"days? left",
+            r"closed on",
+            r"closes today",
+            r"held on",
+            r"scadut[ao] in data",
+            r"mancan[oa]",
+            r"chiude oggi",
+            r"tenut[oa] il",
+        ),
+        "Le fonti risalgono al 2016-2018 e non danno informazioni aggiornate su questo.",
+        "The sources date from 2016-2018 and give no current information on this.",
     ),
     Detail(
         "reason",
@@ -231,7 +301,11 @@ def asked_details(question: str) -> list[Detail]:
     return [d for d in DETAILS if d.asked.search(folded)]
 
 
-def missing_details(question: str, answer: str) -> list[Detail]:
+def detail_gaps(question: str, answer: str) -> list[Gap]:
     """Details the question asks for that the answer does not give."""
     folded_answer = fold(answer, limit=len(answer))
-    return [d for d in asked_details(question) if not d.given.search(folded_answer)]
+    return [
+        Gap(d, bool(d.declared and d.declared.search(folded_answer)))
+        for d in asked_details(question)
+        if not d.given.search(folded_answer) or (d.declared and d.declared.search(folded_answer))
+    ]

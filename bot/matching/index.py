@@ -20,6 +20,7 @@ from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, KnowledgeBase
 from bot.matching.analyzer import Analyzer
 from bot.matching.answer_text import searchable_answer
 from bot.matching.lexicon import COMMON_WORDS
+from bot.matching.reading import Words
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import stem
 
@@ -173,10 +174,18 @@ class MatchIndex:
                 keys.append(term.key)
         return QueryTerms(tuple(known), tuple(keys), tuple(unknown))
 
-    def is_social(self, text: str) -> bool:
-        """Only greetings, thanks and filler: no word the knowledge base uses outside small talk."""
+    def words_of(self, text: str) -> Words:
+        """Whether a text has no word to match, only greetings and thanks, or words about a topic."""
         terms = self.analyse(text)
-        return not terms.unknown and all(self._social_term[t] for t in terms.known)
+        if not terms.known and not terms.unknown:
+            return Words.NONE
+        if not terms.unknown and all(self._social_term[t] for t in terms.known):
+            return Words.SOCIAL
+        return Words.TOPIC
+
+    def topic_weight(self, terms: QueryTerms) -> float:
+        """How much a text says about a topic: the weight of its known words, greetings and thanks aside."""
+        return float(sum(self._weights[t] for t in terms.known if not self._social_term[t]))
 
     def rank(self, text: str, limit: int = 5) -> Ranking:
         return self.rank_parts([(self.analyse(text), 1.0)], limit)

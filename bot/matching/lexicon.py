@@ -84,6 +84,11 @@ QUESTION_CUES = frozenset(
     i would like to know|i d like to know|i want to know|i wonder|i was wondering|wondering whether|wondering if
     could you tell|can you tell|please tell|tell me|let me know|not sure whether|not sure if|any idea|any info
     need to know|need info|looking for info|i don t understand|explain
+    mi chiede se|ci chiede se|chiede se|chiedono se|vuole sapere|vogliono sapere|vorremmo sapere|vorremmo capire
+    ci chiediamo|mi domando|ci domandiamo|mi servirebbe capire|mi serve sapere|mi serve capire|ci serve sapere
+    asks whether|asks if|asked whether|asked if|wants to know|want to know|would like to know|we wonder
+    we d like to know|we would like to understand|i d need to understand|need to understand|trying to understand
+    trying to figure out|can t figure out|could you confirm|can you confirm|please confirm|double check
     """.replace("\n", "|").split("|")
 ) - {""}
 

@@ -50,6 +50,26 @@ class Clause:
     role: Role
 
 
+@dataclass(frozen=True)
+class Question:
+    """A question as asked, with the statements that lead up to it ("In the list of sectors I don't see ours:")."""
+
+    text: str
+    lead: str = ""
+
+    @property
+    def full(self) -> str:
+        return f"{self.lead} {self.text}".strip()
+
+
+class Words(StrEnum):
+    """What a clause's words are to the matcher."""
+
+    NONE = "none"  # nothing it knows or could look up ("Potete chiarire?", "ok")
+    SOCIAL = "social"  # greetings and thanks only
+    TOPIC = "topic"  # anything else
+
+
 def _starts_with(words: list[str], openers: frozenset[tuple[str, ...]]) -> bool:
     return any(tuple(words[: len(o)]) == o for o in openers)
 
@@ -104,22 +124,24 @@ def split_questions(sentence: str) -> list[str]:
         ):
             continue
         head, tail = sentence[start : match.start()], sentence[match.end() :]
-        if len(head.split()) >= 2 and len(tail.split()) >= 2:
+        # Both halves must be questions: "del 730, entro quando va presentato?" is one question about the 730.
+        if len(head.split()) >= 2 and len(tail.split()) >= 2 and asks(head):
             parts.append(head)
             start = match.end()
     parts.append(sentence[start:])
     return [p.strip(" ,") for p in parts if p.strip(" ,")]
 
 
-def read_message(text: str, is_social: Callable[[str], bool]) -> list[Clause]:
-    """The clauses of a message with their roles. `is_social(clause)` says whether a clause carries no topic at all
-    (only greetings, thanks and filler): the matcher's vocabulary knows that, this module does not."""
+def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
+    """The clauses of a message with their roles. `words_of(clause)` says what the clause's words are (nothing, only
+    greetings and thanks, or a topic): the matcher's vocabulary knows that, this module does not."""
     clauses: list[Clause] = []
     sentences = split_sentences(text)
     for index, sentence in enumerate(sentences):
         pieces = split_questions(sentence) if asks(sentence) and index < MAX_CLAUSES else [sentence]
         for piece in pieces:
-            if is_social(piece):
+            kind = words_of(piece)
+            if kind is Words.SOCIAL or (kind is Words.NONE and not asks(piece)):
                 role = Role.SOCIAL
             elif index >= MAX_CLAUSES or describes_sender(piece):
                 role = Role.CONTEXT
@@ -135,17 +157,31 @@ def read_message(text: str, is_social: Callable[[str], bool]) -> list[Clause]:
     return clauses
 
 
-def questions_of(clauses: list[Clause]) -> list[str]:
+def questions_of(clauses: list[Clause]) -> list[Question]:
     """Each question with the statements that lead up to it ("In the list of sectors I don't see ours: are we
-    excluded?"); statements after the last question belong to it."""
-    questions: list[str] = []
+    excluded?"); statements after the last question lead to it too."""
+    questions: list[Question] = []
     pending: list[str] = []
     for clause in clauses:
         if clause.role is Role.TOPIC:
             pending.append(clause.text)
         elif clause.role is Role.QUESTION:
-            questions.append(" ".join([*pending, clause.text]))
+            questions.append(Question(clause.text, " ".join(pending)))
             pending = []
     if pending and questions:
-        questions[-1] = " ".join([questions[-1], *pending])
+        last = questions[-1]
+        questions[-1] = Question(last.text, " ".join([last.lead, *pending]).strip())
     return questions
+
+
+_COORDINATION = re.compile(r"\s+(?:and|e|ed|plus|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
+
+
+def coordinated_halves(question: str) -> tuple[str, str] | None:
+    """ "deadline and eligibility in a nutshell", "scadenza + come candidarsi": two subjects joined in one
+    question. Only a possibility: the matcher keeps the split when each half is clearly a question of its own."""
+    match = _COORDINATION.search(question)
+    if match is None:
+        return None
+    head, tail = question[: match.start()].strip(" ,"), question[match.end() :].strip(" ,")
+    return (head, tail) if head and tail else None
