@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.shipped import KNOWLEDGE_DIR
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{5,}$")
 
@@ -21,7 +23,7 @@ class Config:
     api_base_url: str = DEFAULT_API_BASE_URL
     staff_ids: frozenset[int] = frozenset()
     database: Path = Path("data/bot.sqlite3")
-    knowledge_dir: Path = Path("knowledge")
+    knowledge_dir: Path = KNOWLEDGE_DIR  # the shipped knowledge base unless BOT_KNOWLEDGE_DIR says otherwise
     timezone: str = "Europe/Rome"
     retention_days: int = 90  # after this, unanswered questions and feedback lose their user id
     webhook_url: str | None = None  # public HTTPS URL: webhook mode instead of long polling

@@ -14,8 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.knowledge.model import BABEL_LOCALES, LANGUAGES
-
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+from bot.shipped import LOCALES_DIR
 
 
 def mark(message: str) -> str:

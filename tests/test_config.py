@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_API_BASE_URL, ConfigError, load_config
+from tests.conftest import SHIPPED_KB
 
 
 def test_defaults() -> None:
@@ -12,7 +13,7 @@ def test_defaults() -> None:
     assert config.token is None
     assert config.api_base_url == DEFAULT_API_BASE_URL
     assert config.staff_ids == frozenset()
-    assert config.knowledge_dir == Path("knowledge")
+    assert config.knowledge_dir == SHIPPED_KB  # in a checkout, the folder staff edit; in a wheel, its copy
     assert config.timezone == "Europe/Rome"
     assert config.webhook_url is None
 
