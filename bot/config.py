@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.shipped import KNOWLEDGE_DIR
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{5,}$")
 
 
@@ -29,6 +30,7 @@ class Config:
     webhook_url: str | None = None  # public HTTPS URL: webhook mode instead of long polling
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"  # the bot's own logs; DEBUG also shows python-telegram-bot's
 
     def require_token(self) -> str:
         if not self.token:
@@ -79,6 +81,9 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     retention = environ.get("BOT_RETENTION_DAYS", "").strip() or "90"
     if not retention.isdigit() or not 1 <= int(retention) <= 3650:
         raise ConfigError(f"BOT_RETENTION_DAYS must be a number of days between 1 and 3650, got {retention!r}.")
+    log_level = environ.get("BOT_LOG_LEVEL", "").strip().upper() or Config.log_level
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}.")
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
@@ -90,4 +95,5 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         webhook_url=webhook_url,
         webhook_port=int(port),
         webhook_secret=environ.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+        log_level=log_level,
     )

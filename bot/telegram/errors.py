@@ -1,9 +1,10 @@
-"""One error handler, and logs that never show the bot token."""
+"""One error handler, and logs that never show the bot token nor bury a network blip in a traceback."""
 
+import copy
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.telegram.context import BotContext
 from bot.telegram.sending import send_html
@@ -12,8 +13,15 @@ log = logging.getLogger(__name__)
 REDACTED = "<redacted-token>"
 
 
+def describe(exc: BaseException) -> str:
+    """One short line for the log: the error's kind and message, never a traceback."""
+    text = " ".join(str(exc).split()) or "no details"
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
 class RedactingFormatter(logging.Formatter):
-    """Wraps a formatter and blanks every secret out of the finished line, tracebacks included."""
+    """Wraps a formatter and blanks every secret out of the finished line, tracebacks included. A network error
+    (Telegram unreachable, a timeout) is one line: its traceback says nothing an operator can act on."""
 
     def __init__(self, inner: logging.Formatter | None, secrets: list[str]) -> None:
         super().__init__()
@@ -21,6 +29,11 @@ class RedactingFormatter(logging.Formatter):
         self._secrets = [s for s in secrets if s]
 
     def format(self, record: logging.LogRecord) -> str:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError):
+            record = copy.copy(record)
+            record.msg, record.args = f"{record.getMessage()} ({describe(error)})", None
+            record.exc_info = record.exc_text = None
         return redact(self._inner.format(record), self._secrets)
 
 
