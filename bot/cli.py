@@ -143,6 +143,8 @@ def _suggest(args: argparse.Namespace, config: Config) -> int:
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     config.require_token()
+    if getattr(args, "webhook", False) and not config.webhook_url:
+        raise ConfigError("run --webhook needs BOT_WEBHOOK_URL, the public https:// address Telegram should call.")
     from bot.telegram.service import run_bot
 
     run_bot(config)
@@ -184,7 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_default)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)").set_defaults(handler=_run)
+    run = commands.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    run.add_argument(
+        "--webhook", action="store_true", help="refuse to start unless BOT_WEBHOOK_URL is set (web process)"
+    )
+    run.set_defaults(handler=_run)
 
     chat = commands.add_parser("chat", help="talk to the assistant in the terminal")
     chat.add_argument("--lang", choices=["it", "en"], help="always reply in this language")
