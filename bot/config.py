@@ -31,6 +31,7 @@ class Config:
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"  # the bot's own logs; DEBUG also shows python-telegram-bot's
+    reminder_hours: tuple[int, int] = (9, 20)  # reminders go out from the first hour until the second, local time
 
     def require_token(self) -> str:
         if not self.token:
@@ -54,6 +55,13 @@ def _staff_ids(raw: str) -> frozenset[int]:
             raise ConfigError(f"BOT_STAFF_IDS must be comma-separated Telegram user ids; {part!r} is not a number.")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _hours(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{1,2})\s*-\s*(\d{1,2})", raw)
+    if not match or not 0 <= int(match[1]) < int(match[2]) <= 24:
+        raise ConfigError(f"BOT_REMINDER_HOURS must be two hours like 9-20 (from 9:00 until 20:00), got {raw!r}.")
+    return int(match[1]), int(match[2])
 
 
 def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Config:
@@ -84,6 +92,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     log_level = environ.get("BOT_LOG_LEVEL", "").strip().upper() or Config.log_level
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}.")
+    reminder_hours = _hours(environ.get("BOT_REMINDER_HOURS", "").strip() or "9-20")
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
@@ -96,4 +105,5 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         webhook_port=int(port),
         webhook_secret=environ.get("BOT_WEBHOOK_SECRET", "").strip() or None,
         log_level=log_level,
+        reminder_hours=reminder_hours,
     )

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.assistant import Reply
+from bot.deadlines import all_passed_note
 from bot.i18n import Translator, mark
 from bot.outcome import Outcome
 from bot.telegram import callbacks
@@ -125,7 +126,10 @@ async def start(update: Update, context: BotContext) -> None:
     if menu := topic_menu(assistant, payload, tr):
         await say(update, context, *menu)
         return
-    await say(update, context, welcome_text(tr), topics_keyboard(assistant.topics(), tr.lang))
+    text = welcome_text(tr)
+    if note := all_passed_note(assistant.kb, context.services.clock(), tr, assistant.timezone):
+        text += "\n\n⚠️ " + escape(note + " " + tr.gettext("My answers describe the call as it was."), quote=False)
+    await say(update, context, text, topics_keyboard(assistant.topics(), tr.lang))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
