@@ -58,3 +58,14 @@ def test_missing_or_malformed_token(token: str | None) -> None:
     assert "TELEGRAM_BOT_TOKEN" in str(error.value)
     if token:
         assert token not in str(error.value)
+
+
+def test_log_level_and_reminder_hours() -> None:
+    config = load_config({"BOT_LOG_LEVEL": "debug", "BOT_REMINDER_HOURS": "8 - 21"})
+    assert (config.log_level, config.reminder_hours) == ("DEBUG", (8, 21))
+    assert load_config({}).reminder_hours == (9, 20)
+    for wrong in ("21-8", "9", "nine-five", "9-25"):
+        with pytest.raises(ConfigError, match="BOT_REMINDER_HOURS"):
+            load_config({"BOT_REMINDER_HOURS": wrong})
+    with pytest.raises(ConfigError, match="BOT_LOG_LEVEL"):
+        load_config({"BOT_LOG_LEVEL": "verbose"})

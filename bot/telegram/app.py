@@ -20,11 +20,11 @@ from bot.i18n import Catalogs
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
 from bot.storage import Storage
-from bot.telegram import conversation, deadlines, fallback, privacy, topics
+from bot.telegram import conversation, deadlines, fallback, groups, privacy, topics
 from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.telegram.delivery import start_reminder_jobs
 from bot.telegram.errors import on_error
-from bot.telegram.feature import Feature
+from bot.telegram.feature import DEEP_LINKS_KEY, Feature
 from bot.telegram.flood import flood_handler
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.reader import reader_handler
@@ -60,6 +60,7 @@ def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature
         topics.feature(),
         deadlines.feature(),
         privacy.feature(),
+        groups.feature(),
         unanswered.feature(staff),
         stats.feature(staff),
         knowledge.feature(staff, knowledge_check_seconds),
@@ -100,6 +101,9 @@ def build_application(
         if feature.start is not None:
             feature.start(application)
     application.bot_data[MENUS_KEY] = enabled
+    application.bot_data[DEEP_LINKS_KEY] = {
+        name: link for feature in enabled for name, link in feature.deep_links.items()
+    }
     application.add_error_handler(on_error)
     return application
 

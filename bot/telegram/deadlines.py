@@ -13,7 +13,7 @@ from bot.telegram import callbacks
 from bot.telegram.callbacks import ButtonHandler
 from bot.telegram.context import BotContext, Services
 from bot.telegram.feature import Feature
-from bot.telegram.replies import answer_stale_button, pressed, reply_chat_id, say
+from bot.telegram.replies import answer_stale_button, not_for_you, pressed, pressed_by_author, reply_chat_id, say
 from bot.telegram.sending import with_retries
 
 ON, OFF = "on", "off"
@@ -101,6 +101,9 @@ async def subscription_button(update: Update, context: BotContext) -> None:
     query, tr, chat = pressed(update), context.tr, update.effective_chat
     if chat is None:  # a button on an inline message: no chat to subscribe
         await answer_stale_button(update, context)
+        return
+    if not pressed_by_author(update):  # a group's subscription is changed by whoever asked for /deadline
+        await not_for_you(update, context)
         return
     on = context.button.group(1) == ON
     changed = await set_subscription(context.services, chat.id, tr.lang, on)

@@ -13,7 +13,6 @@ import traceback
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -140,13 +139,13 @@ def activity(update: object, tr: Translator) -> str:
 
 def alert_text(error: BaseException, update: object, repeats: int, services: Services) -> str:
     tr = services.catalogs[STAFF_LANGUAGE]
-    moment = services.clock().astimezone(ZoneInfo(services.config.timezone))
+    when = tr.moment(services.clock(), services.config.timezone)
     text = tr.gettext(
         "⚠️ Bot error: %(kind)s at %(place)s, while %(activity)s. The details are in the bot's log (%(time)s).",
         kind=type(error).__name__,
         place=error_place(error),
         activity=activity(update, tr),
-        time=f"{tr.date(moment.date())} {tr.time(moment.time())}",
+        time=when,
     )
     if repeats:
         text += "\n" + tr.ngettext(
