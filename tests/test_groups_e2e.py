@@ -77,6 +77,7 @@ async def test_unsuffixed_unknown_commands_in_a_group_are_left_to_other_bots(api
     api.push_update(api.command(ADA, "/weather", chat=GROUP))
     await settled(api)
     assert api.sent_messages(GROUP["id"]) == []
+    assert await services(bot).storage.get_user(ADA["id"]) is None  # not even recorded as a visit
     ours = await sent_after(api, GROUP["id"], api.text_message(ADA, f"/weather@{api.username}", chat=GROUP))
     assert ours["text"] == CATALOGS["it"].gettext("Sorry, I don't know that command. Try /help.")
     private = await sent_after(api, ADA["id"], api.command(ADA, "/weather"))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes, Defaults
 
 from bot.assistant import Assistant
 from bot.clock import Clock, utc_now
@@ -27,7 +27,7 @@ from bot.telegram.errors import on_error
 from bot.telegram.feature import DEEP_LINKS_KEY, Feature
 from bot.telegram.flood import flood_handler
 from bot.telegram.ordering import PerChatOrderedProcessor
-from bot.telegram.reader import reader_handler
+from bot.telegram.reader import KNOWN_COMMANDS_KEY, reader_handler
 from bot.telegram.staff import broadcast, knowledge, stats, unanswered
 from bot.telegram.staff.common import staff_filter
 
@@ -101,6 +101,13 @@ def build_application(
         if feature.start is not None:
             feature.start(application)
     application.bot_data[MENUS_KEY] = enabled
+    application.bot_data[KNOWN_COMMANDS_KEY] = frozenset(
+        name
+        for feature in enabled
+        for handler in feature.handlers
+        if isinstance(handler, CommandHandler)
+        for name in handler.commands
+    )
     application.bot_data[DEEP_LINKS_KEY] = {
         name: link for feature in enabled for name, link in feature.deep_links.items()
     }

@@ -17,6 +17,7 @@ from bot.telegram import callbacks
 from bot.telegram.context import LANG_KEY, BotContext
 
 SEEN_AT_KEY = "seen_at"
+KNOWN_COMMANDS_KEY = "known_commands"  # bot_data: every command a feature handles (app.py fills it)
 SEEN_REFRESH = dt.timedelta(minutes=5)
 MYDATA, FORGET = "mydata", "forget"  # privacy.py's commands, and their deep-link payloads (t.me/<bot>?start=mydata)
 _PRIVACY_COMMAND = re.compile(rf"^/(?:{MYDATA}|{FORGET}|start\s+(?:{MYDATA}|{FORGET}))(?:@\w+)?(?:\s|$)")
@@ -55,7 +56,10 @@ def for_the_bot(update: Update, context: BotContext) -> bool:
     if message is None or not message.text:
         return False
     if message.text.startswith("/"):
-        return not command_for_another_bot(message, context)
+        if command_for_another_bot(message, context):
+            return False
+        name, at, _ = message.text.split(maxsplit=1)[0].partition("@")
+        return bool(at) or name[1:].lower() in context.bot_data.get(KNOWN_COMMANDS_KEY, ())  # `/foo` may be another's
     return addressed_to_bot(message, context) is not None
 
 

@@ -41,8 +41,8 @@ What it emulates (checked against PTB 22.8 and the behaviour of api.telegram.org
 Everything the server receives is recorded as a ``Call``; faults (errors, blocked or missing chats,
 rate limits, slow methods) can be injected. It keeps every handler O(1) in the number of calls so
 that it can take many thousands of requests. Only the methods the bot calls are emulated (getMe, webhooks,
-getUpdates, sendMessage, sendDocument, editMessageText/ReplyMarkup, answerCallbackQuery, setMyCommands, sendChatAction); any
-other answers 404, so a new call in the bot shows up in the tests at once.
+getUpdates, sendMessage, sendDocument, editMessageText/ReplyMarkup, answerCallbackQuery, setMyCommands,
+sendChatAction); any other answers 404, so a new call in the bot shows up in the tests at once.
 """
 
 from __future__ import annotations
