@@ -35,6 +35,9 @@ FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 60.0
 MAX_WEBHOOK_BODY = 1024 * 1024  # Telegram's updates are a few KB; anything near this is not Telegram
 HEALTH_PATH = "/health"
+#: python-telegram-bot's polling loop sleeps up to 30 s between failed attempts and only then notices a stop; past
+#: this the sleep is cancelled (the last updates are then confirmed at the next start instead).
+STOP_POLLING_SECONDS = 2.0
 
 
 def run_bot(config: Config) -> None:
@@ -76,7 +79,10 @@ async def serve(application: BotApplication, config: Config) -> None:
             server.stop()
             await server.close_all_connections()
         if application.updater and application.updater.running:
-            await application.updater.stop()
+            try:
+                await asyncio.wait_for(application.updater.stop(), STOP_POLLING_SECONDS)
+            except TimeoutError:
+                log.info("stopped polling without confirming the last updates (Telegram did not answer)")
         if application.running:
             await application.stop()
         await application.shutdown()
