@@ -4,22 +4,15 @@ label; reminders only in the daytime window; a late subscriber gets the next rel
 past date, and a slot that came with nobody subscribed is not used up."""
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram.ext import Application
 
-from bot.config import Config
 from bot.reminders.schedule import due_reminders, reminder_key
-from bot.storage import Storage
-from bot.telegram.app import build_application
-from bot.telegram.delivery import Courier, start_reminder_jobs
 from tests.support.bot_api import FakeBotAPI, make_user
 from tests.test_reminders_schedule import deadline
-from tests.test_subscriptions_e2e import FAST
+from tests.test_subscriptions_e2e import Clock, running
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after` will be of type:DeprecationWarning")
 
@@ -50,44 +43,10 @@ def rome(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=ROME)
 
 
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture
 def future_kb(fixture_kb_dir: Path) -> Path:
     (fixture_kb_dir / "dates.yaml").write_text(FUTURE_DATES)
     return fixture_kb_dir
-
-
-@asynccontextmanager
-async def running(
-    api: FakeBotAPI, tmp_path: Path, knowledge: Path, clock: Clock
-) -> AsyncIterator[tuple[Application, Courier, Storage]]:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
-    config = Config(
-        token=api.token,
-        api_base_url=api.base_url,
-        staff_ids=frozenset({STAFF["id"]}),
-        database=tmp_path / "db.sqlite3",
-        knowledge_dir=knowledge,
-    )
-    application = build_application(config, storage, clock=clock)
-    courier = await start_reminder_jobs(application, interval=3600, first=3600, pacing=FAST)
-    await application.initialize()
-    await application.start()
-    await application.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        yield application, courier, storage
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-        await storage.close()
 
 
 async def reply(api: FakeBotAPI, user: dict, command: str) -> dict:

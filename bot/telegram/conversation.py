@@ -6,7 +6,6 @@ Each handler is small: the assistant does the thinking, the context knows the re
 from html import escape
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.assistant import Reply
@@ -22,6 +21,7 @@ from bot.telegram.keyboards import LANGUAGE_NAMES, language_keyboard, reply_keyb
 from bot.telegram.reader import addressed_to_bot
 from bot.telegram.replies import (
     answer_stale_button,
+    deliver_privately,
     edit_or_send,
     group_reply_target,
     pressed,
@@ -97,17 +97,10 @@ async def answer_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await send_reply(update, context, reply, log_text=reply.question)
         return
-    try:  # another member's press in a group: the answer goes to them, not to the group
-        await send_reply(update, context, reply, log_text=reply.question, privately=True)
-    except (Forbidden, BadRequest):
-        await query.answer(
-            tr.gettext(
-                "Open a private chat with me (@%(bot)s) and press Start, then tap again.", bot=context.bot.username
-            ),
-            show_alert=True,
-        )
-        return
-    await query.answer(tr.gettext("I sent it to you in our private chat."))
+    # another member's press in a group: the answer goes to them, not to the group
+    await deliver_privately(
+        update, context, lambda: send_reply(update, context, reply, log_text=reply.question, privately=True)
+    )
 
 
 async def feedback_button(update: Update, context: BotContext) -> None:

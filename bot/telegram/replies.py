@@ -6,6 +6,7 @@ changes the author's message.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
@@ -71,9 +72,15 @@ async def answer_privately(
 ) -> None:
     """Another member's press in a group: what they asked for goes to their private chat, the group sees
     nothing; if they never opened one with the bot, an alert (only they see it) says how."""
+    user_id = pressed(update).from_user.id
+    await deliver_privately(update, context, lambda: send_html(context.bot, user_id, text, keyboard))
+
+
+async def deliver_privately(update: Update, context: BotContext, send: Callable[[], Awaitable[object]]) -> None:
+    """Run `send` (which writes to the presser's private chat) and tell the presser where to look."""
     query, tr = pressed(update), context.tr
     try:
-        await send_html(context.bot, query.from_user.id, text, keyboard)
+        await send()
     except (Forbidden, BadRequest) as exc:
         log.info("could not answer a group member privately (%s)", exc)
         await query.answer(
