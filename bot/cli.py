@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|chat|ask|validate|evaluate|unanswered|suggest]`.
+"""Command line: `python -m bot [run|chat|ask|validate|evaluate|unanswered|suggest|health|backup|restore]`.
 
 With no command the bot starts on Telegram when a token is configured, else the terminal chat, so the README's
 single start command does something useful on a fresh machine.
@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING
 from bot.assistant import Assistant, Reply
 from bot.config import Config, ConfigError, load_config
 from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
+from bot.heartbeat import health_report, heartbeat_path
 from bot.knowledge import KnowledgeError, load_knowledge, validate
+from bot.storage import StorageError
+from bot.storage.backup import backup_database, restore_database
 
 if TYPE_CHECKING:  # imported when used: `ask` and `chat` start without them
     from bot.matching.analyzer import Analyzer
@@ -140,9 +143,33 @@ def _suggest(args: argparse.Namespace, config: Config) -> int:
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     config.require_token()
-    from bot.telegram.app import run_bot
+    if getattr(args, "webhook", False) and not config.webhook_url:
+        raise ConfigError("run --webhook needs BOT_WEBHOOK_URL, the public https:// address Telegram should call.")
+    from bot.telegram.service import run_bot
 
     run_bot(config)
+    return 0
+
+
+def _health(args: argparse.Namespace, config: Config) -> int:
+    healthy, line = health_report(heartbeat_path(config.database), dt.datetime.now(dt.UTC))
+    print(line)
+    return 0 if healthy else 1
+
+
+def _backup(args: argparse.Namespace, config: Config) -> int:
+    info = backup_database(config.database, args.file)
+    print(f"backed up {config.database} to {info.path} ({info.bytes} bytes, schema version {info.schema_version})")
+    return 0
+
+
+def _restore(args: argparse.Namespace, config: Config) -> int:
+    running, line = health_report(heartbeat_path(config.database), dt.datetime.now(dt.UTC))
+    if running and not args.force:
+        print(f"the bot is running on {config.database} ({line}): stop it first", file=sys.stderr)
+        return 1
+    info = restore_database(args.file, config.database)
+    print(f"restored {args.file} into {info.path} (schema version {info.schema_version}); start the bot again")
     return 0
 
 
@@ -159,7 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_default)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)").set_defaults(handler=_run)
+    run = commands.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    run.add_argument(
+        "--webhook", action="store_true", help="refuse to start unless BOT_WEBHOOK_URL is set (web process)"
+    )
+    run.set_defaults(handler=_run)
 
     chat = commands.add_parser("chat", help="talk to the assistant in the terminal")
     chat.add_argument("--lang", choices=["it", "en"], help="always reply in this language")
@@ -194,14 +225,34 @@ def build_parser() -> argparse.ArgumentParser:
     stubs.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
     stubs.add_argument("--limit", type=int, default=10, help="how many stubs (default 10)")
     stubs.set_defaults(handler=_suggest)
+
+    health = commands.add_parser("health", help="operators: exit 0 if the running bot is healthy (fresh heartbeat)")
+    health.set_defaults(handler=_health)
+    save = commands.add_parser("backup", help="operators: a consistent copy of the database, taken while it runs")
+    save.add_argument("file", type=Path, help="the new backup file")
+    save.set_defaults(handler=_backup)
+    load = commands.add_parser("restore", help="operators: replace the database with a backup (stop the bot first)")
+    load.add_argument("file", type=Path, help="a file written by `backup`")
+    load.add_argument("--force", action="store_true", help="restore even though the bot seems to be running")
+    load.set_defaults(handler=_restore)
     return parser
 
 
+def configure_logging(level: str) -> None:
+    """BOT_LOG_LEVEL sets the bot's own logs; the libraries stay at WARNING unless it is DEBUG."""
+    numeric = logging.getLevelName(level)
+    logging.basicConfig(
+        level=min(numeric, logging.WARNING) if level == "DEBUG" else max(numeric, logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("bot").setLevel(numeric)
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         config = load_config()
+        configure_logging(config.log_level)
         return args.handler(args, config)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
@@ -212,4 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except CaseFileError as exc:
         print(f"evaluation file error: {exc}", file=sys.stderr)
+        return 1
+    except StorageError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
         return 1

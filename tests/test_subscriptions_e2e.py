@@ -87,9 +87,12 @@ async def answered(server: FakeBotAPI, count: int) -> None:
 # -- subscriptions -----------------------------------------------------------------------------------------------
 
 
+WHILE_OPEN = dt.datetime(2017, 1, 15, 10, tzinfo=dt.UTC)  # the fixture's extended deadline is 31 March 2017
+
+
 async def test_subscribe_and_unsubscribe_commands(server, tmp_path, fixture_kb_dir) -> None:
     italian = CATALOGS["it"]
-    async with running(server, tmp_path, fixture_kb_dir, Clock(dt.datetime.now(dt.UTC))) as (_, _, storage):
+    async with running(server, tmp_path, fixture_kb_dir, Clock(WHILE_OPEN)) as (_, _, storage):
         assert await reply_to(server, server.command(ADA, "/subscribe"), ADA["id"]) == subscription_text(
             italian, on=True, changed=True
         )
@@ -112,7 +115,7 @@ async def test_subscribe_and_unsubscribe_commands(server, tmp_path, fixture_kb_d
 
 async def test_the_deadline_button_subscribes_and_flips(server, tmp_path, fixture_kb_dir) -> None:
     italian = CATALOGS["it"]
-    async with running(server, tmp_path, fixture_kb_dir, Clock(dt.datetime.now(dt.UTC))) as (app, _, storage):
+    async with running(server, tmp_path, fixture_kb_dir, Clock(WHILE_OPEN)) as (app, _, storage):
         server.push_update(server.text_message(ADA, "ciao"))  # the user talks to the bot first
         await server.wait_for_messages(ADA["id"])
         sent = await app.bot.send_message(ADA["id"], "Scadenze", reply_markup=deadline_keyboard(italian, False))

@@ -1,35 +1,33 @@
-"""The one place that builds the python-telegram-bot Application and runs it.
+"""The one place that builds the python-telegram-bot Application (service.py runs it).
 
 It only assembles: each feature module (conversation, topics, deadlines, privacy, the staff tools, the fallback)
 brings its handlers, command-menu entries and jobs; the custom context carries the services; `Defaults` carries
 the parse mode and link previews.
 """
 
-import asyncio
-import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
-from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, TelegramError
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.error import TelegramError
+from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes, Defaults
 
 from bot.assistant import Assistant
 from bot.clock import Clock, utc_now
-from bot.config import Config, ConfigError
+from bot.config import Config
 from bot.i18n import Catalogs
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
 from bot.storage import Storage
-from bot.telegram import conversation, deadlines, fallback, privacy, topics
+from bot.telegram import conversation, deadlines, fallback, groups, privacy, topics
 from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.telegram.delivery import start_reminder_jobs
-from bot.telegram.errors import install_redaction, on_error
-from bot.telegram.feature import Feature
+from bot.telegram.errors import on_error
+from bot.telegram.feature import DEEP_LINKS_KEY, Feature
 from bot.telegram.flood import flood_handler
 from bot.telegram.ordering import PerChatOrderedProcessor
-from bot.telegram.reader import reader_handler
+from bot.telegram.reader import KNOWN_COMMANDS_KEY, reader_handler
 from bot.telegram.staff import broadcast, knowledge, stats, unanswered
 from bot.telegram.staff.common import staff_filter
 
@@ -62,6 +60,7 @@ def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature
         topics.feature(),
         deadlines.feature(),
         privacy.feature(),
+        groups.feature(),
         unanswered.feature(staff),
         stats.feature(staff),
         knowledge.feature(staff, knowledge_check_seconds),
@@ -102,6 +101,16 @@ def build_application(
         if feature.start is not None:
             feature.start(application)
     application.bot_data[MENUS_KEY] = enabled
+    application.bot_data[KNOWN_COMMANDS_KEY] = frozenset(
+        name
+        for feature in enabled
+        for handler in feature.handlers
+        if isinstance(handler, CommandHandler)
+        for name in handler.commands
+    )
+    application.bot_data[DEEP_LINKS_KEY] = {
+        name: link for feature in enabled for name, link in feature.deep_links.items()
+    }
     application.add_error_handler(on_error)
     return application
 
@@ -139,41 +148,3 @@ async def publish_commands(application: BotApplication, catalogs: Catalogs) -> N
             await application.bot.set_my_commands(menu, scope=scope, language_code=lang)
         except TelegramError as exc:
             log.warning("could not set the command menu (%s): %s", lang or "default", exc)
-
-
-def run_bot(config: Config) -> None:
-    """Long polling by default; a webhook when BOT_WEBHOOK_URL is set (deployment behind HTTPS)."""
-    install_redaction(config.token)
-    logging.getLogger("bot").setLevel(logging.INFO)
-    application = build_application(config)
-    log.info("bot starting (%s mode)", "webhook" if config.webhook_url else "polling")
-    asyncio.run(check_token(config))
-    _run(application, config)
-
-
-async def check_token(config: Config) -> None:
-    """Ask Telegram who we are before starting, so a wrong token is one clear line, not a retry loop's traceback."""
-    bot = Bot(config.require_token(), base_url=config.api_base_url)
-    try:
-        await bot.initialize()
-    except InvalidToken:
-        raise ConfigError("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.") from None
-    except TelegramError as exc:
-        log.warning("could not reach Telegram to check the token (%s); starting anyway", exc)
-    finally:
-        await bot.shutdown()
-
-
-def _run(application: BotApplication, config: Config) -> None:
-    if config.webhook_url:
-        path = hashlib.sha256(config.require_token().encode()).hexdigest()[:32]
-        application.run_webhook(
-            listen="0.0.0.0",
-            port=config.webhook_port,
-            url_path=path,
-            webhook_url=f"{config.webhook_url.rstrip('/')}/{path}",
-            secret_token=config.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -16,7 +16,6 @@ from bot.knowledge.model import LANGUAGES, KeyDate, KnowledgeBase
 from bot.reminders.delivery import DeliveryEngine, DeliveryStats, Pacing
 from bot.reminders.messages import broadcast_report, change_text, in_every_language, reminder_text
 from bot.reminders.schedule import (
-    DEFAULT_SEND_HOUR,
     DeadlineDate,
     changed_deadlines,
     deadlines_by_lineage,
@@ -35,11 +34,11 @@ class Courier:
     """Feeds the ledger from the knowledge base and drives the process's delivery engine, one cycle at a time."""
 
     def __init__(
-        self, application: BotApplication, *, pacing: Pacing | None = None, send_hour: int = DEFAULT_SEND_HOUR
+        self, application: BotApplication, *, pacing: Pacing | None = None, send_hour: int | None = None
     ) -> None:
         self.application = application
         self.pacing = pacing
-        self.send_hour = send_hour
+        self._send_hour = send_hour  # None: the configured daytime window
         self._engine: DeliveryEngine | None = None
         self._lock = asyncio.Lock()
         self._wanted = False
@@ -48,6 +47,14 @@ class Courier:
     def svc(self) -> Services:
         services: Services = self.application.bot_data[SERVICES_KEY]
         return services
+
+    @property
+    def window(self) -> dict[str, int]:
+        """The daytime window, as due_reminders takes it: BOT_REMINDER_HOURS, or a test's send hour."""
+        start, until = self.svc.config.reminder_hours
+        if self._send_hour is not None:
+            start, until = self._send_hour, max(until, self._send_hour + 1)
+        return {"send_hour": start, "until_hour": until}
 
     @property
     def engine(self) -> DeliveryEngine:
@@ -98,9 +105,14 @@ class Courier:
         kb, timezone = svc.assistant.kb, svc.config.timezone
         in_force = deadlines_in_force(kb)
         await self.queue_changes(kb, in_force, now)
-        await svc.storage.drop_stale_reminders({subject_of(d) for d in in_force}, now)
+        # What is queued for a date that moved, or that has passed meanwhile (a long outage), is never sent.
+        ahead = {subject_of(d) for d in in_force if now < d.moment(timezone)}
+        await svc.storage.drop_stale_reminders(ahead, now)
         sent = await svc.storage.reminder_keys()
-        for due in due_reminders(now, in_force, sent, timezone=timezone, send_hour=self.send_hour):
+        due_now = due_reminders(now, in_force, sent, timezone=timezone, **self.window)
+        if due_now and not await svc.storage.subscribers():
+            return  # a slot that comes with nobody subscribed stays unused, for whoever subscribes before the next
+        for due in due_now:
             texts = in_every_language(svc.catalogs, partial(reminder_text, due.key_date, now, timezone=timezone))
             batch = await svc.storage.enqueue_for_subscribers(
                 "reminder", texts, now, subject=due.subject, reminder_keys=[due.key]
@@ -121,9 +133,7 @@ class Courier:
         ]
         # The notice already gives the new date and countdown: the reminder slot that has come is covered by it.
         covered = [
-            slot.key
-            for c in changes
-            for slot in due_reminders(now, [c.current], (), timezone=timezone, send_hour=self.send_hour)
+            slot.key for c in changes for slot in due_reminders(now, [c.current], (), timezone=timezone, **self.window)
         ]
         snapshot = {lineage: (d.day, d.time) for lineage, d in current.items()}
         if snapshot != stored:
@@ -157,7 +167,7 @@ async def start_reminder_jobs(
     interval: float = TICK_SECONDS,
     first: float = 1.0,
     pacing: Pacing | None = None,
-    send_hour: int = DEFAULT_SEND_HOUR,
+    send_hour: int | None = None,
 ) -> Courier:
     """Register the repeating delivery job; its first run (after `first` seconds) resumes the ledger."""
     courier = Courier(application, pacing=pacing, send_hour=send_hour)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -45,13 +45,19 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int = MAX_
     raise AssertionError("unreachable")
 
 
-async def send_html(bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
-    """Send `html` in as many messages as Telegram's limit needs; the keyboard goes under the last one."""
+async def send_html(
+    bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None, *, reply_to: int | None = None
+) -> Message:
+    """Send `html` in as many messages as Telegram's limit needs; the keyboard goes under the last one. With
+    `reply_to`, the first part replies to that message (in groups: whose question this answers)."""
     parts = split_message(html)
     message: Message | None = None
     for index, part in enumerate(parts):
         markup = keyboard if index == len(parts) - 1 else None
-        message = await with_retries(partial(bot.send_message, chat_id, part, reply_markup=markup))
+        quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to and index == 0 else None
+        message = await with_retries(
+            partial(bot.send_message, chat_id, part, reply_markup=markup, reply_parameters=quote)
+        )
     assert message is not None
     return message
 
