@@ -171,3 +171,21 @@ def test_unanswered_without_a_database_says_so(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.strip() == "No unanswered questions."
     assert not (tmp_path / "none.sqlite3").exists()  # looking does not create a database
+
+
+def test_evaluate_reports_wrong_answers_honest_gaps_and_did_you_mean(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        # answered, but without the expected fact: a wrong answer
+        '- {q: "chi può partecipare?", lang: it, expect: answer, facts: [["università"]]}\n'
+        # a question the sources do not answer: "the sources do not say" counts as right
+        '- {q: "serve registrarsi al workshop?", lang: it, expect: unknown}\n'
+        '- {q: "serve registrarsi al workshop?", lang: it, expect: answer, facts: [["13 settembre"]]}\n',
+        encoding="utf-8",
+    )
+    result = run_bot("evaluate", str(cases), "--max-wrong-answers", "0")
+    header, italian = result.stdout.splitlines()[:2]
+    assert header.split()[:6] == ["lang", "accuracy", "wrong", "answers", "false", "answers"]
+    assert italian.startswith("it     50.0% (  1/2  )   50.0% (  1/2  )    0.0% (  0/1  )")
+    assert result.returncode == 1
+    assert "FAIL it: wrong answers 0.500 > 0.0" in result.stdout

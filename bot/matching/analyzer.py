@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.matching.lexicon import QUESTION_WORDS, STOPWORDS_EN, STOPWORDS_IT
+from bot.matching.lexicon import MONTH_GROUPS, QUESTION_WORDS, STOPWORDS_EN, STOPWORDS_IT
 from bot.matching.text import stem, words
 
 CONCEPT_PREFIX = "~"
@@ -25,7 +25,7 @@ class Analyzer:
         self._single: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], str] = {}
         self.max_phrase = 1
-        for group in (*QUESTION_WORDS, *synonyms):
+        for group in (*QUESTION_WORDS, *MONTH_GROUPS, *synonyms):
             self._add_group(group)
 
     def _add_group(self, group: Sequence[str]) -> None:

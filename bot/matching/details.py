@@ -113,7 +113,16 @@ DETAILS: tuple[Detail, ...] = (
         re.compile(r"\b\d{1,2}(?:st|nd|rd|th|°)? (?:" + _MONTHS + r")\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"),
         "Le fonti non indicano il giorno esatto.",
         "The sources do not give the exact day.",
-        _declared(r"giorno esatto", r"exact day", r"data esatta", r"exact date"),
+        _declared(
+            r"giorno esatto",
+            r"exact day",
+            r"data esatta",
+            r"exact date",
+            r"when (?:the|that) announcement",
+            r"quando fu pubblicato l annuncio",
+            r"data dell annuncio",
+            r"date of (?:the|that) announcement",
+        ),
     ),
     Detail(
         "registration",
@@ -196,18 +205,16 @@ DETAILS: tuple[Detail, ...] = (
     Detail(
         "length",
         _words(
-            r"pages?",
+            r"pages",
             r"pagine",
-            r"pagina",
-            r"page limit",
-            r"word limit",
-            r"words",
-            r"parole",
-            r"caratteri",
-            r"characters",
+            r"(?:page|word|character|length) limit",
+            r"limite di (?:pagine|parole|caratteri|lunghezza)",
+            r"(?:quante|max|massimo di|numero (?:massimo )?di) (?:pagine|parole|caratteri)",
+            r"how many (?:pages|words|characters)",
+            r"(?:maximum|max) (?:number of )?(?:pages|words|characters)",
             r"lunghezza",
-            r"quanto lunga",
-            r"how long should",
+            r"quanto (?:deve essere )?lunga",
+            r"how long (?:should|must|can|may) (?:it|the expression|the eoi|our)",
         ),
         re.compile(r"\b\d+\s*(?:pages|pagine|words|parole|caratteri|characters)\b"),
         "Le fonti non indicano una lunghezza massima.",
@@ -238,6 +245,21 @@ DETAILS: tuple[Detail, ...] = (
         _words(r"hall", r"room", r"sala", r"padiglione", r"pavilion", r"stand"),
         "Le fonti non indicano la sala o il padiglione.",
         "The sources do not give the hall or room.",
+    ),
+    Detail(
+        "amount",
+        _words(
+            r"quant[oi] (?:soldi|euro|denaro|fondi|contributo|finanziamento)",
+            r"how much (?:money|funding|grant|cash)",
+            r"how many euros?",
+            r"quanto (?:si prende|prende|prendono|riceve|ricevono|danno|da|finanzia|vale|spetta)",
+            r"importo",
+            r"amount",
+            r"somma",
+        ),
+        re.compile(r"€|\beur\b|\beuro\b|\d[\d.,]*\s*(?:mila|million|milioni|thousand)|\d+\s*%"),
+        "Le fonti non indicano alcun importo.",
+        "The sources give no amount.",
     ),
     Detail(
         "current",
@@ -309,3 +331,9 @@ def detail_gaps(question: str, answer: str) -> list[Gap]:
         for d in asked_details(question)
         if not d.given.search(folded_answer) or (d.declared and d.declared.search(folded_answer))
     ]
+
+
+def details_in(answer: str) -> list[str]:
+    """The details an answer gives, by id."""
+    folded = fold(answer, limit=len(answer))
+    return [d.id for d in DETAILS if d.given.search(folded) and not (d.declared and d.declared.search(folded))]

@@ -11,7 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.matching.lexicon import CONTEXT_OPENERS, GREETINGS, LEADING_FILLERS, QUESTION_CUES, QUESTION_OPENERS
+from bot.matching.lexicon import (
+    CONTEXT_OPENERS,
+    GREETINGS,
+    LEADING_FILLERS,
+    QUESTION_ANNOUNCEMENTS,
+    QUESTION_CUES,
+    QUESTION_OPENERS,
+    ROLE_WORDS,
+)
 from bot.matching.text import fold
 
 #: More clauses than this are not read one by one (pasted text): the rest is context.
@@ -96,6 +104,17 @@ def describes_sender(text: str) -> bool:
     return "?" not in text and _starts_with(_leading_words(text), CONTEXT_OPENERS)
 
 
+def announces_question(text: str) -> bool:
+    """ "una domanda veloce", "quick question": the clause only says a question follows."""
+    return " ".join(_leading_words(text)) in QUESTION_ANNOUNCEMENTS
+
+
+def without_roles(text: str) -> str:
+    """The sender's description without their role: "sono il referente di un distretto" -> "sono il di un
+    distretto" (the organisation matters, the job title does not)."""
+    return " ".join(w for w in text.split() if fold(w).strip(".,;:!?()'\"") not in ROLE_WORDS)
+
+
 def greets(text: str) -> bool:
     """Whether a message opens with a greeting ("ciao!", "good morning"): the reply may greet back."""
     words = re.findall(r"[a-z0-9]+", fold(text))
@@ -124,8 +143,9 @@ def split_questions(sentence: str) -> list[str]:
         ):
             continue
         head, tail = sentence[start : match.start()], sentence[match.end() :]
-        # Both halves must be questions: "del 730, entro quando va presentato?" is one question about the 730.
-        if len(head.split()) >= 2 and len(tail.split()) >= 2 and asks(head):
+        # Both halves must be questions ("del 730, entro quando va presentato?" is one question about the 730), or
+        # the first the sender's description: "sono il referente di un distretto, possiamo partecipare?".
+        if len(head.split()) >= 2 and len(tail.split()) >= 2 and (asks(head) or describes_sender(head)):
             parts.append(head)
             start = match.end()
     parts.append(sentence[start:])
@@ -141,10 +161,14 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
         pieces = split_questions(sentence) if asks(sentence) and index < MAX_CLAUSES else [sentence]
         for piece in pieces:
             kind = words_of(piece)
-            if kind is Words.SOCIAL or (kind is Words.NONE and not asks(piece)):
+            if announces_question(piece) or kind is Words.SOCIAL or (kind is Words.NONE and not asks(piece)):
                 role = Role.SOCIAL
             elif index >= MAX_CLAUSES or describes_sender(piece):
                 role = Role.CONTEXT
+            elif asks(piece) and _is_fragment(piece) and clauses and clauses[-1].role is Role.QUESTION:
+                # "... the minimum number of partners? Three? Five?": guesses that belong to the question before.
+                clauses[-1] = Clause(f"{clauses[-1].text} {piece}", Role.QUESTION)
+                continue
             elif asks(piece) or (asks(sentence) and len(pieces) > 1):
                 role = Role.QUESTION
             else:
@@ -155,6 +179,12 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
         # what the sender wrote is the question.
         clauses = [Clause(c.text, Role.QUESTION) if c.role in (Role.TOPIC, Role.CONTEXT) else c for c in clauses]
     return clauses
+
+
+def _is_fragment(clause: str) -> bool:
+    """Two words or fewer and no question word: "Three?", "o no?", "giusto?"."""
+    words = _leading_words(clause)
+    return len(words) <= 2 and not _starts_with(words, QUESTION_OPENERS)
 
 
 def questions_of(clauses: list[Clause]) -> list[Question]:
