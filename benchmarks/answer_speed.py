@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repetitions", type=int, default=3, help="fresh processes per knowledge base (3)")
     parser.add_argument("--queries", type=int, default=2000, help="distinct questions per process (2000)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -164,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  rep {rep + 1}: {label} done", flush=True)
         for label, _, _, size in bases:
             print_row(label, results[label], size)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"\n(benchmark took {time.monotonic() - started:.0f} s)")
     return 0
 

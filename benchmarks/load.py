@@ -83,6 +83,7 @@ def one_run(kind: str, args: argparse.Namespace, questions: list[tuple[str, str]
             ready_at = server.call("first_call", "getUpdates", since, READY_TIMEOUT, timeout=READY_TIMEOUT + 10)
             time.sleep(IDLE_SETTLE)
             idle = sample_process(bot.pid)
+            command = Path(f"/proc/{bot.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
             plan = Plan(
                 profile=kind,
                 bot_pid=bot.pid,
@@ -105,6 +106,9 @@ def one_run(kind: str, args: argparse.Namespace, questions: list[tuple[str, str]
             code, output = stop_bot(bot)
     result.update(
         kind=kind,
+        pid=bot.pid,
+        server_pid=server.pid,
+        command=command,
         start_to_ready_s=ready_at - bot.started,
         idle_rss_mib=idle.rss_mib,
         exit_code=code,
@@ -181,6 +185,11 @@ def print_summary(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
     for r in runs:
         if r["kind"] == "bot":
             outcomes.update(r["outcomes"])
+    kinds: Counter[str] = Counter()
+    for r in runs:
+        if r["kind"] == "bot":
+            kinds.update(r["kinds"])
+    print(f"updates pushed to the bot, all repetitions: {dict(kinds.most_common())}")
     print(f"bot reply outcomes, all repetitions: {dict(sorted(outcomes.items()))}")
     total_errors = {kind: sum(errors_of(r) for r in runs if r["kind"] == kind) for kind in ("bot", "echo")}
     print(f"errors (no reply, refusals, HTTP errors, warnings logged): {total_errors}")

@@ -23,6 +23,7 @@ bot, not for the disk.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge", help="the shipped knowledge base")
     parser.add_argument("--repetitions", type=int, default=3, help="(3)")
     parser.add_argument("--api-delay-ms", type=float, default=0.0, help="server answers every call but getUpdates late")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="startup-") as folder:
@@ -179,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         print_results(bases, results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"\n(benchmark took {time.monotonic() - started:.0f} s)")
     return 0
 
