@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.cpu_profile import PySpy  # noqa: E402
 from benchmarks.eval_questions import DEFAULT_SETS, load_questions  # noqa: E402
 from benchmarks.load_driver import Plan  # noqa: E402
-from benchmarks.loopback import ServerProcess, bot_environment, problems_in, start_bot, stop_bot  # noqa: E402
+from benchmarks.loopback import ServerProcess, bot_environment, problems_in, start_until_polling, stop_bot  # noqa: E402
 from benchmarks.measure import fmt, min_median, sample_process, verdict  # noqa: E402
 
 SHIPPED_KB = ROOT / "knowledge"
@@ -76,11 +76,9 @@ def one_run(kind: str, args: argparse.Namespace, questions: list[tuple[str, str]
     ):
         workdir = Path(folder)
         env = bot_environment(server, workdir, args.knowledge)
-        since = server.call("mark")
-        bot = start_bot(kind, env, workdir)
+        bot, start_to_ready = start_until_polling(server, kind, env, workdir, READY_TIMEOUT)
         spy = None
         try:
-            ready_at = server.call("first_call", "getUpdates", since, READY_TIMEOUT, timeout=READY_TIMEOUT + 10)
             time.sleep(IDLE_SETTLE)
             idle = sample_process(bot.pid)
             command = Path(f"/proc/{bot.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
@@ -109,7 +107,7 @@ def one_run(kind: str, args: argparse.Namespace, questions: list[tuple[str, str]
         pid=bot.pid,
         server_pid=server.pid,
         command=command,
-        start_to_ready_s=ready_at - bot.started,
+        start_to_ready_s=start_to_ready,
         idle_rss_mib=idle.rss_mib,
         exit_code=code,
         problems=problems_in(output)[:5],

@@ -215,6 +215,20 @@ def start_bot(kind: str, env: dict[str, str], workdir: Path, *, prefix: list[str
     return BotProcess(process, started, log)
 
 
+def start_until_polling(
+    server: ServerProcess, kind: str, env: dict[str, str], workdir: Path, timeout: float = 300.0
+) -> tuple[BotProcess, float]:
+    """Start a bot and wait for its first getUpdates at the server: (the bot, seconds from process creation)."""
+    since = server.call("mark")
+    bot = start_bot(kind, env, workdir)
+    try:
+        ready_at = server.call("first_call", "getUpdates", since, timeout, timeout=timeout + 10)
+    except (RuntimeError, TimeoutError):
+        code, output = stop_bot(bot)
+        raise SystemExit(f"the {kind} did not start polling (exit {code}):\n{output[-3000:]}") from None
+    return bot, ready_at - bot.started
+
+
 def stop_bot(bot: BotProcess, timeout: float = 30.0) -> tuple[int, str]:
     """Ctrl-C, as an operator stops it; killed if it has not stopped within `timeout`. (exit code, its output)."""
     if bot.process.poll() is None:

@@ -16,7 +16,7 @@ For each knowledge base and repetition (the sizes interleaved, the machine being
 The operating system's file cache is warm in every case (the files were just written): "cold" means cold for the
 bot, not for the disk.
 
-    python benchmarks/startup.py                               # 3 repetitions, shipped, 1k, 10k: ~8 min
+    python benchmarks/startup.py                               # 2 repetitions, shipped, 1k, 10k: ~10 min
     python benchmarks/startup.py --sizes 1000 --repetitions 1  # a quick look
 """
 
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.eval_questions import load_questions  # noqa: E402
 from benchmarks.kb_generator import prepare, read_held_out, stamp_edition  # noqa: E402
-from benchmarks.loopback import ServerProcess, bot_environment, problems_in, start_bot, stop_bot  # noqa: E402
+from benchmarks.loopback import ServerProcess, bot_environment, problems_in, start_until_polling, stop_bot  # noqa: E402
 from benchmarks.measure import fmt, min_median, verdict  # noqa: E402
 
 READY_TIMEOUT = 300.0
@@ -54,17 +54,6 @@ class Base:
     def edit(self) -> None:
         self.editions += 1
         stamp_edition(self.folder, f"{time.time_ns()}-{self.editions}")
-
-
-def start_and_wait(server: ServerProcess, env: dict[str, str], workdir: Path) -> tuple[Any, float]:
-    since = server.call("mark")
-    bot = start_bot("bot", env, workdir)
-    try:
-        ready_at = server.call("first_call", "getUpdates", since, READY_TIMEOUT, timeout=READY_TIMEOUT + 10)
-    except Exception:
-        code, output = stop_bot(bot)
-        raise SystemExit(f"the bot did not start (exit {code}):\n{output[-3000:]}") from None
-    return bot, ready_at - bot.started
 
 
 def stopped(bot: Any, figures: dict[str, Any]) -> None:
@@ -97,14 +86,14 @@ def measure(base: Base, workdir: Path, args: argparse.Namespace) -> dict[str, An
     with ServerProcess(api_delay_ms=args.api_delay_ms) as server:
         env = bot_environment(server, workdir, base.folder, staff=True)
         base.edit()
-        bot, figures["cold_ready_s"] = start_and_wait(server, env, workdir)
+        bot, figures["cold_ready_s"] = start_until_polling(server, "bot", env, workdir, READY_TIMEOUT)
         try:
             figures["first_answer_s"] = server.call("ask", base.question, 60.0, timeout=70)
             base.edit()
             reload_probe(server, base, "edited", figures)
         finally:
             stopped(bot, figures)
-        bot, figures["warm_ready_s"] = start_and_wait(server, env, workdir)
+        bot, figures["warm_ready_s"] = start_until_polling(server, "bot", env, workdir, READY_TIMEOUT)
         try:
             reload_probe(server, base, "unchanged", figures)
         finally:
@@ -155,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="generated sizes (1000 10000)")
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge", help="the shipped knowledge base")
-    parser.add_argument("--repetitions", type=int, default=3, help="(3)")
+    parser.add_argument("--repetitions", type=int, default=2, help="(2: at 10,000 entries a repetition takes minutes)")
     parser.add_argument("--api-delay-ms", type=float, default=0.0, help="server answers every call but getUpdates late")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
