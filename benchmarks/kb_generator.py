@@ -9,6 +9,7 @@ paraphrases is the matcher's real job, and they are new to every cache.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -29,19 +30,19 @@ def fake_word(rng: random.Random) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
 
 
-def _phrasing(rng: random.Random, topic: list[str], vocabulary: list[str], weights: list[float]) -> str:
-    return " ".join(topic[: rng.randint(1, 3)] + rng.choices(vocabulary, weights, k=rng.randint(3, 6)))
+def _phrasing(rng: random.Random, topic: list[str], vocabulary: list[str], cum_weights: list[float]) -> str:
+    return " ".join(topic[: rng.randint(1, 3)] + rng.choices(vocabulary, cum_weights=cum_weights, k=rng.randint(3, 6)))
 
 
 def _paraphrase(
-    rng: random.Random, topic: list[str], phrasings: list[str], vocabulary: list[str], weights: list[float]
+    rng: random.Random, topic: list[str], phrasings: list[str], vocabulary: list[str], cum_weights: list[float]
 ) -> str:
     """Another way to ask for the entry: its topic words and some of the words of its phrasings, in another
     order, with other common words around them; never one of the phrasings themselves."""
     own = sorted({w for p in phrasings for w in p.split()} - set(topic))
     while True:
         words = topic[: rng.randint(2, 3)] + rng.sample(own, min(len(own), rng.randint(2, 4)))
-        words += rng.choices(vocabulary, weights, k=rng.randint(0, 2))
+        words += rng.choices(vocabulary, cum_weights=cum_weights, k=rng.randint(0, 2))
         rng.shuffle(words)
         text = " ".join(words)
         if text not in phrasings:
@@ -65,7 +66,8 @@ def generate_knowledge(folder: Path, entries: int, seed: int = 7) -> list[Questi
     rng = random.Random(seed)
     held_rng = random.Random(seed + 1)  # a separate stream: the knowledge base is the same whatever is held out
     vocabulary = {lang: [fake_word(rng) for _ in range(max(2000, entries * 3))] for lang in LANGS}
-    weights = [1 / (rank + 1) for rank in range(len(vocabulary["it"]))]
+    # Zipf weights, cumulated once (random.choices would add them up again on every call)
+    weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocabulary["it"]))))
     held_out: list[Question] = []
     (folder / "sources.yaml").write_text(
         yaml.dump({"sources": [{"id": "generated", "title": {"it": "Generata", "en": "Generated"}}]}, Dumper=DUMPER),
@@ -74,7 +76,7 @@ def generate_knowledge(folder: Path, entries: int, seed: int = 7) -> list[Questi
     for start in range(0, entries, ENTRIES_PER_FILE):
         items = []
         for number in range(start, min(entries, start + ENTRIES_PER_FILE)):
-            topic = {lang: rng.choices(vocabulary[lang], weights, k=3) for lang in LANGS}
+            topic = {lang: rng.choices(vocabulary[lang], cum_weights=weights, k=3) for lang in LANGS}
             questions = {
                 lang: [_phrasing(rng, topic[lang], vocabulary[lang], weights) for _ in range(PHRASINGS)]
                 for lang in LANGS
