@@ -171,23 +171,20 @@ def bot_environment(
     knowledge: Path,
     *,
     staff: bool = False,
-    extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """The environment `python -m bot run` reads in production; nothing of the developer's (no TELEGRAM_/BOT_
-    variables, no .env: the bot runs in `workdir`). HOME and XDG_CACHE_HOME point into `workdir` too, so a cold
-    start in a new workdir finds no cache a previous run left."""
+    variables, no .env: the bot runs in `workdir`). XDG_CACHE_HOME points into `workdir` too, so a cold start in
+    a new workdir finds no cache a previous run left there."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=server.token,
         TELEGRAM_API_BASE_URL=server.base_url,
         BOT_DATABASE=str(workdir / "data" / "bot.sqlite3"),
         BOT_KNOWLEDGE_DIR=str(knowledge),
-        HOME=str(workdir / "home"),
         XDG_CACHE_HOME=str(workdir / "cache"),
     )
     if staff:
         env["BOT_STAFF_IDS"] = str(STAFF_ID)
-    env.update(extra or {})
     return env
 
 

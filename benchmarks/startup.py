@@ -4,7 +4,7 @@
 For each knowledge base and repetition (the sizes interleaved, the machine being noisy):
 
 * cold start: the knowledge base was just edited (its content changes, benchmarks/kb_generator.stamp_edition)
-  and the bot runs in a new folder (database, HOME and XDG_CACHE_HOME in it), so nothing a previous run left can
+  and the bot runs in a new folder (its database and XDG_CACHE_HOME in it), so nothing a previous run left can
   help; `python -m bot run` from process creation to its first getUpdates at the loopback Bot API server
   (tests/support/bot_api.py, in its own process); then the first answer's delay;
 * reload after an edit: staff change a file and send /reload (what the file watch does too): time to the
