@@ -16,7 +16,7 @@ The questions are never the knowledge base's own phrasings: at the shipped knowl
 (realistic A and B and the shared development set); at a generated one, held-out paraphrases the generator drew
 for each entry but did not write into it (half with a typo), plus off-topic questions (benchmarks/kb_generator.py).
 
-    python benchmarks/answer_speed.py                          # 3 repetitions, shipped, 1k, 10k: ~5 min
+    python benchmarks/answer_speed.py                          # 3 repetitions, shipped, 1k, 10k: ~6 min
     python benchmarks/answer_speed.py --sizes 1000 --repetitions 1 --queries 500      # a quick look
 """
 
