@@ -173,19 +173,21 @@ def test_unanswered_without_a_database_says_so(tmp_path: Path) -> None:
     assert not (tmp_path / "none.sqlite3").exists()  # looking does not create a database
 
 
-def test_evaluate_reports_wrong_answers_honest_gaps_and_did_you_mean(tmp_path: Path) -> None:
+def test_evaluate_reports_wrong_answers_and_counts_honest_gaps_as_right(tmp_path: Path) -> None:
     cases = tmp_path / "cases.yaml"
     cases.write_text(
         # answered, but without the expected fact: a wrong answer
-        '- {q: "chi può partecipare?", lang: it, expect: answer, facts: [["università"]]}\n'
-        # a question the sources do not answer: "the sources do not say" counts as right
-        '- {q: "serve registrarsi al workshop?", lang: it, expect: unknown}\n'
-        '- {q: "serve registrarsi al workshop?", lang: it, expect: answer, facts: [["13 settembre"]]}\n',
+        '- {q: "chi può partecipare?", lang: it, expect: answer, facts: [["Horizon Europe"]]}\n'
+        # a question the sources do not answer: "the sources do not say whether registration..." counts as right...
+        '- {q: "Do I need to register for the Bari workshop?", lang: en, expect: unknown}\n'
+        # ...and the same reply still carries the facts it gives
+        '- {q: "Do I need to register for the Bari workshop?", lang: en, expect: answer, facts: [["13 September"]]}\n',
         encoding="utf-8",
     )
-    result = run_bot("evaluate", str(cases), "--max-wrong-answers", "0")
-    header, italian = result.stdout.splitlines()[:2]
-    assert header.split()[:6] == ["lang", "accuracy", "wrong", "answers", "false", "answers"]
-    assert italian.startswith("it     50.0% (  1/2  )   50.0% (  1/2  )    0.0% (  0/1  )")
+    result = run_bot("evaluate", str(cases), "--max-wrong-answers", "0", knowledge=ROOT / "knowledge")
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:6] == ["lang", "accuracy", "wrong", "answers", "false", "answers"]
+    assert lines[1].startswith("it      0.0% (  0/1  )  100.0% (  1/1  )")
+    assert lines[2].startswith("en    100.0% (  1/1  )    0.0% (  0/1  )    0.0% (  0/1  )")
     assert result.returncode == 1
-    assert "FAIL it: wrong answers 0.500 > 0.0" in result.stdout
+    assert "FAIL it: wrong answers 1.000 > 0.0" in result.stdout
