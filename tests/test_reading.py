@@ -65,7 +65,7 @@ def test_statements_lead_up_to_the_question_they_precede() -> None:
         ("chi può partecipare e fino a quando?", ["chi può partecipare", "fino a quando?"]),
         ("quando scade la manifestazione e a chi si rivolge?", ["quando scade la manifestazione", "a chi si rivolge?"]),
         ("Can SMEs and clusters apply?", ["Can SMEs and clusters apply?"]),  # one question about two subjects
-        ("del 730, entro quando va presentato?", ["del 730, entro quando va presentato?"]),  # a fragment, not a question
+        ("del 730, entro quando va presentato?", ["del 730, entro quando va presentato?"]),  # "del 730": no question
     ],
 )
 def test_two_questions_in_one_sentence_are_split_only_when_both_ask(sentence: str, parts: list[str]) -> None:

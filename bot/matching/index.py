@@ -201,7 +201,7 @@ class MatchIndex:
         overlap = np.zeros(len(self._phrasing_entry), dtype=np.float64)
         for term_id, weight in zip(known, weights, strict=True):
             overlap[self._postings[term_id]] += weight
-        hits = np.flatnonzero(overlap)
+        hits = np.flatnonzero(overlap)  # ascending, so each entry's phrasings are one run (phrasings are by entry)
         if not hits.size:  # words only answers use: no phrasing to compare with
             return Ranking((), tuple(keys), tuple(unknown))
         shared = overlap[hits]
@@ -221,29 +221,30 @@ class MatchIndex:
             beta2 = self.settings.beta**2
             f_score = np.nan_to_num((1 + beta2) * precision * recall / (beta2 * precision + recall))
 
-        # Each entry's best and second-best phrasing: sort by entry, then best first.
-        order = np.lexsort((-f_score, entry_of_hit))
-        sorted_entries = entry_of_hit[order]
-        first = np.r_[True, sorted_entries[1:] != sorted_entries[:-1]]
-        second = np.r_[False, first[:-1]] & ~first
-        best = np.zeros(len(self.entry_ids), dtype=np.float64)
-        best[sorted_entries[first]] = f_score[order][first]
-        runner_up = np.zeros(len(self.entry_ids), dtype=np.float64)
-        runner_up[sorted_entries[second]] = f_score[order][second]
-        entry_scores = (1 - self.settings.second_share) * best + self.settings.second_share * runner_up
-        explained = np.zeros(len(self.entry_ids), dtype=np.float64)
-        np.maximum.at(explained, entry_of_hit, entry_recall)
+        # Per entry (one run of hits each): the best phrasing, the second best (the best again on a tie) and how
+        # much of the question the entry as a whole explains. Linear in the hits, whatever the entry count.
+        starts = np.flatnonzero(np.r_[True, entry_of_hit[1:] != entry_of_hit[:-1]])
+        run_entries = entry_of_hit[starts]
+        best = np.maximum.reduceat(f_score, starts)
+        is_best = f_score == np.repeat(best, np.diff(np.r_[starts, len(f_score)]))
+        tied = np.add.reduceat(is_best.astype(np.int32), starts) > 1
+        runner_up = np.where(tied, best, np.maximum.reduceat(np.where(is_best, 0.0, f_score), starts))
+        scores = (1 - self.settings.second_share) * best + self.settings.second_share * runner_up
+        explained = np.maximum.reduceat(entry_recall, starts)
 
-        top = [i for i in np.argsort(-entry_scores, kind="stable")[:limit] if entry_scores[i] > 0]
+        count = min(limit, len(scores))
+        top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((run_entries[top], -scores[top]))]  # best first; ties in knowledge-base order
         topic_total = float(known_topic + unknown_total) or 1.0
         candidates = tuple(
             Candidate(
-                self.entry_ids[i],
-                round(float(entry_scores[i]), 4),
+                self.entry_ids[run_entries[i]],
+                round(float(scores[i]), 4),
                 round(float(explained[i]), 4),
-                round(self._key_missing(i, known, weights, unknown_weights) / topic_total, 4),
+                round(self._key_missing(int(run_entries[i]), known, weights, unknown_weights) / topic_total, 4),
             )
             for i in top
+            if scores[i] > 0
         )
         return Ranking(candidates, tuple(keys), tuple(unknown))
 

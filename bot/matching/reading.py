@@ -79,7 +79,11 @@ class Words(StrEnum):
 
 
 def _starts_with(words: list[str], openers: frozenset[tuple[str, ...]]) -> bool:
-    return any(tuple(words[: len(o)]) == o for o in openers)
+    longest = _LONGEST.get(openers) or _LONGEST.setdefault(openers, max((len(o) for o in openers), default=0))
+    return any(tuple(words[:n]) in openers for n in range(1, min(longest, len(words)) + 1))
+
+
+_LONGEST: dict[frozenset[tuple[str, ...]], int] = {}
 
 
 def _leading_words(text: str) -> list[str]:
