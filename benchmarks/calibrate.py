@@ -81,8 +81,8 @@ def main() -> int:
             best = max(within, key=lambda r: (r.right, -r.bad))
             t = best.thresholds
             print(
-                f"{budget:<7} {best.right:>4}/{best.answerable:<4} ({best.right / best.answerable:.3f})  {best.wrong:<6} "
-                f"{best.false:<6} {t.answer:<7} {t.min_explained:<10} {t.decline_window}"
+                f"{budget:<7} {best.right:>4}/{best.answerable:<4} ({best.right / best.answerable:.3f})  "
+                f"{best.wrong:<6} {best.false:<6} {t.answer:<7} {t.min_explained:<10} {t.decline_window}"
             )
     t = defaults.thresholds
     print(
