@@ -27,6 +27,7 @@ class Config:
     webhook_url: str | None = None  # public HTTPS URL: webhook mode instead of long polling
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    staff_lang: str | None = None  # it | en: the staff tools' language where no staff member's own is known
 
     def require_token(self) -> str:
         if not self.token:
@@ -77,6 +78,9 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     retention = environ.get("BOT_RETENTION_DAYS", "").strip() or "90"
     if not retention.isdigit() or not 1 <= int(retention) <= 3650:
         raise ConfigError(f"BOT_RETENTION_DAYS must be a number of days between 1 and 3650, got {retention!r}.")
+    staff_lang = environ.get("BOT_STAFF_LANG", "").strip().lower()
+    if staff_lang not in ("", "it", "en"):
+        raise ConfigError(f"BOT_STAFF_LANG must be it or en, got {staff_lang[:20]!r}.")
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
@@ -88,4 +92,5 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         webhook_url=webhook_url,
         webhook_port=int(port),
         webhook_secret=environ.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+        staff_lang=staff_lang or None,
     )

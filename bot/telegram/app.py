@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -21,7 +22,7 @@ from bot.config import Config, ConfigError
 from bot.i18n import Catalogs
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
-from bot.storage import Storage
+from bot.storage import Storage, StorageError
 from bot.telegram import conversation, deadlines, fallback, privacy, topics
 from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.telegram.delivery import start_reminder_jobs
@@ -30,7 +31,7 @@ from bot.telegram.feature import Feature
 from bot.telegram.flood import flood_handler
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.reader import reader_handler
-from bot.telegram.staff import broadcast, knowledge, stats, unanswered
+from bot.telegram.staff import broadcast, knowledge, notices, stats, unanswered
 from bot.telegram.staff.common import staff_filter
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature
         stats.feature(staff),
         knowledge.feature(staff, knowledge_check_seconds),
         broadcast.feature(staff),
+        notices.feature(staff),
         fallback.feature(),
     )
 
@@ -77,10 +79,12 @@ def build_application(
     live: LiveAssistant | None = None,
     clock: Clock = utc_now,
     knowledge_check_seconds: float = knowledge.RELOAD_CHECK_SECONDS,
+    last_good: Callable[[], Mapping[str, bytes] | None] | None = None,
 ) -> BotApplication:
-    """Wire the Application. With no `storage`, the database is opened when the application starts."""
+    """Wire the Application. With no `storage`, the database is opened when the application starts. `last_good`
+    gives the last knowledge base served, for when the files have errors (see bot/live.py)."""
     catalogs = Catalogs()
-    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock))
+    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock), last_good=last_good)
     application = (
         ApplicationBuilder()
         .token(config.require_token())
@@ -112,6 +116,7 @@ async def on_startup(application: BotApplication) -> None:
         # A short busy timeout: when the file is locked, users wait at most a second, then get the answer anyway.
         services.database = await Storage.open(services.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
     await publish_commands(application, services.catalogs)
+    await knowledge.keep_served(services)
     await start_reminder_jobs(application)
 
 
@@ -145,10 +150,30 @@ def run_bot(config: Config) -> None:
     """Long polling by default; a webhook when BOT_WEBHOOK_URL is set (deployment behind HTTPS)."""
     install_redaction(config.token)
     logging.getLogger("bot").setLevel(logging.INFO)
-    application = build_application(config)
+    application = build_application(config, last_good=last_good_knowledge(config.database))
     log.info("bot starting (%s mode)", "webhook" if config.webhook_url else "polling")
     asyncio.run(check_token(config))
     _run(application, config)
+
+
+def last_good_knowledge(database: Path) -> Callable[[], Mapping[str, bytes] | None]:
+    """Reads the last knowledge base served from the database, when the start-up needs it (before the event loop)."""
+
+    async def fetch() -> Mapping[str, bytes] | None:
+        async with await Storage.open(database) as storage:
+            snapshot = await storage.knowledge_snapshot()
+        return snapshot.files if snapshot else None
+
+    def read() -> Mapping[str, bytes] | None:
+        if not database.is_file():
+            return None
+        try:
+            return asyncio.run(fetch())
+        except StorageError:
+            log.exception("could not read the last good knowledge base from %s", database)
+            return None
+
+    return read
 
 
 async def check_token(config: Config) -> None:
