@@ -17,6 +17,7 @@ from bot.live import LiveAssistant, ReloadOutcome
 from tests.conftest import FIXED_NOW, FIXTURE_KB
 from tests.support.bot_api import FakeBotAPI, make_user
 from tests.support.harness import running_bot, services
+from tests.test_knowledge_limits import billion_laughs
 from tests.test_run_subprocess import bot_env, run_cli, start_bot_process
 
 pytestmark = [pytest.mark.filterwarnings("ignore:.*attribute `retry_after` will be of type:DeprecationWarning")]
@@ -25,11 +26,6 @@ STELLA = make_user(1001, "Stella", "it")  # staff, Italian Telegram
 SAM = make_user(1002, "Sam", "en")  # staff, English Telegram
 USER = make_user(2002, "Ugo", "it")
 ANSWER = "Possono partecipare distretti e parchi scientifici."
-#: Nine lines that stand for 9^9 = 387 million strings once aliases are expanded ("billion laughs").
-ALIAS_BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
-    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
-    for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
-)
 
 
 @pytest.fixture
@@ -70,7 +66,7 @@ async def test_an_alias_bomb_is_refused_at_once_and_users_keep_their_answers(
 ) -> None:
     await greet_staff(api)
     started = time.monotonic()
-    (knowledge / "bomb.yaml").write_text(ALIAS_BOMB, encoding="utf-8")
+    (knowledge / "bomb.yaml").write_text(billion_laughs(), encoding="utf-8")  # 9 lines, 387 million strings
     answer = await ask(api, USER, "chi può partecipare?")
     assert answer["text"].startswith(ANSWER)
     await api.wait_for_messages(STELLA["id"], count=2, timeout=10)
