@@ -333,3 +333,25 @@ def test_validation_of_texts_in_memory_reports_errors_and_warnings_apart() -> No
         {**files, "knowledge/new.yaml": files["knowledge/new.yaml"].replace("  - id: more-places", "\t- id: x")}
     )
     assert broken.kb is None and [(p.file, p.line) for p in broken.errors] == [("knowledge/new.yaml", 13)]
+
+
+def test_asking_every_phrasing_is_bounded(fixture_kb_dir: Path) -> None:
+    """At most MAX_PHRASINGS_ASKED phrasings are asked (about 1 ms each, up to 8 ms at the loader's limits)."""
+    from bot.assistant import Assistant
+    from bot.staff.review import matcher_warnings
+
+    check = check_directory(fixture_kb_dir)
+    assistant = Assistant(check.kb)
+    asked: list[str] = []
+    original = assistant.reply
+
+    def counting(question: str, **kwargs: object) -> object:
+        asked.append(question)
+        return original(question, **kwargs)
+
+    assistant.reply = counting  # type: ignore[method-assign]
+    warnings = matcher_warnings(assistant, check, limit=5, place=str(fixture_kb_dir))
+    assert len(asked) == 5
+    assert [str(p) for p in warnings] == [
+        f"{fixture_kb_dir}:0: the bot checked how it answers the first 5 of 22 phrasings only"
+    ]

@@ -91,11 +91,9 @@ async def reload_command(update: Update, context: BotContext) -> None:
         return
     await after_reload(context.bot_data, services)
     if result.check is not None and result.assistant is not None:
-        result = Reload(
-            result.outcome,
-            check=await asyncio.to_thread(review, result.check, result.assistant),
-            assistant=result.assistant,
-        )
+        place = str(services.live.directory)
+        reviewed = await asyncio.to_thread(review, result.check, result.assistant, place=place)
+        result = Reload(result.outcome, check=reviewed, assistant=result.assistant)
     await say(update, context, reloaded_text(result, tr))
 
 
