@@ -4,7 +4,6 @@ started on a broken edit serves the last good version instead of not starting.""
 
 import asyncio
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from bot.assistant import Assistant
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant, ReloadOutcome
-from tests.conftest import FIXED_NOW, FIXTURE_KB
+from tests.conftest import FIXED_NOW
 from tests.support.bot_api import FakeBotAPI, make_user
 from tests.support.harness import running_bot, services
 from tests.test_knowledge_limits import billion_laughs
@@ -29,10 +28,8 @@ ANSWER = "Possono partecipare distretti e parchi scientifici."
 
 
 @pytest.fixture
-def knowledge(tmp_path: Path) -> Path:
-    target = tmp_path / "kb"
-    shutil.copytree(FIXTURE_KB, target)
-    return target
+def knowledge(fixture_kb_dir: Path) -> Path:
+    return fixture_kb_dir
 
 
 @pytest.fixture
