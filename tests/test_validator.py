@@ -355,3 +355,11 @@ def test_asking_every_phrasing_is_bounded(fixture_kb_dir: Path) -> None:
     assert [str(p) for p in warnings] == [
         f"{fixture_kb_dir}:0: the bot checked how it answers the first 5 of 22 phrasings only"
     ]
+
+
+def test_a_second_entries_block_in_a_file_is_reported(kb: Path) -> None:
+    """YAML keeps only the last of two equal keys: a pasted second `entries:` would silently drop the first."""
+    more = kb / "more.yaml"
+    second = MORE[MORE.index("  - id: more-places") :]
+    more.write_text(MORE[: MORE.index("  - id: more-places")] + "entries:\n" + second)
+    assert errors(kb)[0] == f"{more}:14: file: key 'entries' appears twice"

@@ -208,11 +208,11 @@ def _reason(error: ErrorDetails, where: Message | None, cls: type) -> tuple[Mess
     if kind == "knowledge":
         reason: Message = ctx["reason"]
         detail = reason.with_values(field=path or "value")
-        if reason.template.startswith("%(field)s:") or not where:
-            return (Message("%(where)s %(detail)s", (("where", where), ("detail", detail))) if where else detail), ctx[
-                "hint"
-            ]
-        return Message("%(where)s: %(detail)s", (("where", where), ("detail", detail))), ctx["hint"]
+        if where is None:
+            return detail, ctx["hint"]
+        # "entry 'x' questions.it: expected text" / "entry 'x': answer.en still holds the placeholder 'TODO'"
+        joint = "%(where)s %(detail)s" if reason.template.startswith("%(field)s:") else "%(where)s: %(detail)s"
+        return Message(joint, (("where", where), ("detail", detail))), ctx["hint"]
     if kind == "too_short":
         minimum = ctx.get("min_length", 1)
         detail = (
@@ -266,10 +266,10 @@ class _Reader:
         self.problems.append(Problem(self.file, line, reason, hint))
 
     def unreadable(self, diagnosis: Diagnosis, text: str) -> None:
-        """The file cannot be read at all: one problem, and the ids it seems to define, so that references to them
-        are not reported as well."""
+        """The file cannot be read (or not all of it): one problem, first, and the ids it seems to define, so that
+        references to them are not reported as well."""
         self.roots.append(Problem(self.file, diagnosis.line, diagnosis.reason, diagnosis.hint))
-        self.unreadable_ids.update(match.group(1) for match in _WRITTEN_ID.finditer(text[: SHAPE.values * 10]))
+        self.unreadable_ids.update(match.group(1) for match in _WRITTEN_ID.finditer(text))
 
     def duplicate_keys(self, node: Any, where: Message) -> None:
         if isinstance(node, LineDict):
@@ -371,6 +371,13 @@ class _Reader:
         for key in document:
             if key not in _keys(KnowledgeFile):
                 self.problem(document.line_of(key), _unknown_field(message("file"), "", key, allowed))
+        # Items check their own keys; here the file's: a second `entries:` silently replaces the first, whose ids
+        # then seem missing everywhere they are named. That is the root cause, and the only problem reported.
+        for key, line in document.duplicate_keys:
+            reason = _about(message("file"), "", message("key %(key)s appears twice", key=quote(str(key))))
+            self.unreadable(Diagnosis(line, reason), text)
+        for section in ("synonyms", "ignore"):
+            self.duplicate_keys(document.get(section), message("file"))
         sections = self.check(KnowledgeFile, document, None)
         if sections is not None:
             self.synonyms.extend(sections.synonyms)
