@@ -342,6 +342,18 @@ async def test_dont_send_keeps_subscribers_on_the_usual_reminders(server, tmp_pa
         )
 
 
+async def test_with_no_subscribers_staff_are_not_asked(server, tmp_path, fixture_kb_dir) -> None:
+    clock = Clock(rome(2017, 3, 20, 12, 0))
+    async with running(server, tmp_path, fixture_kb_dir, clock) as (app, courier, storage):
+        await courier.cycle()
+        dates = fixture_kb_dir / "dates.yaml"
+        dates.write_text(dates.read_text().replace("date: 2017-03-31", "date: 2017-04-28"))
+        app.bot_data[SERVICES_KEY].live.reload()
+        await courier.cycle()
+        assert server.messages_to(STAFF["id"]) == []
+        assert await storage.change_drafts() == []
+
+
 async def test_without_staff_a_change_notice_goes_out_directly(server, tmp_path, fixture_kb_dir) -> None:
     clock = Clock(rome(2017, 3, 20, 12, 0))
     storage = await Storage.open(tmp_path / "db.sqlite3")

@@ -187,13 +187,16 @@ class Courier:
 
     async def preview_changes(self, now: dt.datetime) -> None:
         """Show each waiting change notice to staff, each in their language, with Send / Don't send. A notice no
-        staff member could be shown is tried again at the next tick."""
+        staff member could be shown is tried again at the next tick; with no subscribers there is nothing to ask."""
         svc = self.svc
         drafts = await svc.storage.change_drafts(unpreviewed=True)
         if not drafts:
             return
         subscribers = await svc.storage.count_subscribers()
         for draft in drafts:
+            if not subscribers:
+                await svc.storage.cancel_change_notice(draft.id)
+                continue
             change = change_of(draft, svc.assistant.kb)
             if change is None:
                 continue  # out of date: drop_stale_reminders cancels it
