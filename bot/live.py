@@ -129,7 +129,9 @@ class LiveAssistant:
             files = read_knowledge_files(self.directory)
             digest = files.digest
             if not force and digest == state.served.digest:
-                state.refusal = None
+                state.refusal = None  # e.g. a broken edit undone
+                with state.report_lock:
+                    state.unreported = None
                 return Reload(ReloadOutcome.UNCHANGED)
             if not force and state.refusal is not None and digest == state.refusal.digest:
                 return Reload(ReloadOutcome.ALREADY_REFUSED, state.refusal.errors)

@@ -43,7 +43,7 @@ from bot.knowledge.model import (
     Source,
     Topic,
 )
-from bot.knowledge.problems import Message, Problem, in_order, message, quote
+from bot.knowledge.problems import LANGUAGE_NAMES, Message, Problem, in_order, message, quote
 from bot.knowledge.yaml_lines import LineDict, LineList, ShapeError, ShapeLimits, check_shape, load_with_lines
 
 T = TypeVar("T")
@@ -67,7 +67,6 @@ _NOT_A_MAPPING = ("dict_type", "dataclass_type", "dataclass_args_type", "model_t
 _NOT_A_LIST = ("list_type", "tuple_type", "iterable_type")
 #: Ids written in a file that could not be read, found by their shape: references to them are not reported.
 _WRITTEN_ID = re.compile(r"(?:^|[\s{,])id\s*:\s*[\"']?([a-z0-9][a-z0-9-]*)", re.MULTILINE)
-_LANGUAGE_NAMES = {"it": message("Italian"), "en": message("English")}
 
 
 class KnowledgeError(Exception):
@@ -484,7 +483,7 @@ class _Reader:
                     "only %(count)d %(language)s phrasings: add more (at least %(recommended)d), the ways people "
                     "really ask: short, long, colloquial, without accents",
                     count=count,
-                    language=_LANGUAGE_NAMES[lang],
+                    language=LANGUAGE_NAMES[lang],
                     recommended=RECOMMENDED_PHRASINGS,
                 )
                 self.warnings.append(Problem(self.file, line, _about(where, "", detail)))

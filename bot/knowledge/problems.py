@@ -54,6 +54,10 @@ def message(template: str, **values: object) -> Message:
     return Message(template, tuple(values.items()))
 
 
+#: A language's name inside a message ("only 3 Italian phrasings").
+LANGUAGE_NAMES = {"it": message("Italian"), "en": message("English")}
+
+
 def quote(value: object, limit: int = QUOTE_CHARS) -> str:
     """A value as a message quotes it: on one line, at most `limit` characters, cut with "…"."""
     text = value if isinstance(value, str) else repr(value)

@@ -17,7 +17,7 @@ from bot.assistant import Assistant
 from bot.knowledge import LANGUAGES, KnowledgeBase, KnowledgeCheck, Problem, check_files, read_knowledge_files
 from bot.knowledge.loader import ANSWER
 from bot.knowledge.model import Entry
-from bot.knowledge.problems import Message, in_order, message, quote
+from bot.knowledge.problems import LANGUAGE_NAMES, Message, in_order, message, quote
 from bot.language import LanguageDetector
 
 #: A text "reads as" the other language when that language leads by this much (about two function words) and has
@@ -27,7 +27,6 @@ LANGUAGE_RATIO = 2.0
 #: Each phrasing is asked as a user would ask it (about 1 ms each for the shipped 2,600; up to 8 ms in a knowledge
 #: base at the loader's limits): beyond this many, the rest are not asked, and a warning says so.
 MAX_PHRASINGS_ASKED = 5000
-_NAMES = {"it": message("Italian"), "en": message("English")}
 
 
 def reads_as(detector: LanguageDetector, text: str, lang: str) -> bool:
@@ -63,7 +62,7 @@ def language_warnings(kb: KnowledgeBase, check: KnowledgeCheck, detector: Langua
                     detail = message(
                         "%(text)s reads as %(other)s, but it is written under %(lang)s",
                         text=quote(text),
-                        other=_NAMES[other],
+                        other=LANGUAGE_NAMES[other],
                         lang=lang,
                     )
                     hint = message("move it under the right language, or check that the two texts are not swapped")
