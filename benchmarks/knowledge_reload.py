@@ -80,9 +80,8 @@ def max_size(kb: Path) -> Files:
     """1,000 entries with 10 phrasings per language: the loader's limits (MAX_ENTRIES, MAX_TOTAL_PHRASINGS)."""
     rng = random.Random(7)
     words = "bando scadenza cluster partner innovazione progetto regione domanda fase settore impresa rete".split()
-    files: Files = {
-        path.name: None for path in kb.glob("*.yaml") if path.name not in ("sources.yaml", "dates.yaml", "vocabulary.yaml")
-    }
+    kept = ("sources.yaml", "dates.yaml", "vocabulary.yaml")
+    files: Files = {path.name: None for path in kb.glob("*.yaml") if path.name not in kept}
     for number in range(20):
         entries = []
         for index in range(50):
