@@ -9,8 +9,10 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +20,9 @@ from bot.assistant import Assistant, Reply
 from bot.config import Config, ConfigError, load_config
 from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
 from bot.heartbeat import health_report, heartbeat_path
-from bot.knowledge import KnowledgeError, load_knowledge, validate
+from bot.i18n import Catalogs, Translator, mark
+from bot.knowledge import LANGUAGES, KnowledgeError, load_knowledge
+from bot.outcome import Outcome
 from bot.storage import StorageError
 from bot.storage.backup import backup_database, restore_database
 
@@ -27,10 +31,40 @@ if TYPE_CHECKING:  # imported when used: `ask` and `chat` start without them
     from bot.staff import QuestionGroup
 
 EXIT_CONFIG = 2
+EXIT_KNOWLEDGE = 3  # the bot cannot start: its knowledge base has errors and no earlier version was ever served
+#: The terminal logs nothing, so its "I don't know" must not say that staff were told (the Telegram one does).
+TERMINAL_UNKNOWN = mark(
+    "I don't know the answer to that yet: I only answer questions about the ESCP-S3 call. "
+    "(Here in the terminal nothing is logged; on Telegram this question would be passed on to the programme staff.)"
+)
 
 
 def _assistant(config: Config) -> Assistant:
     return Assistant(load_knowledge(config.knowledge_dir), timezone=config.timezone)
+
+
+def staff_language(config: Config, environ: Mapping[str, str] | None = None) -> str:
+    """The staff tools' language in the terminal: BOT_STAFF_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG) when
+    it is Italian or English, else English."""
+    if config.staff_lang:
+        return config.staff_lang
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := environ.get(name, ""):
+            lang = value[:2].lower()
+            return lang if lang in LANGUAGES else "en"
+    return "en"
+
+
+def _staff_translator(args: argparse.Namespace, config: Config) -> Translator:
+    return Catalogs()[getattr(args, "lang", None) or staff_language(config)]
+
+
+def terminal_reply(reply: Reply, assistant: Assistant) -> Reply:
+    """The reply as the terminal gives it: the same, except that it does not claim to pass anything on to staff."""
+    if reply.kind is Outcome.UNKNOWN:
+        return replace(reply, body=assistant.catalogs[reply.lang].gettext(TERMINAL_UNKNOWN))
+    return reply
 
 
 def reply_json(reply: Reply) -> str:
@@ -60,7 +94,7 @@ def _questions(args: argparse.Namespace) -> Iterable[str]:
 def _ask(args: argparse.Namespace, config: Config) -> int:
     assistant = _assistant(config)
     for question in _questions(args):
-        reply = assistant.reply(question, chosen_lang=args.lang)
+        reply = terminal_reply(assistant.reply(question, chosen_lang=args.lang), assistant)
         print(reply_json(reply) if args.json else reply.text, flush=True)
     return 0
 
@@ -76,18 +110,41 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
             return 0
         if question.strip().lower() in ("exit", "quit", "esci"):
             return 0
-        print(assistant.reply(question, chosen_lang=args.lang).text + "\n")
+        print(terminal_reply(assistant.reply(question, chosen_lang=args.lang), assistant).text + "\n")
 
 
 def _validate(args: argparse.Namespace, config: Config) -> int:
+    """Errors (the bot would refuse this version) then warnings, one `file:line: reason — hint` each, in the staff
+    language; exit status 1 when there is an error."""
+    from bot.staff.review import check_knowledge_directory
+
+    tr = _staff_translator(args, config)
     directory = args.directory or config.knowledge_dir
-    problems = validate(directory)
-    for problem in problems:
-        print(problem)
-    if not problems:
-        kb = load_knowledge(directory)
-        print(f"{directory}: valid ({len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.dates)} dates)")
-    return 1 if problems else 0
+    check = check_knowledge_directory(directory)
+    for problem in check.errors:
+        print(problem.text(tr.gettext))
+    warning = tr.gettext("warning")
+    for problem in check.warnings:
+        print(f"{problem.file}:{problem.line}: {warning}: {problem.describe(tr.gettext)}")
+    if check.kb is None:
+        summary = tr.ngettext(
+            "%(place)s: %(count)d error, the bot will not load this version",
+            "%(place)s: %(count)d errors, the bot will not load this version",
+            len(check.errors),
+            place=directory,
+        )
+    else:
+        summary = tr.gettext(
+            "%(place)s: valid (%(entries)d entries, %(topics)d topics, %(dates)d dates)",
+            place=directory,
+            entries=len(check.kb.entries),
+            topics=len(check.kb.topics),
+            dates=len(check.kb.dates),
+        )
+    if check.warnings:
+        summary += "; " + tr.ngettext("%(count)d warning", "%(count)d warnings", len(check.warnings))
+    print(summary)
+    return 1 if check.errors else 0
 
 
 def _evaluate(args: argparse.Namespace, config: Config) -> int:
@@ -102,15 +159,35 @@ def _evaluate(args: argparse.Namespace, config: Config) -> int:
     return 1 if missed else 0
 
 
+class MissingDatabase(Exception):
+    """`unanswered`/`suggest` were pointed at a database that does not exist."""
+
+
 async def _open_groups(config: Config, since: dt.datetime | None, analyzer: "Analyzer") -> "list[QuestionGroup]":
     from bot.staff import group_questions
     from bot.storage import Storage
 
-    if not config.database.exists():
-        return []
     async with await Storage.open(config.database) as storage:
         records = await storage.unanswered_questions(since=since, status="open", limit=100_000)
     return group_questions(records, analyzer)
+
+
+def _read_groups(args: argparse.Namespace, config: Config, analyzer: "Analyzer") -> "list[QuestionGroup]":
+    """The open unanswered groups, after saying on stderr which database they come from (the bot's own, set by
+    BOT_DATABASE: a wrong one would silently show nothing)."""
+    tr = _staff_translator(args, config)
+    path = config.database.resolve()
+    if not config.database.is_file():
+        print(
+            tr.gettext(
+                "There is no database at %(path)s: set BOT_DATABASE to the database file of the running bot.",
+                path=path,
+            ),
+            file=sys.stderr,
+        )
+        raise MissingDatabase(str(path))
+    print(tr.gettext("Reading the questions from %(path)s.", path=path), file=sys.stderr)
+    return asyncio.run(_open_groups(config, args.since, analyzer))
 
 
 def _since(value: str | None) -> dt.datetime | None:
@@ -127,8 +204,12 @@ def _unanswered(args: argparse.Namespace, config: Config) -> int:
     from bot.staff import unanswered_csv, unanswered_table
 
     analyzer = _assistant(config).index.analyzer
-    groups = asyncio.run(_open_groups(config, args.since, analyzer))
-    print(unanswered_csv(groups) if args.format == "csv" else unanswered_table(groups), end="")
+    groups = _read_groups(args, config, analyzer)
+    text = unanswered_csv(groups) if args.format == "csv" else unanswered_table(groups)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8", newline="")
+    else:
+        print(text, end="")
     return 0
 
 
@@ -136,7 +217,7 @@ def _suggest(args: argparse.Namespace, config: Config) -> int:
     from bot.staff import suggest_stubs
 
     assistant = _assistant(config)
-    groups = asyncio.run(_open_groups(config, args.since, assistant.index.analyzer))
+    groups = _read_groups(args, config, assistant.index.analyzer)
     print(suggest_stubs(groups, existing_ids=set(assistant.kb.entries), limit=args.limit), end="")
     return 0
 
@@ -204,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("validate", help="check the knowledge base; prints file:line: reason")
     check.add_argument("directory", nargs="?", type=Path, help="default: BOT_KNOWLEDGE_DIR or knowledge/")
+    check.add_argument("--lang", choices=LANGUAGES, help="language of the messages (default: BOT_STAFF_LANG, locale)")
     check.set_defaults(handler=_validate)
 
     score = commands.add_parser("evaluate", help="score answer quality on evaluation files")
@@ -218,7 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(handler=_evaluate)
     report = commands.add_parser("unanswered", help="staff: the questions the bot could not answer, grouped")
     report.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
-    report.add_argument("--format", choices=["table", "csv"], default="table")
+    report.add_argument(
+        "--format", choices=["table", "csv"], default="table", help="csv: for Excel (UTF-8 with BOM, ';' separated)"
+    )
+    report.add_argument("--output", "-o", type=Path, help="write to this file instead of the screen")
     report.set_defaults(handler=_unanswered)
 
     stubs = commands.add_parser("suggest", help="staff: YAML entry stubs for the most asked unanswered questions")
@@ -258,12 +343,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KnowledgeError as exc:
-        print("the knowledge base is not valid:", file=sys.stderr)
-        print(exc, file=sys.stderr)
-        return 1
+        tr = Catalogs()[staff_language(config)]
+        print(tr.gettext("The knowledge base has errors (python -m bot validate explains them):"), file=sys.stderr)
+        for problem in exc.problems:
+            print(problem.text(tr.gettext), file=sys.stderr)
+        return EXIT_KNOWLEDGE
     except CaseFileError as exc:
         print(f"evaluation file error: {exc}", file=sys.stderr)
         return 1
     except StorageError as exc:
         print(f"database error: {exc}", file=sys.stderr)
+        return 1
+    except MissingDatabase:
         return 1

@@ -32,6 +32,7 @@ class Config:
     webhook_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"  # the bot's own logs; DEBUG also shows python-telegram-bot's
     reminder_hours: tuple[int, int] = (9, 20)  # reminders go out from the first hour until the second, local time
+    staff_lang: str | None = None  # it | en: the staff tools' language where no staff member's own is known
 
     def require_token(self) -> str:
         if not self.token:
@@ -93,6 +94,9 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}.")
     reminder_hours = _hours(environ.get("BOT_REMINDER_HOURS", "").strip() or "9-20")
+    staff_lang = environ.get("BOT_STAFF_LANG", "").strip().lower()
+    if staff_lang not in ("", "it", "en"):
+        raise ConfigError(f"BOT_STAFF_LANG must be it or en, got {staff_lang[:20]!r}.")
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
@@ -106,4 +110,5 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         webhook_secret=environ.get("BOT_WEBHOOK_SECRET", "").strip() or None,
         log_level=log_level,
         reminder_hours=reminder_hours,
+        staff_lang=staff_lang or None,
     )
