@@ -44,7 +44,7 @@ from bot.knowledge.model import (
     Topic,
 )
 from bot.knowledge.problems import LANGUAGE_NAMES, Message, Problem, in_order, message, quote
-from bot.knowledge.yaml_lines import LineDict, LineList, ShapeError, ShapeLimits, check_shape, load_with_lines
+from bot.knowledge.yaml_lines import LineDict, LineList, ShapeError, ShapeLimits, read_bounded
 
 T = TypeVar("T")
 
@@ -352,8 +352,7 @@ class _Reader:
         else:
             text = data
         try:
-            check_shape(text, SHAPE)
-            document = load_with_lines(text)
+            document = read_bounded(text, SHAPE)
         except ShapeError as exc:
             self.unreadable(Diagnosis(exc.line, exc.reason, exc.hint), text)
             return
