@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.knowledge.loader import SHAPE
-from bot.shipped import KNOWLEDGE_DIR as SHIPPED_KB
 from bot.knowledge.yaml_lines import (
     LineDict,
     LineList,
@@ -20,6 +19,7 @@ from bot.knowledge.yaml_lines import (
     load_with_lines,
     read_bounded,
 )
+from bot.shipped import KNOWLEDGE_DIR as SHIPPED_KB
 from tests.conftest import FIXTURE_KB
 
 SMALL = ShapeLimits(depth=6, values=40, scalar_chars=30)
@@ -59,8 +59,10 @@ def same(text: str, limits: ShapeLimits = SHAPE) -> tuple[str, Any]:
 CASES = {
     "plain": "topic:\n  id: a\n  title: {it: T, en: T}\nentries:\n- id: x\n  questions:\n    it: [uno, due]\n",
     "typed scalars": "a: 1\nb: 1.5\nc: yes\nd: ~\ne: 2017-02-28\nf: 2017-02-30\ng: '1'\nh: 0x1F\ni: .inf\nj:\n",
-    "quoted and block": "a: \"x: y\"\nb: |\n  line one\n  line two\nc: >\n  folded\n  text\n",
-    "anchors and aliases": "base: &b {it: uno, en: one}\nuse: *b\nlist: &l [1, 2]\nagain: [*l, *l]\nkey: &k name\n*k : v\n",
+    "quoted and block": 'a: "x: y"\nb: |\n  line one\n  line two\nc: >\n  folded\n  text\n',
+    "anchors and aliases": (
+        "base: &b {it: uno, en: one}\nuse: *b\nlist: &l [1, 2]\nagain: [*l, *l]\nkey: &k name\n*k : v\n"
+    ),
     "duplicate keys": "a: 1\nb: 2\na: 3\nnested:\n  x: 1\n  x: 2\n",
     "merge key": "base: &b {a: 1}\nderived:\n  <<: *b\n  a: 2\n",
     "explicit tags": "a: !!str 12\nb: !!int '3'\nc: !custom x\n",

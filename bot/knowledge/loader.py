@@ -136,11 +136,18 @@ def _loader_fields(cls: type) -> set[str]:
     return {f.name for f in dataclasses.fields(cls) if f.metadata.get("loader")}
 
 
+_KEYS: dict[type, dict[str, Any]] = {}
+
+
 def _keys(cls: type) -> dict[str, Any]:
-    """The YAML keys of a schema class, with their types."""
+    """The YAML keys of a schema class, with their types (asked for every item: worked out once per class)."""
+    if (known := _KEYS.get(cls)) is not None:
+        return known
     hidden = _loader_fields(cls)
     fields = getattr(cls, "__pydantic_fields__", {})
-    return {info.alias or name: info.annotation for name, info in fields.items() if name not in hidden}
+    return _KEYS.setdefault(
+        cls, {info.alias or name: info.annotation for name, info in fields.items() if name not in hidden}
+    )
 
 
 def _schema_class(annotation: Any) -> type | None:

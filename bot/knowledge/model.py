@@ -402,6 +402,11 @@ class KnowledgeBase:
         for name in ("entries", "sources", "dates"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (for the assistant cache) with its mappings as dicts: read-only views do not pickle."""
+        fields = (dict(self.entries), self.topics, dict(self.sources), dict(self.dates), self.synonyms, self.ignore)
+        return (KnowledgeBase, fields)
+
     def answerable(self, entry_id: str) -> bool:
         entry = self.entries.get(entry_id)
         return entry is not None and not entry.declined

@@ -167,9 +167,7 @@ _WRITE_OUT = message("write each text out in full instead of repeating it with &
 _STR = "tag:yaml.org,2002:str"
 #: Implicitly typed plain scalars the one pass builds with the loader's own constructors; other implicit types
 #: (merge keys `<<`, the value key `=`) go to the general loader.
-_BUILT_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
-)
+_BUILT_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp"))
 _IMPLICIT = _LineLoader.yaml_implicit_resolvers
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()  # its scalar constructors keep no state
 _NO_KEY = object()
@@ -201,7 +199,7 @@ def _scalar(event: ScalarEvent) -> Any:
         if pattern.match(value):
             if tag not in _BUILT_TAGS:
                 raise _Unusual
-            node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
+            node = yaml.ScalarNode(tag, value)  # marks are only for errors, and these constructors raise none
             return _LineLoader.yaml_constructors[tag](_CONSTRUCTOR, node)
     return value
 
@@ -215,7 +213,7 @@ def read_bounded(text: str, limits: ShapeLimits) -> Any:
         return load_with_lines(text)
 
 
-def _read_once(text: str, limits: ShapeLimits) -> Any:  # noqa: C901 - one loop over the events, as check_shape
+def _read_once(text: str, limits: ShapeLimits) -> Any:
     parser = _SafeLoader(text)
     sizes: dict[str, int] = {}  # anchor -> values it stands for, once its value is complete (as check_shape)
     anchored: dict[str, tuple[Any, int]] = {}  # anchor -> its value and the line it starts at

@@ -7,7 +7,8 @@ tried only for long words, with rapidfuzz over the long known words.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -18,6 +19,7 @@ MIN_LENGTH = 5
 #: unrelated words into known ones ("presidente" -> "presente", "terminale" -> "termine").
 TWO_EDITS_FROM = 10
 _CACHE_LIMIT = 50_000
+_SEPARATOR = " "  # never inside a word (words are tokens of letters, digits, '.' and ',')
 
 
 def allowed_edits(word: str, candidate_length: int) -> int:
@@ -45,6 +47,18 @@ class SpellingCorrector:
             if len(word) >= TWO_EDITS_FROM - 1:
                 self._long_words[len(word)].append(word)
         self._cache: dict[str, str | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For the assistant cache: each list of words as one string (a few objects instead of hundreds of
+        thousands: quick to store and to load), and no corrections remembered from questions."""
+        state = dict(self.__dict__)
+        state["_by_delete"] = {key: _SEPARATOR.join(words) for key, words in self._by_delete.items()}
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["_by_delete"] = _JoinedWords(state["_by_delete"])
+        self.__dict__.update(state)
 
     def correct(self, word: str) -> str | None:
         """The known word meant, or None when nothing is close enough."""
@@ -77,3 +91,17 @@ class SpellingCorrector:
                 key = (int(found[1]), -self._frequency[found[0]], found[0])
                 best = min(best, key) if best else key
         return best[2] if best else None
+
+
+class _JoinedWords:
+    """The delete index of a stored corrector: a key's words are split out when asked for."""
+
+    def __init__(self, joined: Mapping[str, str]) -> None:
+        self._joined = joined
+
+    def get(self, key: str, default: tuple[str, ...] = ()) -> list[str] | tuple[str, ...]:
+        words = self._joined.get(key)
+        return default if words is None else words.split(_SEPARATOR)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_JoinedWords, (self._joined,))
