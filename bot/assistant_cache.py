@@ -24,6 +24,7 @@ import os
 import pickle
 import stat
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,15 +97,18 @@ def prepare(
 ) -> tuple[KnowledgeCheck, Prepared | None]:
     """The files checked, and prepared for an Assistant when valid: from `cache` when it holds them, else built
     (and then stored in `cache`)."""
+    started = time.perf_counter()
     if cache is not None:
         key = cache.key(files, place, scoring)
         ready = cache.load(key)
         if ready is not None:
+            log.debug("knowledge base %s read from the cache in %.2f s", place, time.perf_counter() - started)
             return ready.check, ready.prepared
     check = check_files(files.files, problems=files.problems, place=place)
     if check.kb is None:
         return check, None
     prepared = Prepared.build(check.kb, scoring)
+    log.debug("knowledge base %s checked and indexed in %.2f s", place, time.perf_counter() - started)
     if cache is not None:
         cache.store(key, Ready(check, prepared))
     return check, prepared

@@ -49,7 +49,8 @@ def test_a_cached_index_corrects_spelling_like_a_fresh_one(tmp_path: Path) -> No
     """Misspelt words take the corrector's paths (one edit, two edits for long words), which the cache stores in
     its own compact form."""
     fresh, cached = built_and_cached(SHIPPED_KB, tmp_path / "cache")
-    words = sorted({w for e in fresh.kb.entries.values() for q in e.questions["it"] + e.questions["en"] for w in q.split()})
+    phrasings = [q for e in fresh.kb.entries.values() for lang in ("it", "en") for q in e.questions[lang]]
+    words = sorted({w for q in phrasings for w in q.split()})
     misspelt = [w[:i] + w[i + 1 :] for w in words if len(w) >= 5 for i in (1, len(w) // 2)]
     misspelt += [w[:3] + w[4] + w[3] + w[5:] for w in words if len(w) >= 10]
     assert len(misspelt) > 200
