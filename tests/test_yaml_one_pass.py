@@ -137,3 +137,32 @@ def test_any_document_reads_the_same(document: Any, flow: bool, data: st.DataObj
         else:
             text = text[:position] + f"{edit}n " + text[position:]
     same(text, SMALL)
+
+
+def test_validate_parses_each_file_once_with_libyaml(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m bot validate` reads each file with one parse (the bounds and the values in the same pass), with
+    libyaml's C parser where it is installed."""
+    from bot import cli
+    from bot.knowledge import yaml_lines
+
+    if yaml.__with_libyaml__:
+        assert yaml_lines._SafeLoader is yaml.CSafeLoader
+    parses: list[int] = []
+
+    class Counting(yaml_lines._SafeLoader):  # type: ignore[misc,name-defined]
+        def __init__(self, stream: str) -> None:
+            parses.append(len(stream))
+            super().__init__(stream)
+
+    def counting_load(stream: str, Loader: type) -> object:
+        parses.append(len(stream))
+        return real_load(stream, Loader=Loader)
+
+    real_load = yaml.load
+    monkeypatch.setattr(yaml_lines, "_SafeLoader", Counting)
+    monkeypatch.setattr(yaml, "load", counting_load)
+    assert cli.main(["validate", str(FIXTURE_KB)]) == 0
+    assert "valid" in capsys.readouterr().out
+    assert len(parses) == len(list(FIXTURE_KB.glob("*.yaml")))
