@@ -203,9 +203,12 @@ def test_an_unwritable_cache_only_costs_the_build(tmp_path: Path, caplog: pytest
     assert "cannot create the cache folder" in caplog.text
 
 
-def test_a_reload_serves_the_edit_never_the_cached_version(fixture_kb_dir: Path, tmp_path: Path) -> None:
+def test_a_reload_serves_the_edit_never_the_cached_version(
+    fixture_kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The live assistant with a cache: started twice on the same files (the second time from the cache), then the
-    files edited and reloaded: the edit answers; undone and reloaded, the first version answers again."""
+    files edited and reloaded: the edit answers; undone and reloaded, the first version answers again, read from
+    the cache rather than built a third time."""
 
     def build(kb, prepared):  # type: ignore[no-untyped-def]
         return Assistant(kb, prepared=prepared, clock=lambda: FIXED_NOW)
@@ -222,7 +225,32 @@ def test_a_reload_serves_the_edit_never_the_cached_version(fixture_kb_dir: Path,
     calls.write_text(original.replace(answer, "Possono partecipare distretti, cluster e parchi."), encoding="utf-8")
     assert live.reload().outcome is ReloadOutcome.RELOADED
     assert "distretti, cluster e parchi." in live.current.reply(question).text
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(Prepared, "build", no_build)
     calls.write_text(original, encoding="utf-8")
     assert live.reload().outcome is ReloadOutcome.RELOADED
     assert live.current.reply(question).text == before
     assert len(list((tmp_path / "cache").glob("*" + SUFFIX))) == 2
+
+
+def test_a_start_from_the_cache_never_builds_the_schema(tmp_path: Path) -> None:
+    """The knowledge-base classes build their validators on first use (pydantic's defer_build): a bot that starts
+    from its cache never validates, so it never pays for them (memory and time)."""
+    import subprocess
+    import sys
+
+    prepare(read_knowledge_files(FIXTURE_KB), "k", cache=AssistantCache(tmp_path / "cache"))
+    script = (
+        "from pathlib import Path; import sys\n"
+        "from bot.assistant_cache import AssistantCache, prepare\n"
+        "from bot.knowledge import model, read_knowledge_files\n"
+        f"check, prepared = prepare(read_knowledge_files({str(FIXTURE_KB)!r}), 'k', "
+        f"cache=AssistantCache(Path({str(tmp_path / 'cache')!r})))\n"
+        "assert check.ok and prepared is not None\n"
+        "print(type(model.Entry.__pydantic_validator__).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "MockValSer"
