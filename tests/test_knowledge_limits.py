@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import check_files, read_knowledge_files
-from bot.knowledge import loader
+from bot.knowledge import check_files, loader, read_knowledge_files
 from bot.knowledge.loader import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
 
 SOURCES = "sources:\n  - id: press\n    title: {it: Comunicato, en: Press release}\n"
