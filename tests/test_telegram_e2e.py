@@ -347,3 +347,13 @@ async def test_two_questions_get_one_reply_with_both_answers_under_bold_headings
 async def test_a_greeting_before_the_question_is_greeted_back_and_the_question_answered(api: FakeBotAPI, bot) -> None:
     answer = await ask(api, ADA, "ciao, una domanda veloce: chi può partecipare?")
     assert answer["text"].startswith("Ciao!\n\nPossono partecipare distretti e parchi scientifici.")
+
+
+async def test_a_question_left_unanswered_beside_an_answered_one_goes_to_staff(api: FakeBotAPI, bot) -> None:
+    answer = await ask(api, BOB, "who can take part? and who won the football match yesterday?")
+    assert "Clusters and science parks" in answer["text"]
+    assert answer["text"].endswith("I don't have an answer yet to: «and who won the football match yesterday?»")
+    records = await eventually(
+        lambda: services(bot).storage.unanswered_questions(status=None), lambda rows: len(rows) == 1
+    )
+    assert [r.text for r in records] == ["and who won the football match yesterday?"]

@@ -3,6 +3,7 @@
 Each handler is small: the assistant does the thinking, the context knows the reader's language.
 """
 
+from functools import partial
 from html import escape
 
 from telegram import Update
@@ -57,6 +58,8 @@ async def send_reply(
 
 
 async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> None:
+    """The question for statistics (and for staff when it was not answered); a question of the message left
+    unanswered beside answered ones goes to staff on its own."""
     services = context.services
     user = update.effective_user
     await services.store(
@@ -72,6 +75,19 @@ async def log_reply(update: Update, context: BotContext, reply: Reply, log_text:
             now=services.clock(),
         ),
     )
+    for question in reply.unanswered:
+        unanswered = partial(
+            services.storage.log_question,
+            user_id=user.id if user else None,
+            text=question,
+            lang=reply.lang,
+            outcome=Outcome.UNKNOWN,
+            entry_id=None,
+            score=0.0,
+            candidates=[],
+            now=services.clock(),
+        )
+        await services.store("log the question", unanswered)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
