@@ -53,12 +53,10 @@ def child(knowledge: Path, questions_file: Path | None, queries: int, seed: int,
     as a restarted bot does; then the questions, cold and warm."""
     import os
 
-    from benchmarks.big_knowledge import raise_limits
     from bot.assistant import Assistant, Prepared
     from bot.assistant_cache import AssistantCache, Ready
     from bot.knowledge import KnowledgeError, check_files, read_knowledge_files
 
-    raise_limits()  # the same loader, accepting the 10,000-entry knowledge base
     pid = os.getpid()
     rss_imports = sample_process(pid).rss_mib
     store = AssistantCache(cache)

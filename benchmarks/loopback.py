@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ECHO_BOT = Path(__file__).resolve().parent / "echo_bot.py"
 LOOPBACK = "127.0.0.1"
 STAFF_ID = 77_000_001  # the staff member of the reload probe
-RAISED_LIMITS = "BENCHMARK_RAISED_LIMITS"
 
 
 # ---------------------------------------------------------------------------------------- the server process
@@ -172,12 +171,10 @@ def bot_environment(
     knowledge: Path,
     *,
     staff: bool = False,
-    raised_limits: bool = False,
 ) -> dict[str, str]:
     """The environment `python -m bot run` reads in production; nothing of the developer's (no TELEGRAM_/BOT_
-    variables, no .env: the bot runs in `workdir`). Its database, and so its cache beside it, and XDG_CACHE_HOME
-    are in `workdir`, so a cold start in a new workdir finds no cache a previous run left there. `raised_limits`:
-    the bot runs through benchmarks/big_knowledge.py (a knowledge base bigger than the loader accepts)."""
+    variables, no .env: the bot runs in `workdir`). XDG_CACHE_HOME points into `workdir` too, so a cold start in
+    a new workdir finds no cache a previous run left there."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=server.token,
@@ -188,16 +185,7 @@ def bot_environment(
     )
     if staff:
         env["BOT_STAFF_IDS"] = str(STAFF_ID)
-    if raised_limits:
-        env[RAISED_LIMITS] = "1"
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return env
-
-
-def bot_command(env: dict[str, str], *arguments: str) -> list[str]:
-    """`python -m bot ARGUMENTS`, through benchmarks/big_knowledge.py when the environment asks for it."""
-    module = "benchmarks.big_knowledge" if env.get(RAISED_LIMITS) else "bot"
-    return [sys.executable, "-m", module, *arguments]
 
 
 @dataclass
@@ -214,7 +202,7 @@ class BotProcess:
 def start_bot(kind: str, env: dict[str, str], workdir: Path, *, prefix: list[str] | None = None) -> BotProcess:
     """`python -m bot run` (kind "bot") or the echo bot (kind "echo"), output to workdir/<kind>.log."""
     workdir.mkdir(parents=True, exist_ok=True)
-    command = bot_command(env, "run") if kind == "bot" else [sys.executable, str(ECHO_BOT)]
+    command = [sys.executable, "-m", "bot", "run"] if kind == "bot" else [sys.executable, str(ECHO_BOT)]
     log = workdir / f"{kind}.log"
     with log.open("wb") as out:
         started = time.monotonic()

@@ -35,17 +35,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.big_knowledge import needs_raised_limits  # noqa: E402
 from benchmarks.eval_questions import load_questions  # noqa: E402
 from benchmarks.kb_generator import prepare, read_held_out, stamp_edition  # noqa: E402
-from benchmarks.loopback import (  # noqa: E402
-    ServerProcess,
-    bot_command,
-    bot_environment,
-    problems_in,
-    start_until_polling,
-    stop_bot,
-)
+from benchmarks.loopback import ServerProcess, bot_environment, problems_in, start_until_polling, stop_bot  # noqa: E402
 from benchmarks.measure import fmt, min_median, verdict  # noqa: E402
 
 READY_TIMEOUT = 300.0
@@ -80,7 +72,9 @@ def reload_probe(server: ServerProcess, base: Base, prefix: str, figures: dict[s
 
 def ask_wall(env: dict[str, str], workdir: Path, question: str) -> float:
     started = time.perf_counter()
-    done = subprocess.run(bot_command(env, "ask", question), cwd=workdir, env=env, capture_output=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", question], cwd=workdir, env=env, capture_output=True, timeout=600
+    )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"bot ask failed: {done.stderr.decode(errors='replace')[-2000:]}")
@@ -90,8 +84,7 @@ def ask_wall(env: dict[str, str], workdir: Path, question: str) -> float:
 def measure(base: Base, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     with ServerProcess(api_delay_ms=args.api_delay_ms) as server:
-        big = base.size is not None and needs_raised_limits(base.size)
-        env = bot_environment(server, workdir, base.folder, staff=True, raised_limits=big)
+        env = bot_environment(server, workdir, base.folder, staff=True)
         base.edit()
         bot, figures["cold_ready_s"] = start_until_polling(server, "bot", env, workdir, READY_TIMEOUT)
         try:
