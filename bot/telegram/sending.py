@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.telegram.formatting import split_message
+from bot.telegram.splitting import split_html
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,7 +47,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int = MAX_
 
 async def send_html(bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
     """Send `html` in as many messages as Telegram's limit needs; the keyboard goes under the last one."""
-    parts = split_message(html)
+    parts = split_html(html)
     message: Message | None = None
     for index, part in enumerate(parts):
         markup = keyboard if index == len(parts) - 1 else None
