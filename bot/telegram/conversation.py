@@ -34,7 +34,7 @@ async def send_reply(update: Update, context: BotContext, reply: Reply, *, log_t
         await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
     keyboard = reply_keyboard(reply, services.catalogs[reply.lang])
     sent = await send_html(context.bot, chat_id, reply_html(reply), keyboard)
-    if reply.answered:
+    if reply.answered and sent is not None:  # None: Telegram's answer was lost, so its message id is unknown
         services.recent.remember(chat_id, sent.message_id, log_text)
 
 

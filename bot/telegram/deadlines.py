@@ -97,7 +97,9 @@ async def subscription_button(update: Update, context: BotContext) -> None:
         return
     await query.answer(tr.gettext("🔔 Reminders on.") if on else tr.gettext("🔕 Reminders off."))
     try:
-        await with_retries(lambda: query.edit_message_reply_markup(deadline_keyboard(tr, subscribed=on)))
+        await with_retries(
+            lambda: query.edit_message_reply_markup(deadline_keyboard(tr, subscribed=on)), idempotent=True
+        )
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
