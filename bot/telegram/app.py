@@ -27,8 +27,8 @@ from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Servi
 from bot.telegram.delivery import start_reminder_jobs
 from bot.telegram.errors import install_redaction, on_error
 from bot.telegram.feature import Feature
-from bot.telegram.flood import flood_handler
-from bot.telegram.ordering import PerChatOrderedProcessor
+from bot.telegram.flood import FloodControl
+from bot.telegram.ordering import ChatQueues
 from bot.telegram.reader import reader_handler
 from bot.telegram.staff import broadcast, knowledge, stats, unanswered
 from bot.telegram.staff.common import staff_filter
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 STORAGE_BUSY_TIMEOUT_MS = 1000
 MENUS_KEY = "features"
-FLOOD_GROUP, READER_GROUP = -2, -1  # before the features (group 0): a flood stops an update before anything else
+READER_GROUP = -1  # before the features (group 0)
 #: Every message is HTML the bot wrote (escaped where it quotes users); links never unfurl into previews.
 DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
@@ -81,6 +81,7 @@ def build_application(
     """Wire the Application. With no `storage`, the database is opened when the application starts."""
     catalogs = Catalogs()
     live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock))
+    queues = ChatQueues()
     application = (
         ApplicationBuilder()
         .token(config.require_token())
@@ -88,13 +89,13 @@ def build_application(
         .base_file_url(file_base_url(config.api_base_url))
         .defaults(DEFAULTS)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerChatOrderedProcessor())
+        .concurrent_updates(queues)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()
     )
     application.bot_data[SERVICES_KEY] = Services(config, live, catalogs, clock, database=storage)
-    application.add_handler(flood_handler(), group=FLOOD_GROUP)
+    queues.gate = FloodControl(application)  # flood control decides as updates arrive, before they queue
     application.add_handler(reader_handler(), group=READER_GROUP)
     enabled = features(config, knowledge_check_seconds)
     for feature in enabled:
