@@ -9,11 +9,12 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot, Job
 
 from bot.assistant import Assistant
 from bot.clock import Clock, utc_now
@@ -40,6 +41,16 @@ MENUS_KEY = "features"
 READER_GROUP = -1  # before the features (group 0)
 #: Every message is HTML the bot wrote (escaped where it quotes users); links never unfurl into previews.
 DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+
+class LeanApplication(Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]):
+    """python-telegram-bot notes the user and chat of every update for its persistence even when there is none,
+    and then nothing ever empties those sets: an entry per user and per chat, forever. The bot has no persistence
+    (what must last is in SQLite), so nothing is noted."""
+
+    def _mark_for_persistence_update(self, *, update: object | None = None, job: Job[Any] | None = None) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -84,6 +95,7 @@ def build_application(
     queues = ChatQueues()
     application = (
         ApplicationBuilder()
+        .application_class(LeanApplication)
         .token(config.require_token())
         .base_url(config.api_base_url)
         .base_file_url(file_base_url(config.api_base_url))
