@@ -66,17 +66,18 @@ def assistant_factory(
 
 
 def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature]:
-    """Every feature, in registration order; the fallback comes last, where it takes only what no other did."""
+    """Every feature, in registration order: the staff tools first, as their links (/start staff-stats) must reach
+    them before the conversation's /start; the fallback last, where it takes only what no other did."""
     staff = staff_filter(config.staff_ids)
     return (
-        conversation.feature(),
-        topics.feature(),
-        deadlines.feature(),
-        privacy.feature(),
         unanswered.feature(staff),
         stats.feature(staff),
         knowledge.feature(staff, knowledge_check_seconds),
         broadcast.feature(staff),
+        conversation.feature(),
+        topics.feature(),
+        deadlines.feature(),
+        privacy.feature(),
         fallback.feature(),
     )
 
