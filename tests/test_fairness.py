@@ -150,6 +150,7 @@ async def test_a_user_pressing_buttons_in_a_flood_does_not_slow_others(api: Fake
         api.push_update(api.callback_query(ADA, "m:", menu))
     await asyncio.sleep(0.05)
     assert await reply_seconds(api, BOB, "Who can take part?") < 1.5  # was 10 s: the flood held every slot
+
     def toasts(server: FakeBotAPI) -> list[str]:
         return [c.params.get("text") or "" for c in server.calls_to("answerCallbackQuery")]
 

@@ -6,7 +6,6 @@ the parse mode and link previews.
 """
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -33,6 +32,7 @@ from bot.telegram.ordering import ChatQueues
 from bot.telegram.reader import reader_handler
 from bot.telegram.staff import broadcast, knowledge, stats, unanswered
 from bot.telegram.staff.common import staff_filter
+from bot.telegram.webhook import run_webhook
 
 log = logging.getLogger(__name__)
 
@@ -180,14 +180,6 @@ async def check_token(config: Config) -> None:
 
 def _run(application: BotApplication, config: Config) -> None:
     if config.webhook_url:
-        path = hashlib.sha256(config.require_token().encode()).hexdigest()[:32]
-        application.run_webhook(
-            listen="0.0.0.0",
-            port=config.webhook_port,
-            url_path=path,
-            webhook_url=f"{config.webhook_url.rstrip('/')}/{path}",
-            secret_token=config.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        run_webhook(application, config)
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -20,8 +20,8 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Catalogs, Translator
 from bot.language import choose_language
-from bot.matching.text import MAX_ANALYSED_CHARS
 from bot.live import LiveAssistant
+from bot.matching.text import MAX_ANALYSED_CHARS
 from bot.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)

@@ -64,9 +64,7 @@ async def with_retries(
     raise AssertionError("unreachable")
 
 
-async def send_html(
-    bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None
-) -> Message | None:
+async def send_html(bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None) -> Message | None:
     """Send `html` in as many messages as Telegram's limit needs; the keyboard goes under the last one.
 
     Returns the last message, or None when Telegram's answer to it was lost (it was presumably delivered).

@@ -34,6 +34,7 @@ from bot.telegram.staff.common import StaffButtonHandler, staff_command
 MAX_TEXT_CHARS = 3900  # Telegram's 4096, less room for the preview's heading
 SEND, CANCEL = "send", "cancel"
 CODE_CHARS = 16
+BUTTON_TARGET = rf"({SEND}|{CANCEL}):(\d{{1,18}}):([a-z2-7]{{{CODE_CHARS}}})"  # action, draft id, confirmation code
 
 _SECTION = re.compile(r"(?:^|\n|\|\|)[ \t]*(it|en)[ \t]*:", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
@@ -189,9 +190,7 @@ def feature(staff: filters.User) -> Feature:
     return Feature(
         handlers=[
             staff_command("broadcast", broadcast_command, staff),
-            StaffButtonHandler(
-                broadcast_button, callbacks.BROADCAST, rf"({SEND}|{CANCEL}):(\d{{1,18}}):([a-z2-7]{{{CODE_CHARS}}})", staff
-            ),
+            StaffButtonHandler(broadcast_button, callbacks.BROADCAST, BUTTON_TARGET, staff),
         ],
         staff_commands={"broadcast": mark("Send an announcement to the subscribers")},
     )
