@@ -30,7 +30,7 @@ from bot.telegram.feature import Feature
 from bot.telegram.flood import FloodControl
 from bot.telegram.ordering import ChatQueues
 from bot.telegram.reader import reader_handler
-from bot.telegram.staff import broadcast, knowledge, stats, unanswered
+from bot.telegram.staff import broadcast, database, knowledge, stats, unanswered
 from bot.telegram.staff.common import staff_filter
 from bot.telegram.webhook import run_webhook
 
@@ -74,6 +74,7 @@ def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature
         stats.feature(staff),
         knowledge.feature(staff, knowledge_check_seconds),
         broadcast.feature(staff),
+        database.feature(),
         conversation.feature(),
         topics.feature(),
         deadlines.feature(),

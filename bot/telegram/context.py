@@ -22,13 +22,21 @@ from bot.i18n import Catalogs, Translator
 from bot.language import choose_language
 from bot.live import LiveAssistant
 from bot.matching.text import MAX_ANALYSED_CHARS
-from bot.storage import Storage, StorageError
+from bot.storage import Storage, StorageError, UnstorableValueError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SERVICES_KEY = "services"
 LANG_KEY = "lang"  # user_data: the user's stored language choice (None: automatic)
+#: An IETF language tag as Telegram sends it ("it", "en-GB", "pt-br"); anything else is not one.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+
+
+def telegram_language(code: str | None) -> str | None:
+    """The language of the user's Telegram app, or None when what the update says is not a language tag (a
+    forged update can put anything there, of any length, and it is stored)."""
+    return code if code is not None and len(code) <= 35 and _LANGUAGE_TAG.fullmatch(code) else None
 
 
 class RecentQuestions:
@@ -124,6 +132,9 @@ class Services:
         """Run a storage call; if the database fails, log loudly and let the user still get an answer."""
         try:
             return await action()
+        except UnstorableValueError as exc:
+            log.warning("could not %s: %s", what, exc)
+            return None
         except StorageError:
             log.exception("DATABASE FAILURE while trying to %s; the bot keeps answering without it", what)
             return None
@@ -142,7 +153,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         context = super().from_update(update, application)
         if isinstance(update, Update) and update.effective_user is not None:
             context._reader_id = update.effective_user.id
-            context._client_lang = update.effective_user.language_code
+            context._client_lang = telegram_language(update.effective_user.language_code)
         return context
 
     @property

@@ -76,7 +76,7 @@ async def remember_reader(update: object, context: BotContext) -> None:
     if seen is not None and dt.timedelta(0) <= now - seen < SEEN_REFRESH:
         return
     record = await services.store(
-        "record the user", lambda: services.storage.touch_user(user.id, user.language_code, now)
+        "record the user", lambda: services.storage.touch_user(user.id, context.client_lang, now)
     )
     if record is not None:
         context.user_data[LANG_KEY] = record.chosen_lang
