@@ -75,6 +75,8 @@ async def test_the_link_runs_the_command_in_the_private_chat(api: FakeBotAPI, bo
     assert SECRET_QUESTION in page["text"]
     stats = await reply_in(api, STAFF["id"], api.command(STAFF, "/start", args="staff-stats-7"))
     assert stats["text"].startswith("Ultimi 7 giorni")
+    usage = await reply_in(api, STAFF["id"], api.command(STAFF, "/start", args="staff-broadcast"))
+    assert usage["text"].startswith("Invia un avviso")  # how to write one: the text itself stays in the group
 
 
 async def test_the_link_gives_non_staff_the_ordinary_welcome(api: FakeBotAPI, bot) -> None:

@@ -105,7 +105,7 @@ def _argument_html(message: Message | None) -> str:
 
 async def broadcast_command(update: Update, context: BotContext) -> None:
     tr = context.tr
-    argument = _argument_html(update.effective_message)
+    argument = _argument_html(update.effective_message) if context.args else ""  # none through the /start link
     if not argument.strip():
         await say(update, context, html.escape(usage(tr), quote=False))
         return
