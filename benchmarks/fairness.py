@@ -7,7 +7,7 @@ pace) for `--seconds` (20); their reply time is from pushing the update to the b
 
 Each run is one of four, each in a fresh bot process:
 - baseline / flood: without and with two flooders, who at the start and half-way each send `--burst` (200) updates
-  at once: one text messages, the other presses of a menu button;
+  at once, 10 ms before one of the others asks: one sends text messages, the other presses a menu button;
 - without / with a per-chat limit enforced by the server, as Telegram does: one message a second per chat, else 429
   with retry_after 1.
 
@@ -81,7 +81,7 @@ async def one_run(args: argparse.Namespace, *, flood: bool, limited: bool) -> Ru
 
         asked: dict[int, list[float]] = {user["id"]: [] for user in others}
         began = time.monotonic()
-        floods = [1.0, args.seconds / 2] if flood else []
+        floods = [1.0 - 0.01, args.seconds / 2 - 0.01] if flood else []  # just before one of the others asks
         rounds = int(args.seconds / args.period)
         asks = [
             (n * args.period / args.others + k * args.period, "ask", n)

@@ -191,3 +191,31 @@ async def test_tapping_menu_buttons_at_a_normal_pace_is_not_a_flood(api: FakeBot
     toasts = [c.params.get("text") or "" for c in api.calls_to("answerCallbackQuery")]
     assert not any("velocemente" in t for t in toasts)
     assert not any(SLOW_DOWN in t for t in api.texts_to(ADA["id"]))
+
+
+# -- screening on the JSON, before python-telegram-bot parses -------------------------------------------------------
+
+
+def test_a_flood_excess_is_reduced_to_its_id_before_it_is_parsed() -> None:
+    import json
+
+    from telegram import Update as ParsedUpdate
+
+    from bot.telegram.flood import REFUSED, FloodControl
+    from bot.telegram.ordering import ScreenedUpdatesRequest
+    from tests.support.bot_api import group_chat
+
+    api = FakeBotAPI()
+    queues = ChatQueues()
+    queues.gate = FloodControl(application=None)  # type: ignore[arg-type]  # screening needs no application
+    flood = [{"update_id": n, **api.text_message(ADA, f"domanda {n}")} for n in range(1, 31)]
+    chatter = [{"update_id": 100 + n, **api.text_message(BOB, "ciao", chat=group_chat(-5))} for n in range(20)]
+    taps = [{"update_id": 200 + n, **api.callback_query(BOB, "m:", None)} for n in range(3)]
+    payload = json.dumps({"ok": True, "result": flood + chatter + taps}).encode()
+    screened = ScreenedUpdatesRequest(queues).parse_json_payload(payload)["result"]
+    assert screened[:9] == flood[:9]  # the burst, and the one whose place the warning takes
+    assert screened[9:30] == [{"update_id": n, REFUSED: True} for n in range(10, 31)]
+    assert screened[30:] == chatter + taps  # group chatter is judged once parsed; Bob's taps are his own bucket
+    stand_in = ParsedUpdate.de_json(screened[12], None)
+    work = object()  # what would process it
+    assert queues.gate(stand_in, work) is None  # dropped when it reaches the processor

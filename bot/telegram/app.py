@@ -28,7 +28,7 @@ from bot.telegram.delivery import start_reminder_jobs
 from bot.telegram.errors import install_redaction, on_error
 from bot.telegram.feature import Feature
 from bot.telegram.flood import FloodControl
-from bot.telegram.ordering import ChatQueues
+from bot.telegram.ordering import ChatQueues, ScreenedUpdatesRequest
 from bot.telegram.reader import reader_handler
 from bot.telegram.staff import broadcast, database, knowledge, stats, unanswered
 from bot.telegram.staff.common import staff_filter
@@ -97,6 +97,7 @@ def build_application(
     queues = ChatQueues()
     application = (
         ApplicationBuilder()
+        .get_updates_request(ScreenedUpdatesRequest(queues))
         .application_class(LeanApplication)
         .token(config.require_token())
         .base_url(config.api_base_url)

@@ -1,15 +1,17 @@
 """Per-user flood control, decided the moment an update arrives: one polite "slow down", then silence.
 
-The gate runs in the update processor (ordering.py) before an update joins its chat's queue, so a refused update
-costs no database access, no network call and no place in the queue; only the one warning of a flood is sent,
-in the refused update's place, after the answers already on their way. Messages and button taps are counted
-separately: someone browsing the menus taps faster than anyone types, so taps get a larger, faster bucket.
+The gate runs in the update processor (ordering.py) before an update joins its chat's queue, mostly even before
+the update is parsed, so a refused update costs no database access, no network call and no place in the queue;
+only the one warning of a flood is sent, in the refused update's place, after the answers already on their way.
+Messages and button taps are counted separately: someone browsing the menus taps faster than anyone types, so taps
+get a larger, faster bucket.
 
 Pure logic (FloodGate) with the clock passed in, and a thin gate (FloodControl) that knows about Telegram.
 """
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -46,6 +48,8 @@ class Kind(Enum):
 RATES: Mapping[Kind, Rate] = {Kind.MESSAGE: Rate(burst=8, per_second=0.5), Kind.BUTTON: Rate(burst=20, per_second=1.0)}
 SWEEP_SECONDS = 60.0
 MAX_TRACKED = 100_000  # buckets kept at most; the oldest go first (a forgotten bucket is a full one)
+MAX_SCREENED = 10_000  # verdicts given on the JSON, waiting for their update to reach the processor
+REFUSED = "refused_by_flood_control"  # the mark on the stand-in of an update refused on its JSON
 
 
 class Verdict(Enum):
@@ -112,7 +116,12 @@ class FloodGate:
 
 
 class FloodControl:
-    """The update processor's gate (ordering.Gate): the update's own work, its warning instead, or nothing."""
+    """The update processor's gate (ordering.Gate).
+
+    Private messages and button taps are always for the bot, so they are judged in `screen`, on the decoded JSON:
+    one refused there is reduced to its id before python-telegram-bot parses it. Group messages need the parsed
+    update to tell whether they are for the bot at all, and are judged when they reach the processor.
+    """
 
     def __init__(
         self, application: BotApplication, gate: FloodGate | None = None, clock: Callable[[], float] = time.monotonic
@@ -120,15 +129,33 @@ class FloodControl:
         self.application = application
         self.gate = gate or FloodGate()
         self.clock = clock
+        self._screened: OrderedDict[int, Verdict] = OrderedDict()  # update id -> verdict, until the update arrives
+
+    def screen(self, update: dict[str, Any]) -> dict[str, Any]:
+        sender = _private_sender(update)
+        update_id = update.get("update_id")
+        if sender is None or not isinstance(update_id, int):
+            return update
+        verdict = self.gate.check(*sender, self.clock())
+        if verdict is Verdict.DROP:
+            return {"update_id": update_id, REFUSED: True}
+        self._screened[update_id] = verdict
+        while len(self._screened) > MAX_SCREENED:
+            self._screened.popitem(last=False)
+        return update
 
     def __call__(self, update: object, work: Awaitable[Any]) -> Awaitable[Any] | None:
         """Group chatter the bot ignores counts against no one."""
-        if not isinstance(update, Update) or update.effective_user is None:
+        if not isinstance(update, Update):
             return work
-        if not for_the_bot(update, self.application):
-            return work
-        kind = Kind.BUTTON if update.callback_query else Kind.MESSAGE
-        verdict = self.gate.check(update.effective_user.id, kind, self.clock())
+        if update.api_kwargs.get(REFUSED):
+            return None
+        verdict = self._screened.pop(update.update_id, None)
+        if verdict is None:
+            if update.effective_user is None or not for_the_bot(update, self.application):
+                return work
+            kind = Kind.BUTTON if update.callback_query else Kind.MESSAGE
+            verdict = self.gate.check(update.effective_user.id, kind, self.clock())
         if verdict is Verdict.ALLOW:
             return work
         return self.warn(update) if verdict is Verdict.WARN else None
@@ -146,3 +173,21 @@ class FloodControl:
                 await send_html(self.application.bot, update.effective_chat.id, text)
         except TelegramError as exc:
             log.info("could not send the flood warning: %s", exc)
+
+
+def _private_sender(update: dict[str, Any]) -> tuple[int, Kind] | None:
+    """Who sent a button tap or a private message, from the decoded JSON; None for anything else."""
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        sender = query.get("from")
+        kind = Kind.BUTTON
+    else:
+        message = update.get("message") or update.get("edited_message")
+        if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+            return None
+        if message["chat"].get("type") != "private":
+            return None
+        sender = message.get("from")
+        kind = Kind.MESSAGE
+    user_id = sender.get("id") if isinstance(sender, dict) else None
+    return (user_id, kind) if isinstance(user_id, int) and not isinstance(user_id, bool) else None

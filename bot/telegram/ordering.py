@@ -7,6 +7,10 @@ without any network call, whether it is worth processing (the flood control, flo
 an update that was already received (Telegram redelivers after a lost webhook answer or a restart). A queue that is
 full drops what arrives: that chat is sending far faster than it can be answered.
 
+The gate first sees each update as decoded JSON, before python-telegram-bot turns it into objects (`screen`, applied
+by the getUpdates request below and by the webhook): what it refuses there is reduced to its id, so a flood's excess
+costs little more than reading its JSON, and the users whose updates arrive behind it wait no longer for it.
+
 python-telegram-bot's own semaphore (BaseUpdateProcessor) is acquired before `do_process_update` is called and
 held until it returns, also while an update waits for its turn in its chat. It is therefore given room for every
 update, and the real limit on updates in progress is this processor's own `slots`.
@@ -16,11 +20,12 @@ import asyncio
 import inspect
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +34,17 @@ MAX_QUEUED_PER_CHAT = 32  # far more than a person sends before the flood contro
 REMEMBERED_UPDATE_IDS = 10_000
 _ROOM_FOR_EVERY_UPDATE = 2**31 - 1
 
-#: Decides what an arriving update costs: given the update and the work that would process it, returns that work,
-#: something to run in its place (e.g. one "slow down"), or None to drop it. Must not wait for anything.
-Gate = Callable[[object, Awaitable[Any]], Awaitable[Any] | None]
+
+class Gate(Protocol):
+    """Decides what an arriving update costs. Neither method may wait for anything."""
+
+    def screen(self, update: dict[str, Any]) -> dict[str, Any]:
+        """The update as decoded from JSON, or a stand-in with only its `update_id` (and marks of the gate's own) for
+        one that will not be processed, so it costs nothing to parse."""
+
+    def __call__(self, update: object, work: Awaitable[Any]) -> Awaitable[Any] | None:
+        """The parsed update and the work that would process it: that work, something to run in its place (e.g. one
+        "slow down"), or None to drop it."""
 
 
 class _ChatQueue(deque[asyncio.Future[None]]):
@@ -82,6 +95,16 @@ class ChatQueues(BaseUpdateProcessor):
         finally:
             self._leave(key, queue, turn)
 
+    def screen(self, updates: list[Any]) -> list[Any]:
+        """Updates as decoded from JSON, through the gate's `screen`, before python-telegram-bot parses them."""
+        if self.gate is None:
+            return updates
+        try:
+            return [self.gate.screen(update) if isinstance(update, dict) else update for update in updates]
+        except Exception:
+            log.exception("the update gate failed to screen updates; all of them are processed")
+            return updates
+
     def _admit(self, update: object, coroutine: Awaitable[Any]) -> Awaitable[Any] | None:
         if self.gate is None:
             return coroutine
@@ -118,6 +141,22 @@ class ChatQueues(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release: python-telegram-bot waits for every update's task before shutting down."""
+
+
+class ScreenedUpdatesRequest(HTTPXRequest):
+    """python-telegram-bot's getUpdates request (one connection, as its own default), with the processor's `screen`
+    applied to the updates between decoding the JSON and parsing them."""
+
+    def __init__(self, processor: ChatQueues) -> None:
+        super().__init__(connection_pool_size=1)
+        self.processor = processor
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        """python-telegram-bot's hook for decoding its responses (a static method there, called on the instance)."""
+        data = super().parse_json_payload(payload)
+        if isinstance(data.get("result"), list):
+            data["result"] = self.processor.screen(data["result"])
+        return data
 
 
 class RecentIds:

@@ -28,6 +28,7 @@ from tornado.netutil import bind_sockets
 
 from bot.config import Config
 from bot.telegram.context import BotApplication
+from bot.telegram.ordering import ChatQueues
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ class _Updates(_Handler):
     async def post(self) -> None:
         try:
             data = json.loads(self.body)
+            if isinstance(data, dict) and isinstance(self.listener.application.update_processor, ChatQueues):
+                (data,) = self.listener.application.update_processor.screen([data])  # as for getUpdates
             update = Update.de_json(data, self.listener.application.bot)
         except Exception:
             log.warning("webhook: a request with the right secret carried no readable update")
