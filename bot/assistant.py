@@ -11,7 +11,7 @@ from bot.i18n import Catalogs, Translator
 from bot.knowledge.model import LANGUAGES, OUT_OF_SCOPE_TOPIC, SMALLTALK_TOPIC, Entry, KnowledgeBase, Source, Topic
 from bot.language import LanguageDetector, choose_language
 from bot.matching.decision import Match, Thresholds
-from bot.matching.details import missing_details
+from bot.matching.details import detail_gaps, details_in
 from bot.matching.index import Candidate, MatchIndex, ScoringSettings
 from bot.matching.interpret import Interpretation, Interpreter
 from bot.matching.text import words
@@ -20,6 +20,7 @@ from bot.rendering import render_answer
 
 #: Follow-up buttons under an answer.
 MAX_RELATED = 5
+
 
 @dataclass(frozen=True)
 class Link:
@@ -120,13 +121,22 @@ class Assistant:
         self.thresholds = thresholds or Thresholds()
         self.index = MatchIndex(kb, scoring)
         self.detector = LanguageDetector(kb)
-        self.interpreter = Interpreter(self.index, self.thresholds)
+        self.interpreter = Interpreter(self.index, self.thresholds, self.details_given())
 
     def language_for(self, text: str, *, chosen: str | None = None, telegram: str | None = None) -> str:
         detected = self.detector.detect(text)
         # The guess only matters when neither the text nor Telegram could tell; don't score the text twice.
         guessed = self.detector.guess(text) if detected is None and chosen is None and not telegram else None
         return choose_language(explicit=chosen, detected=detected, telegram=telegram, guessed=guessed)
+
+    def details_given(self) -> dict[str, frozenset[str]]:
+        """The details (time, e-mail, exact day...) each answer gives, in either language."""
+        given: dict[str, frozenset[str]] = {}
+        for entry in self.kb.entries.values():
+            if entry.answer is not None:
+                texts = [self.render(entry, self.catalogs[lang]) for lang in LANGUAGES]
+                given[entry.id] = frozenset(d for text in texts for d in details_in(text))
+        return given
 
     def match(self, text: str) -> Match:
         return self.interpreter.match_text(text)
@@ -198,15 +208,15 @@ class Assistant:
         """One entry's answer; when `asked` wants a detail the answer lacks, a note says so before it."""
         entry = self.kb.entries[entry_id]
         body = self.render(entry, tr)
-        missing = [] if entry.not_in_sources or not asked else missing_details(asked, body)
+        gaps = [] if entry.not_in_sources or not asked else detail_gaps(asked, body)
         return AnswerPart(
             entry_id=entry_id,
             body=body,
             sources=tuple(self.kb.sources[s] for s in entry.sources if s in self.kb.sources),
             source_label=tr.gettext("Source:") if len(entry.sources) == 1 else tr.gettext("Sources:"),
             heading=entry.label(tr.lang) if heading else "",
-            note=" ".join(d.missing(tr.lang) for d in missing),
-            not_in_sources=entry.not_in_sources or bool(missing),
+            note=" ".join(g.detail.missing(tr.lang) for g in gaps),
+            not_in_sources=entry.not_in_sources or bool(gaps),
         )
 
     def answer(self, entry_id: str, lang: str, *, question: str = "", score: float = 1.0) -> Reply:

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|chat|ask|validate|evaluate|unanswered|suggest]`.
+"""Command line: `python -m bot [run|chat|ask|validate|evaluate|unanswered|suggest|health|backup|restore]`.
 
 With no command the bot starts on Telegram when a token is configured, else the terminal chat, so the README's
 single start command does something useful on a fresh machine.
@@ -9,25 +9,62 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.assistant import Assistant, Reply
 from bot.config import Config, ConfigError, load_config
 from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
-from bot.knowledge import KnowledgeError, load_knowledge, validate
+from bot.heartbeat import health_report, heartbeat_path
+from bot.i18n import Catalogs, Translator, mark
+from bot.knowledge import LANGUAGES, KnowledgeError, load_knowledge
+from bot.outcome import Outcome
+from bot.storage import StorageError
+from bot.storage.backup import backup_database, restore_database
 
 if TYPE_CHECKING:  # imported when used: `ask` and `chat` start without them
     from bot.matching.analyzer import Analyzer
     from bot.staff import QuestionGroup
 
 EXIT_CONFIG = 2
+EXIT_KNOWLEDGE = 3  # the bot cannot start: its knowledge base has errors and no earlier version was ever served
+#: The terminal logs nothing, so its "I don't know" must not say that staff were told (the Telegram one does).
+TERMINAL_UNKNOWN = mark(
+    "I don't know the answer to that yet: I only answer questions about the ESCP-S3 call. "
+    "(Here in the terminal nothing is logged; on Telegram this question would be passed on to the programme staff.)"
+)
 
 
 def _assistant(config: Config) -> Assistant:
     return Assistant(load_knowledge(config.knowledge_dir), timezone=config.timezone)
+
+
+def staff_language(config: Config, environ: Mapping[str, str] | None = None) -> str:
+    """The staff tools' language in the terminal: BOT_STAFF_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG) when
+    it is Italian or English, else English."""
+    if config.staff_lang:
+        return config.staff_lang
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := environ.get(name, ""):
+            lang = value[:2].lower()
+            return lang if lang in LANGUAGES else "en"
+    return "en"
+
+
+def _staff_translator(args: argparse.Namespace, config: Config) -> Translator:
+    return Catalogs()[getattr(args, "lang", None) or staff_language(config)]
+
+
+def terminal_reply(reply: Reply, assistant: Assistant) -> Reply:
+    """The reply as the terminal gives it: the same, except that it does not claim to pass anything on to staff."""
+    if reply.kind is Outcome.UNKNOWN:
+        return replace(reply, body=assistant.catalogs[reply.lang].gettext(TERMINAL_UNKNOWN))
+    return reply
 
 
 def reply_json(reply: Reply) -> str:
@@ -57,7 +94,7 @@ def _questions(args: argparse.Namespace) -> Iterable[str]:
 def _ask(args: argparse.Namespace, config: Config) -> int:
     assistant = _assistant(config)
     for question in _questions(args):
-        reply = assistant.reply(question, chosen_lang=args.lang)
+        reply = terminal_reply(assistant.reply(question, chosen_lang=args.lang), assistant)
         print(reply_json(reply) if args.json else reply.text, flush=True)
     return 0
 
@@ -73,18 +110,41 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
             return 0
         if question.strip().lower() in ("exit", "quit", "esci"):
             return 0
-        print(assistant.reply(question, chosen_lang=args.lang).text + "\n")
+        print(terminal_reply(assistant.reply(question, chosen_lang=args.lang), assistant).text + "\n")
 
 
 def _validate(args: argparse.Namespace, config: Config) -> int:
+    """Errors (the bot would refuse this version) then warnings, one `file:line: reason — hint` each, in the staff
+    language; exit status 1 when there is an error."""
+    from bot.staff.review import check_knowledge_directory
+
+    tr = _staff_translator(args, config)
     directory = args.directory or config.knowledge_dir
-    problems = validate(directory)
-    for problem in problems:
-        print(problem)
-    if not problems:
-        kb = load_knowledge(directory)
-        print(f"{directory}: valid ({len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.dates)} dates)")
-    return 1 if problems else 0
+    check = check_knowledge_directory(directory)
+    for problem in check.errors:
+        print(problem.text(tr.gettext))
+    warning = tr.gettext("warning")
+    for problem in check.warnings:
+        print(f"{problem.file}:{problem.line}: {warning}: {problem.describe(tr.gettext)}")
+    if check.kb is None:
+        summary = tr.ngettext(
+            "%(place)s: %(count)d error, the bot will not load this version",
+            "%(place)s: %(count)d errors, the bot will not load this version",
+            len(check.errors),
+            place=directory,
+        )
+    else:
+        summary = tr.gettext(
+            "%(place)s: valid (%(entries)d entries, %(topics)d topics, %(dates)d dates)",
+            place=directory,
+            entries=len(check.kb.entries),
+            topics=len(check.kb.topics),
+            dates=len(check.kb.dates),
+        )
+    if check.warnings:
+        summary += "; " + tr.ngettext("%(count)d warning", "%(count)d warnings", len(check.warnings))
+    print(summary)
+    return 1 if check.errors else 0
 
 
 def _evaluate(args: argparse.Namespace, config: Config) -> int:
@@ -99,15 +159,35 @@ def _evaluate(args: argparse.Namespace, config: Config) -> int:
     return 1 if missed else 0
 
 
+class MissingDatabase(Exception):
+    """`unanswered`/`suggest` were pointed at a database that does not exist."""
+
+
 async def _open_groups(config: Config, since: dt.datetime | None, analyzer: "Analyzer") -> "list[QuestionGroup]":
     from bot.staff import group_questions
     from bot.storage import Storage
 
-    if not config.database.exists():
-        return []
     async with await Storage.open(config.database) as storage:
         records = await storage.unanswered_questions(since=since, status="open", limit=100_000)
     return group_questions(records, analyzer)
+
+
+def _read_groups(args: argparse.Namespace, config: Config, analyzer: "Analyzer") -> "list[QuestionGroup]":
+    """The open unanswered groups, after saying on stderr which database they come from (the bot's own, set by
+    BOT_DATABASE: a wrong one would silently show nothing)."""
+    tr = _staff_translator(args, config)
+    path = config.database.resolve()
+    if not config.database.is_file():
+        print(
+            tr.gettext(
+                "There is no database at %(path)s: set BOT_DATABASE to the database file of the running bot.",
+                path=path,
+            ),
+            file=sys.stderr,
+        )
+        raise MissingDatabase(str(path))
+    print(tr.gettext("Reading the questions from %(path)s.", path=path), file=sys.stderr)
+    return asyncio.run(_open_groups(config, args.since, analyzer))
 
 
 def _since(value: str | None) -> dt.datetime | None:
@@ -124,8 +204,12 @@ def _unanswered(args: argparse.Namespace, config: Config) -> int:
     from bot.staff import unanswered_csv, unanswered_table
 
     analyzer = _assistant(config).index.analyzer
-    groups = asyncio.run(_open_groups(config, args.since, analyzer))
-    print(unanswered_csv(groups) if args.format == "csv" else unanswered_table(groups), end="")
+    groups = _read_groups(args, config, analyzer)
+    text = unanswered_csv(groups) if args.format == "csv" else unanswered_table(groups)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8", newline="")
+    else:
+        print(text, end="")
     return 0
 
 
@@ -133,16 +217,40 @@ def _suggest(args: argparse.Namespace, config: Config) -> int:
     from bot.staff import suggest_stubs
 
     assistant = _assistant(config)
-    groups = asyncio.run(_open_groups(config, args.since, assistant.index.analyzer))
+    groups = _read_groups(args, config, assistant.index.analyzer)
     print(suggest_stubs(groups, existing_ids=set(assistant.kb.entries), limit=args.limit), end="")
     return 0
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     config.require_token()
-    from bot.telegram.app import run_bot
+    if getattr(args, "webhook", False) and not config.webhook_url:
+        raise ConfigError("run --webhook needs BOT_WEBHOOK_URL, the public https:// address Telegram should call.")
+    from bot.telegram.service import run_bot
 
     run_bot(config)
+    return 0
+
+
+def _health(args: argparse.Namespace, config: Config) -> int:
+    healthy, line = health_report(heartbeat_path(config.database), dt.datetime.now(dt.UTC))
+    print(line)
+    return 0 if healthy else 1
+
+
+def _backup(args: argparse.Namespace, config: Config) -> int:
+    info = backup_database(config.database, args.file)
+    print(f"backed up {config.database} to {info.path} ({info.bytes} bytes, schema version {info.schema_version})")
+    return 0
+
+
+def _restore(args: argparse.Namespace, config: Config) -> int:
+    running, line = health_report(heartbeat_path(config.database), dt.datetime.now(dt.UTC))
+    if running and not args.force:
+        print(f"the bot is running on {config.database} ({line}): stop it first", file=sys.stderr)
+        return 1
+    info = restore_database(args.file, config.database)
+    print(f"restored {args.file} into {info.path} (schema version {info.schema_version}); start the bot again")
     return 0
 
 
@@ -159,7 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_default)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)").set_defaults(handler=_run)
+    run = commands.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    run.add_argument(
+        "--webhook", action="store_true", help="refuse to start unless BOT_WEBHOOK_URL is set (web process)"
+    )
+    run.set_defaults(handler=_run)
 
     chat = commands.add_parser("chat", help="talk to the assistant in the terminal")
     chat.add_argument("--lang", choices=["it", "en"], help="always reply in this language")
@@ -173,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("validate", help="check the knowledge base; prints file:line: reason")
     check.add_argument("directory", nargs="?", type=Path, help="default: BOT_KNOWLEDGE_DIR or knowledge/")
+    check.add_argument("--lang", choices=LANGUAGES, help="language of the messages (default: BOT_STAFF_LANG, locale)")
     check.set_defaults(handler=_validate)
 
     score = commands.add_parser("evaluate", help="score answer quality on evaluation files")
@@ -187,29 +300,59 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(handler=_evaluate)
     report = commands.add_parser("unanswered", help="staff: the questions the bot could not answer, grouped")
     report.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
-    report.add_argument("--format", choices=["table", "csv"], default="table")
+    report.add_argument(
+        "--format", choices=["table", "csv"], default="table", help="csv: for Excel (UTF-8 with BOM, ';' separated)"
+    )
+    report.add_argument("--output", "-o", type=Path, help="write to this file instead of the screen")
     report.set_defaults(handler=_unanswered)
 
     stubs = commands.add_parser("suggest", help="staff: YAML entry stubs for the most asked unanswered questions")
     stubs.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
     stubs.add_argument("--limit", type=int, default=10, help="how many stubs (default 10)")
     stubs.set_defaults(handler=_suggest)
+
+    health = commands.add_parser("health", help="operators: exit 0 if the running bot is healthy (fresh heartbeat)")
+    health.set_defaults(handler=_health)
+    save = commands.add_parser("backup", help="operators: a consistent copy of the database, taken while it runs")
+    save.add_argument("file", type=Path, help="the new backup file")
+    save.set_defaults(handler=_backup)
+    load = commands.add_parser("restore", help="operators: replace the database with a backup (stop the bot first)")
+    load.add_argument("file", type=Path, help="a file written by `backup`")
+    load.add_argument("--force", action="store_true", help="restore even though the bot seems to be running")
+    load.set_defaults(handler=_restore)
     return parser
 
 
+def configure_logging(level: str) -> None:
+    """BOT_LOG_LEVEL sets the bot's own logs; the libraries stay at WARNING unless it is DEBUG."""
+    numeric = logging.getLevelName(level)
+    logging.basicConfig(
+        level=min(numeric, logging.WARNING) if level == "DEBUG" else max(numeric, logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("bot").setLevel(numeric)
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         config = load_config()
+        configure_logging(config.log_level)
         return args.handler(args, config)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KnowledgeError as exc:
-        print("the knowledge base is not valid:", file=sys.stderr)
-        print(exc, file=sys.stderr)
-        return 1
+        tr = Catalogs()[staff_language(config)]
+        print(tr.gettext("The knowledge base has errors (python -m bot validate explains them):"), file=sys.stderr)
+        for problem in exc.problems:
+            print(problem.text(tr.gettext), file=sys.stderr)
+        return EXIT_KNOWLEDGE
     except CaseFileError as exc:
         print(f"evaluation file error: {exc}", file=sys.stderr)
+        return 1
+    except StorageError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
+        return 1
+    except MissingDatabase:
         return 1

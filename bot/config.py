@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.shipped import KNOWLEDGE_DIR
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{5,}$")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram allows 1-256 of these; 16 makes it worth one
 _NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
@@ -23,12 +26,15 @@ class Config:
     api_base_url: str = DEFAULT_API_BASE_URL
     staff_ids: frozenset[int] = frozenset()
     database: Path = Path("data/bot.sqlite3")
-    knowledge_dir: Path = Path("knowledge")
+    knowledge_dir: Path = KNOWLEDGE_DIR  # the shipped knowledge base unless BOT_KNOWLEDGE_DIR says otherwise
     timezone: str = "Europe/Rome"
     retention_days: int = 90  # after this, unanswered questions and feedback lose their user id
     webhook_url: str | None = None  # public HTTPS URL: webhook mode instead of long polling
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"  # the bot's own logs; DEBUG also shows python-telegram-bot's
+    reminder_hours: tuple[int, int] = (9, 20)  # reminders go out from the first hour until the second, local time
+    staff_lang: str | None = None  # it | en: the staff tools' language where no staff member's own is known
 
     def require_token(self) -> str:
         if not self.token:
@@ -52,6 +58,13 @@ def _staff_ids(raw: str) -> frozenset[int]:
             raise ConfigError(f"BOT_STAFF_IDS must be comma-separated Telegram user ids; {part!r} is not a number.")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _hours(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{1,2})\s*-\s*(\d{1,2})", raw)
+    if not match or not 0 <= int(match[1]) < int(match[2]) <= 24:
+        raise ConfigError(f"BOT_REMINDER_HOURS must be two hours like 9-20 (from 9:00 until 20:00), got {raw!r}.")
+    return int(match[1]), int(match[2])
 
 
 def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Config:
@@ -85,6 +98,13 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     retention = environ.get("BOT_RETENTION_DAYS", "").strip() or "90"
     if not _NUMBER.fullmatch(retention) or not 1 <= int(retention) <= 3650:
         raise ConfigError(f"BOT_RETENTION_DAYS must be a number of days between 1 and 3650, got {retention!r}.")
+    log_level = environ.get("BOT_LOG_LEVEL", "").strip().upper() or Config.log_level
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}.")
+    reminder_hours = _hours(environ.get("BOT_REMINDER_HOURS", "").strip() or "9-20")
+    staff_lang = environ.get("BOT_STAFF_LANG", "").strip().lower()
+    if staff_lang not in ("", "it", "en"):
+        raise ConfigError(f"BOT_STAFF_LANG must be it or en, got {staff_lang[:20]!r}.")
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
@@ -96,4 +116,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         webhook_url=webhook_url,
         webhook_port=int(port),
         webhook_secret=webhook_secret,
+        log_level=log_level,
+        reminder_hours=reminder_hours,
+        staff_lang=staff_lang or None,
     )

@@ -8,14 +8,14 @@ import datetime as dt
 import io
 from gettext import GNUTranslations
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.knowledge.model import BABEL_LOCALES, LANGUAGES
-
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+from bot.shipped import LOCALES_DIR
 
 
 def mark(message: str) -> str:
@@ -61,6 +61,16 @@ class Translator:
 
     def time(self, moment: dt.time) -> str:
         return format_time(moment, format="short", locale=BABEL_LOCALES[self.lang])
+
+    def zone_label(self, zone: str) -> str:
+        """'Rome time' / 'ora di Roma': what a reader understands, unlike 'Europe/Rome' or 'CET'."""
+        city = get_timezone_location(ZoneInfo(zone), locale=BABEL_LOCALES[self.lang], return_city=True)
+        return self.gettext("%(city)s time", city=city)
+
+    def moment(self, at: dt.datetime, zone: str) -> str:
+        """'8 March 2018, 17:00 Rome time': an instant shown in the reader's zone, labelled plainly."""
+        local = at.astimezone(ZoneInfo(zone))
+        return f"{self.date(local.date())}, {self.time(local.time())} {self.zone_label(zone)}"
 
 
 class Catalogs:

@@ -25,6 +25,14 @@ def countdown(key_date: KeyDate, now: dt.datetime, tr: Translator, default_timez
     return tr.ngettext("in %(count)d day", "in %(count)d days", days)
 
 
+def when_text(day: dt.date, time: dt.time | None, timezone: str | None, tr: Translator, reader_zone: str) -> str:
+    """'31 March 2017', or with a time '8 March 2018, 17:00 Rome time': converted from the date's own zone
+    (`timezone`, else the reader's) into the reader's zone."""
+    if time is None:
+        return tr.date(day)
+    return tr.moment(dt.datetime.combine(day, time, ZoneInfo(timezone or reader_zone)), reader_zone)
+
+
 def render_answer(template: str, kb: KnowledgeBase, tr: Translator, now: dt.datetime, default_timezone: str) -> str:
     """Replace {date:ID}, {time:ID} and {countdown:ID}; the validator guarantees the ids exist."""
 

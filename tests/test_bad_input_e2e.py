@@ -338,7 +338,7 @@ async def test_start_with_a_300_character_payload_gets_the_welcome(
 ) -> None:
     payload = ("deadline<b>&amp;'\";t:calls" * 20)[:300]
     (welcome,) = await push_and_wait(api, api.command(ADA, "/start", args=payload), ADA["id"])
-    assert api.messages_to(ADA["id"])[-1]["text"] == welcome_text(TR["it"])
+    assert api.messages_to(ADA["id"])[-1]["text"].startswith(welcome_text(TR["it"]))
     assert welcome["text"].startswith("Ciao! Rispondo alle domande")
     assert buttons(welcome) == [("Il bando", "t:calls")]
     await still_healthy(api, caplog)
@@ -366,7 +366,7 @@ async def test_junk_arguments_are_ignored(
     assert with_junk.get("entities") == plain.get("entities")
     expected_start = {
         "/topics": tr("it", "Pick a topic:"),
-        "/deadline": "Scadenze:",
+        "/deadline": "Tutte le scadenze che conosco sono passate",  # FIXED_NOW is years after them
         "/help": "Chiedimi",
         "/lang": "Quale lingua preferisci?",
         "/start": "Ciao! Rispondo alle domande",
@@ -464,7 +464,9 @@ async def test_stale_buttons_after_a_knowledge_base_reload(
     (reloaded,) = await push_and_wait(api, api.command(STAFF, "/reload"), STAFF["id"])
     entries = len(services(bot).assistant.kb.entries)
     assert "eligibility" not in services(bot).assistant.kb.entries
-    assert reloaded["text"] == TR["it"].gettext("Knowledge base reloaded: %(count)d entries.", count=entries)
+    assert reloaded["text"].split("\n")[0] == TR["it"].gettext(
+        "Knowledge base reloaded: %(count)d entries.", count=entries
+    )
 
     sent = len(api.messages_to(ADA["id"]))
     params = await press(api, ADA, "a:eligibility", deadline)
@@ -486,7 +488,7 @@ async def test_stale_buttons_after_a_knowledge_base_reload(
         [{"text": "👍", "callback_data": "f:+:deadline"}, {"text": "👎", "callback_data": "f:-:deadline"}]
     ]
     (welcome,) = await push_and_wait(api, api.command(ADA, "/start", args="calls"), ADA["id"])  # stale deep link
-    assert api.messages_to(ADA["id"])[-1]["text"] == welcome_text(TR["it"])
+    assert api.messages_to(ADA["id"])[-1]["text"].startswith(welcome_text(TR["it"]))
     assert buttons(welcome) == [("Il bando", "t:bando")]
     await still_healthy(api, caplog)
 
@@ -506,7 +508,7 @@ UNHANDLED = {
     "poll": lambda api: api.poll(),
     "inline-query": lambda api: api.inline_query(ADA, "scadenza"),
     "my-chat-member-blocked": lambda api: api.my_chat_member(BOB),
-    "my-chat-member-added-to-group": lambda api: api.my_chat_member(BOB, GROUP, old_status="left", new_status="member"),
+    # being added to a group is answered with an introduction: tests/test_groups_e2e.py
     "new-chat-members-bot-added": lambda api: api.new_members_message(BOB, GROUP),
     "new-chat-members-user": lambda api: api.new_members_message(BOB, GROUP, [make_user(7505, "Eve", "it")]),
     "group-edit-not-addressed": lambda api: api.edited_text_message(BOB, "What is the deadline?", chat=GROUP),

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_API_BASE_URL, ConfigError, load_config
+from tests.conftest import SHIPPED_KB
 
 
 def test_defaults() -> None:
@@ -12,7 +13,7 @@ def test_defaults() -> None:
     assert config.token is None
     assert config.api_base_url == DEFAULT_API_BASE_URL
     assert config.staff_ids == frozenset()
-    assert config.knowledge_dir == Path("knowledge")
+    assert config.knowledge_dir == SHIPPED_KB  # in a checkout, the folder staff edit; in a wheel, its copy
     assert config.timezone == "Europe/Rome"
     assert config.webhook_url is None
 
@@ -57,3 +58,14 @@ def test_missing_or_malformed_token(token: str | None) -> None:
     assert "TELEGRAM_BOT_TOKEN" in str(error.value)
     if token:
         assert token not in str(error.value)
+
+
+def test_log_level_and_reminder_hours() -> None:
+    config = load_config({"BOT_LOG_LEVEL": "debug", "BOT_REMINDER_HOURS": "8 - 21"})
+    assert (config.log_level, config.reminder_hours) == ("DEBUG", (8, 21))
+    assert load_config({}).reminder_hours == (9, 20)
+    for wrong in ("21-8", "9", "nine-five", "9-25"):
+        with pytest.raises(ConfigError, match="BOT_REMINDER_HOURS"):
+            load_config({"BOT_REMINDER_HOURS": wrong})
+    with pytest.raises(ConfigError, match="BOT_LOG_LEVEL"):
+        load_config({"BOT_LOG_LEVEL": "verbose"})

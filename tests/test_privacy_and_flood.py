@@ -70,7 +70,7 @@ async def test_mydata_shows_what_is_stored(api: FakeBotAPI, bot) -> None:
     await next_reply(api, ADA, api.text_message(ADA, "quanto costa il biglietto del treno?"))
     reply = await next_reply(api, ADA, api.command(ADA, "/mydata"))
     assert reply["text"].startswith("Tutto ciò che è conservato su di te:")
-    assert "quanto costa il biglietto del treno?" in reply["text"] and '"user_id": 4242' in reply["text"]
+    assert "quanto costa il biglietto del treno?" in reply["text"] and "Id utente Telegram: 4242" in reply["text"]
 
 
 async def test_forget_deletes_after_confirmation(api: FakeBotAPI, bot) -> None:

@@ -90,7 +90,7 @@ def test_spring_forward_keeps_nine_oclock_local() -> None:
     hours = {s.offset: s.scheduled_at.astimezone(UTC).hour for s in reminder_slots(closing, timezone=ROME)}
     assert hours == {10: 8, 7: 7, 1: 7}  # 26 March (winter), 29 March (the change day), 4 April (summer)
     change_day = dt.datetime(2026, 3, 29, 6, 59, tzinfo=UTC)
-    assert due_keys(change_day, [closing]) == [reminder_key(closing, 10)]
+    assert due_keys(change_day, [closing]) == []  # 8:59 local: before the morning window opens
     assert due_keys(change_day + dt.timedelta(minutes=1), [closing]) == [reminder_key(closing, 7)]
 
 
@@ -112,13 +112,13 @@ def test_the_hour_is_the_bot_time_zone_and_the_day_the_deadline_own() -> None:
     [on_the_day] = due_reminders(rome(2018, 3, 8, 9), [cosme], (), timezone=ROME)
     assert on_the_day.offset == 0
     new_york = due_reminders(dt.datetime(2018, 3, 8, 13, 59, tzinfo=UTC), [cosme], (), timezone="America/New_York")
-    assert [r.offset for r in new_york] == [1]  # 8:59 in New York: the day's reminder is not due yet
+    assert new_york == []  # 8:59 in New York: the window has not opened (and yesterday's slot is not sent now)
     [ny] = due_reminders(dt.datetime(2018, 3, 8, 14, 0, tzinfo=UTC), [cosme], (), timezone="America/New_York")
     assert (ny.offset, ny.scheduled_at.astimezone(UTC).hour) == (0, 14)
 
 
 def test_a_custom_send_hour() -> None:
-    assert due_keys(rome(2026, 6, 30, 7, 59), [JUNE_30], send_hour=8) == [reminder_key(JUNE_30, 1)]
+    assert due_keys(rome(2026, 6, 30, 7, 59), [JUNE_30], send_hour=8) == []
     assert due_keys(rome(2026, 6, 30, 8, 0), [JUNE_30], send_hour=8) == [reminder_key(JUNE_30, 0)]
 
 
@@ -133,7 +133,8 @@ def test_past_deadlines_produce_no_reminders() -> None:
 def test_a_deadline_before_the_send_hour_gets_no_reminder_on_its_day() -> None:
     early = deadline(dt.date(2026, 6, 30), time=dt.time(8))
     assert [s.offset for s in reminder_slots(early, timezone=ROME)] == [30, 7, 1]
-    assert due_keys(rome(2026, 6, 30, 7, 0), [early]) == [reminder_key(early, 1)]
+    assert due_keys(rome(2026, 6, 29, 19, 59), [early]) == [reminder_key(early, 1)]
+    assert due_keys(rome(2026, 6, 30, 7, 0), [early]) == []  # missed: not sent at night, and the day's slot is gone
 
 
 def test_already_sent_reminders_are_not_due_again() -> None:

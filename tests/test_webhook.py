@@ -3,6 +3,7 @@
 import asyncio
 import dataclasses
 import json
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 from bot.config import ConfigError, load_config
 from bot.storage import Storage
 from bot.telegram.app import build_application
-from bot.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER, WebhookListener, webhook_serving
+from bot.telegram.service import start_webhook
+from bot.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER, webhook_path
 from tests.conftest import FIXED_NOW, FIXTURE_KB
 from tests.support.bot_api import FakeBotAPI, make_user
 from tests.support.harness import config_for
@@ -22,18 +24,39 @@ BOB = make_user(5151, "Bob", "en")
 SECRET = "a-long-webhook-secret-0123456789"
 
 
+@dataclasses.dataclass(frozen=True)
+class Listening:
+    port: int
+    path: str
+
+
 @pytest.fixture
-async def listener(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[WebhookListener]:
+async def listener(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Listening]:
+    """The application with its webhook served as in production (service.start_webhook), on 127.0.0.1."""
     config = dataclasses.replace(
         config_for(api, tmp_path, knowledge_dir=FIXTURE_KB),
         webhook_url="https://bot.example.org/telegram",
         webhook_secret=SECRET,
-        webhook_port=0,
+        webhook_port=_free_port(),
     )
     async with await Storage.open(config.database) as storage:
         application = build_application(config, storage, clock=lambda: FIXED_NOW)
-        async with webhook_serving(application, config, listen="127.0.0.1") as serving:
-            yield serving
+        await application.initialize()
+        await application.start()
+        server = await start_webhook(application, config, listen="127.0.0.1")
+        try:
+            yield Listening(config.webhook_port, webhook_path(api.token))
+        finally:
+            server.stop()
+            await server.close_all_connections()
+            await application.stop()
+            await application.shutdown()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def http(port: int, request: bytes, *, body: bytes = b"", timeout: float = 3.0) -> tuple[int, float]:
@@ -62,20 +85,20 @@ def update_body(api: FakeBotAPI, update_id: int, text: str) -> bytes:
     return json.dumps({"update_id": update_id, **api.text_message(BOB, text)}).encode()
 
 
-async def test_the_webhook_is_registered_with_its_secret(api: FakeBotAPI, listener: WebhookListener) -> None:
+async def test_the_webhook_is_registered_with_its_secret(api: FakeBotAPI, listener: Listening) -> None:
     (call,) = api.calls_to("setWebhook")
     assert call.params["secret_token"] == SECRET
     assert call.params["url"] == "https://bot.example.org/telegram" + listener.path
     assert api.token not in call.params["url"]
 
 
-async def test_a_huge_body_at_a_wrong_path_is_refused_before_it_is_read(listener: WebhookListener) -> None:
+async def test_a_huge_body_at_a_wrong_path_is_refused_before_it_is_read(listener: Listening) -> None:
     status, seconds = await http(listener.port, head("/wrong", 95 * 1024 * 1024), body=b"{" * 65536)
     assert status == 404 and seconds < 2  # answered without waiting for the 95 MB it announced
 
 
 async def test_a_wrong_or_missing_secret_is_refused_before_the_body_is_read(
-    api: FakeBotAPI, listener: WebhookListener
+    api: FakeBotAPI, listener: Listening
 ) -> None:
     for secret in (None, "wrong", SECRET[:-1], SECRET + "x"):
         status, seconds = await http(listener.port, head(listener.path, 95 * 1024 * 1024, secret))
@@ -87,12 +110,12 @@ async def test_a_wrong_or_missing_secret_is_refused_before_the_body_is_read(
     assert api.messages_to(BOB["id"]) == []
 
 
-async def test_an_oversized_body_is_refused_by_its_announced_size(listener: WebhookListener) -> None:
+async def test_an_oversized_body_is_refused_by_its_announced_size(listener: Listening) -> None:
     status, seconds = await http(listener.port, head(listener.path, MAX_BODY_BYTES + 1))
     assert status == 413 and seconds < 2
 
 
-async def test_a_body_longer_than_announced_is_cut_off(api: FakeBotAPI, listener: WebhookListener) -> None:
+async def test_a_body_longer_than_announced_is_cut_off(api: FakeBotAPI, listener: Listening) -> None:
     chunked = head(listener.path, 0).replace(b"Content-Length: 0", b"Transfer-Encoding: chunked")
     chunk = b"x" * 65536
     body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(MAX_BODY_BYTES // len(chunk) + 2))
@@ -103,7 +126,7 @@ async def test_a_body_longer_than_announced_is_cut_off(api: FakeBotAPI, listener
 
 
 async def test_an_update_is_answered_once_even_if_telegram_sends_it_twice(
-    api: FakeBotAPI, listener: WebhookListener
+    api: FakeBotAPI, listener: Listening
 ) -> None:
     body = update_body(api, 41, "What is the deadline?")
     for _ in range(2):  # Telegram sends an update again when it missed the answer to the first call

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.matching.lexicon import QUESTION_WORDS, STOPWORDS_EN, STOPWORDS_IT
+from bot.matching.lexicon import MONTH_GROUPS, QUESTION_WORDS, STOPWORDS_EN, STOPWORDS_IT
 from bot.matching.text import stem, words
 
 CONCEPT_PREFIX = "~"
@@ -24,9 +24,14 @@ class Analyzer:
         self.stopwords = STOPWORDS_IT | STOPWORDS_EN | {w for phrase in ignore for w in words(phrase)}
         self._single: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], str] = {}
-        self.max_phrase = 1
-        for group in (*QUESTION_WORDS, *synonyms):
+        for group in (*QUESTION_WORDS, *MONTH_GROUPS, *synonyms):
             self._add_group(group)
+        self._phrase_stems = {s for phrase in self._phrases for s in phrase}
+        # For each first stem, the lengths of the phrases that start with it, longest first.
+        lengths: dict[str, set[int]] = {}
+        for phrase in self._phrases:
+            lengths.setdefault(phrase[0], set()).add(len(phrase))
+        self._phrase_lengths = {first: sorted(ns, reverse=True) for first, ns in lengths.items()}
 
     def _add_group(self, group: Sequence[str]) -> None:
         concept_words = self.content_words(group[0]) or words(group[0])
@@ -37,14 +42,13 @@ class Analyzer:
                 self._single.setdefault(stems[0], concept)
             elif stems:
                 self._phrases.setdefault(stems, concept)
-                self.max_phrase = max(self.max_phrase, len(stems))
 
     def content_words(self, text: str) -> list[str]:
         return [w for w in words(text) if w not in self.stopwords]
 
     def is_known_stem(self, word_stem: str) -> bool:
         """Whether a stem is part of a synonym group (so it never needs spelling correction)."""
-        return word_stem in self._single or any(word_stem in phrase for phrase in self._phrases)
+        return word_stem in self._single or word_stem in self._phrase_stems
 
     def terms_of_words(self, content: Sequence[str]) -> list[Term]:
         """Terms of already-filtered content words, longest synonym phrase first."""
@@ -52,8 +56,8 @@ class Analyzer:
         terms: list[Term] = []
         i = 0
         while i < len(stems):
-            for n in range(min(self.max_phrase, len(stems) - i), 1, -1):
-                concept = self._phrases.get(tuple(stems[i : i + n]))
+            for n in self._phrase_lengths.get(stems[i], ()):
+                concept = self._phrases.get(tuple(stems[i : i + n])) if i + n <= len(stems) else None
                 if concept:
                     terms.append(Term(concept, " ".join(content[i : i + n])))
                     i += n

@@ -11,15 +11,18 @@ from bot.outcome import Outcome
 class Thresholds:
     """Calibrated with benchmarks/calibrate.py: a confident wrong answer is the worst outcome."""
 
-    answer: float = 0.62
+    answer: float = 0.55
     suggest: float = 0.40
     # An out-of-scope entry scoring within this of the best one makes the question too close to what staff
     # want declined ("which projects got funded under the 2018 COSME call?"): say "I don't know".
-    decline_window: float = 0.2
+    decline_window: float = 0.1
     # At least this share of the question's weight must be words the entry uses: half a question ("deadline"
     # in "deadline for Erasmus+?") is not enough, however well that half matches.
-    min_explained: float = 0.55
+    min_explained: float = 0.5
     max_suggestions: int = 3
+    # Small talk ("how can you help?", "who are you?") never answers a question with a topic word it does not use
+    # ("what's the name of the assessore in the press release?"): a word this heavy (share of the question) is one.
+    smalltalk_key_missing: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,11 @@ def decide(
 ) -> Match:
     """`not_suggested`: entries never offered as "did you mean" (small talk); `declined`: out-of-scope entries,
     whose best match means "I don't know"."""
-    candidates = ranking.candidates
+    candidates = tuple(
+        c
+        for c in ranking.candidates
+        if c.entry_id not in not_suggested or c.key_missing <= thresholds.smalltalk_key_missing
+    )
     best: Candidate | None = candidates[0] if candidates else None
     if best is None:
         return Match(Outcome.UNKNOWN, None, 0.0, (), ranking)

@@ -18,13 +18,29 @@ class Detail:
     given: re.Pattern[str]  # in the answer text: the detail is there
     missing_it: str  # what the reply says when the answer lacks it
     missing_en: str
+    declared: re.Pattern[str] | None = None  # in the answer text: it already says the sources lack the detail
 
     def missing(self, lang: str) -> str:
         return self.missing_it if lang == "it" else self.missing_en
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A detail asked for that the answer does not give (`declared`: the answer says so itself, somewhere)."""
+
+    detail: Detail
+    declared: bool
+
+
 def _words(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
+
+def _declared(*subjects: str) -> re.Pattern[str]:
+    """An answer sentence that says the subject is not given: "the sources do not confirm the exact day"."""
+    subject = "(?:" + "|".join(subjects) + ")"
+    negation = r"\b(?:non|not|no|nessun\w*|none|neither|nor)\b"
+    return re.compile(rf"{negation}[^.;]{{0,60}}{subject}|{subject}[^.;]{{0,60}}{negation}")
 
 
 _MONTHS = (
@@ -97,6 +113,16 @@ DETAILS: tuple[Detail, ...] = (
         re.compile(r"\b\d{1,2}(?:st|nd|rd|th|°)? (?:" + _MONTHS + r")\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"),
         "Le fonti non indicano il giorno esatto.",
         "The sources do not give the exact day.",
+        _declared(
+            r"giorno esatto",
+            r"exact day",
+            r"data esatta",
+            r"exact date",
+            r"when (?:the|that) announcement",
+            r"quando fu pubblicato l annuncio",
+            r"data dell annuncio",
+            r"date of (?:the|that) announcement",
+        ),
     ),
     Detail(
         "registration",
@@ -116,6 +142,34 @@ DETAILS: tuple[Detail, ...] = (
         _words(r"registered", r"registrat[oaie]", r"account", r"iscrizione (?:era|e) (?:obbligatoria|gratuita)"),
         "Le fonti non dicono se fosse necessaria un'iscrizione.",
         "The sources do not say whether registration was needed.",
+        _declared(r"iscrizion\w*", r"registration"),
+    ),
+    Detail(
+        "address",
+        _words(
+            r"indirizzo(?! (?:e ?-?mail|di posta|email|mail|web|internet))",
+            r"(?<!mail )(?:postal |street |office )?address(?! e ?-?mail)",
+            r"(?:dove|where) (?:si trova|sta|is|are) (?:l ufficio|the office|la sede|the offices|the headquarters)",
+            r"sede legale",
+            r"headquarters",
+        ),
+        re.compile(r"\b(?:via|viale|piazza|corso|rue|avenue|street|straat|strasse)\s+[a-z]"),
+        "Le fonti non indicano un indirizzo.",
+        "The sources give no address.",
+    ),
+    Detail(
+        "attendance",
+        _words(
+            r"quant[ei] (?:persone|partecipanti|presenti)",
+            r"how many (?:people|participants|attendees)",
+            r"numero di (?:partecipanti|persone|presenti)",
+            r"attendance",
+            r"affluenza",
+            r"quanta gente",
+        ),
+        re.compile(r"\b\d+\s*(?:persone|partecipanti|presenti|people|participants|attendees)\b"),
+        "Le fonti non indicano quante persone abbiano partecipato.",
+        "The sources do not say how many people attended.",
     ),
     Detail(
         "fee",
@@ -164,18 +218,16 @@ DETAILS: tuple[Detail, ...] = (
     Detail(
         "length",
         _words(
-            r"pages?",
+            r"pages",
             r"pagine",
-            r"pagina",
-            r"page limit",
-            r"word limit",
-            r"words",
-            r"parole",
-            r"caratteri",
-            r"characters",
+            r"(?:page|word|character|length) limit",
+            r"limite di (?:pagine|parole|caratteri|lunghezza)",
+            r"(?:quante|max|massimo di|numero (?:massimo )?di) (?:pagine|parole|caratteri)",
+            r"how many (?:pages|words|characters)",
+            r"(?:maximum|max) (?:number of )?(?:pages|words|characters)",
             r"lunghezza",
-            r"quanto lunga",
-            r"how long should",
+            r"quanto (?:deve essere )?lunga",
+            r"how long (?:should|must|can|may) (?:it|the expression|the eoi|our)",
         ),
         re.compile(r"\b\d+\s*(?:pages|pagine|words|parole|caratteri|characters)\b"),
         "Le fonti non indicano una lunghezza massima.",
@@ -193,10 +245,63 @@ DETAILS: tuple[Detail, ...] = (
     ),
     Detail(
         "room",
-        _words(r"hall", r"room", r"sala", r"padiglione", r"pavilion", r"stand", r"which building", r"quale edificio"),
+        _words(
+            r"hall",
+            r"room",
+            r"sala",
+            r"padiglione",
+            r"pavilion",
+            r"(?:which|what|quale|che|what s the) stand",
+            r"which building",
+            r"quale edificio",
+        ),
         _words(r"hall", r"room", r"sala", r"padiglione", r"pavilion", r"stand"),
         "Le fonti non indicano la sala o il padiglione.",
         "The sources do not give the hall or room.",
+    ),
+    Detail(
+        "amount",
+        _words(
+            r"quant[oi] (?:soldi|euro|denaro|fondi|contributo|finanziamento)",
+            r"how much (?:money|funding|grant|cash)",
+            r"how many euros?",
+            r"quanto (?:si prende|prende|prendono|riceve|ricevono|danno|da|finanzia|vale|spetta)",
+            r"importo",
+            r"amount",
+            r"somma",
+        ),
+        re.compile(r"€|\beur\b|\beuro\b|\d[\d.,]*\s*(?:mila|million|milioni|thousand)|\d+\s*%"),
+        "Le fonti non indicano alcun importo.",
+        "The sources give no amount.",
+    ),
+    Detail(
+        "current",
+        _words(
+            r"attual\w*",
+            r"oggi",
+            r"adesso",
+            r"al momento",
+            r"current\w*",
+            r"nowadays",
+            r"today",
+            r"right now",
+            r"at the moment",
+            r"these days",
+            r"this year",
+            r"quest anno",
+        ),
+        _words(
+            r"days? left",
+            r"closed on",
+            r"closes today",
+            r"held on",
+            r"scadut[ao] in data",
+            r"mancan[oa]",
+            r"chiude oggi",
+            r"tenut[oa] il",
+        ),
+        "Le fonti risalgono al 2016-2018 e non danno informazioni aggiornate su questo.",
+        "The sources date from 2016-2018 and give no current information on this.",
     ),
     Detail(
         "reason",
@@ -231,7 +336,17 @@ def asked_details(question: str) -> list[Detail]:
     return [d for d in DETAILS if d.asked.search(folded)]
 
 
-def missing_details(question: str, answer: str) -> list[Detail]:
+def detail_gaps(question: str, answer: str) -> list[Gap]:
     """Details the question asks for that the answer does not give."""
     folded_answer = fold(answer, limit=len(answer))
-    return [d for d in asked_details(question) if not d.given.search(folded_answer)]
+    return [
+        Gap(d, bool(d.declared and d.declared.search(folded_answer)))
+        for d in asked_details(question)
+        if not d.given.search(folded_answer) or (d.declared and d.declared.search(folded_answer))
+    ]
+
+
+def details_in(answer: str) -> list[str]:
+    """The details an answer gives, by id."""
+    folded = fold(answer, limit=len(answer))
+    return [d.id for d in DETAILS if d.given.search(folded) and not (d.declared and d.declared.search(folded))]

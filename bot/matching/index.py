@@ -1,17 +1,18 @@
 """Rank knowledge-base entries for a question by weighted term overlap with their phrasings.
 
-Each phrasing is a set of terms (see analyzer). A term's weight is its rarity across entries (IDF). For a question
-Q and a phrasing P, recall R = weight(Q∩P)/weight(Q) says how much of the question the phrasing explains, and
-precision P = weight(Q∩P)/weight(P) how much of the phrasing the question asked about. Recall is blended with the
-share of the question the entry as a whole explains (all its phrasings and its answer), and the score is the
-F-measure of the two. A question must be explained: an unexplained word such as "Erasmus" in "deadline for
-Erasmus?" sinks the score, while a short question may still match a longer phrasing. Words the knowledge base never
-uses count as unknown terms with a high weight, after spelling correction had its chance. An entry scores as its
-best phrasing.
+Each phrasing is a set of terms (see analyzer). A term's weight is how much seeing it says about which entry is
+meant, learnt from where the knowledge base uses it: "settori" in most sector phrasings points at the sector
+entries, "coinvolti" once in one phrasing points at little. For a question Q and a phrasing P, recall
+weight(Q∩P)/weight(Q) says how much of the question the phrasing explains, and precision weight(Q∩P)/weight(P) how
+much of the phrasing the question asked about. Recall is blended with the share of the question the entry as a
+whole explains (all its phrasings and its answer), and the score is the F-measure of the two. A question must be
+explained: an unexplained word such as "Erasmus" in "deadline for Erasmus?" sinks the score, while a short question
+may still match a longer phrasing. Words the knowledge base never uses count as unknown terms with a high weight,
+after spelling correction had its chance. An entry scores as its best phrasing, with its second best as support.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, KnowledgeBase
 from bot.matching.analyzer import Analyzer
 from bot.matching.answer_text import searchable_answer
 from bot.matching.lexicon import COMMON_WORDS
+from bot.matching.reading import Words
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import stem
 
@@ -29,26 +31,22 @@ MAX_QUERY_WORDS = 60
 
 @dataclass(frozen=True)
 class ScoringSettings:
-    """Shape of the score; calibrated with benchmarks/calibrate.py on the evaluation sets."""
+    """Shape of the score; calibrated with benchmarks/calibrate.py on the tuning sets."""
 
     beta: float = 1.0
     unknown_weight: float = 1.0  # weight of a word the knowledge base never uses, relative to the rarest term
     # An unknown word that is common in Italian or English ("ogni", "went", "earlier") says little about what is
     # asked, unlike an unknown name ("Erasmus"): it counts this much of an unknown word.
     common_unknown: float = 0.25
-    second_share: float = 0.0  # share of an entry's score that comes from its second-best phrasing
+    # Share of an entry's score that comes from its second-best phrasing: one exact phrasing of two entries is a
+    # tie, and the entry with more phrasings close to the question is the likelier one.
+    second_share: float = 0.2
     # Share of recall measured against everything an entry says (all its phrasings and its answer) rather than
     # its best phrasing alone: a question may combine words of several phrasings, or ask about a detail that
     # only the answer mentions ("does the call cover textiles?").
     entry_recall: float = 0.7
-    # Term weights: "idf" (rarity across entries) or "info" (how much seeing the term says about which entry it
-    # is, from how often the knowledge base uses it where: a word every sector phrasing uses says more than a
-    # word one phrasing happens to use).
-    weighting: str = "idf"
-    evidence_prior: float = 1.0  # pseudo-count spread over all entries: a term seen once tells little
+    evidence_prior: float = 0.5  # pseudo-uses spread over all entries: a term seen once tells little
     answer_evidence: float = 0.5  # an answer's use of a term counts this much of a phrasing's
-    # How much a question word that only an entry's answer uses (no phrasing of it) counts as explained by the entry.
-    answer_only_recall: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,6 @@ class Candidate:
     entry_id: str
     score: float
     explained: float = 1.0  # share of the question's weight that the entry as a whole uses
-    precision: float = 1.0  # share of its best phrasing's weight that the question asks about
     key_missing: float = 0.0  # the largest share of the question's weight in one word the entry does not use
 
 
@@ -74,7 +71,6 @@ class Ranking:
     candidates: tuple[Candidate, ...]  # best first
     terms: tuple[str, ...]  # the question's terms, as matched
     unknown: tuple[str, ...]  # words of the question the knowledge base does not use
-    rare_unknown: float = 0.0  # share of the question's weight in unknown words that are not common words
 
 
 class MatchIndex:
@@ -111,45 +107,32 @@ class MatchIndex:
         self._corrector = SpellingCorrector(surfaces)
         self._phrasing_entry = np.array(phrasing_entry, dtype=np.int32)
 
-        entries_with_term: list[set[int]] = [set() for _ in term_ids]
+        uses: list[dict[int, float]] = [{} for _ in term_ids]  # term -> entry -> how often it is used there
         postings: list[list[int]] = [[] for _ in term_ids]
         for index, (terms, entry_index) in enumerate(zip(phrasing_terms, phrasing_entry, strict=True)):
             for term_id in terms:
-                entries_with_term[term_id].add(entry_index)
+                uses[term_id][entry_index] = uses[term_id].get(entry_index, 0.0) + 1.0
                 postings[term_id].append(index)
         for entry_index, term_id in answer_terms:
-            entries_with_term[term_id].add(entry_index)
+            uses[term_id][entry_index] = uses[term_id].get(entry_index, 0.0) + self.settings.answer_evidence
         n_entries = max(len(self.entry_ids), 1)
-        if self.settings.weighting == "info":
-            uses: list[dict[int, float]] = [{} for _ in term_ids]
-            for terms, entry_index in zip(phrasing_terms, phrasing_entry, strict=True):
-                for term_id in terms:
-                    uses[term_id][entry_index] = uses[term_id].get(entry_index, 0.0) + 1.0
-            for entry_index, term_id in answer_terms:
-                uses[term_id][entry_index] = uses[term_id].get(entry_index, 0.0) + self.settings.answer_evidence
-            self._weights = np.array(
-                [_information(u.values(), n_entries, self.settings.evidence_prior) for u in uses], dtype=np.float64
-            )
-        else:
-            self._weights = np.array([math.log(1 + n_entries / len(e)) for e in entries_with_term], dtype=np.float64)
+        self._weights = np.array(
+            [_information(u.values(), n_entries, self.settings.evidence_prior) for u in uses], dtype=np.float64
+        )
         self._unknown_weight = math.log(1 + n_entries) * self.settings.unknown_weight
         self._postings = [np.array(p, dtype=np.int32) for p in postings]
-        self._entry_postings = [np.array(sorted(e), dtype=np.int32) for e in entries_with_term]
-        self._entry_sets = [frozenset(e) for e in entries_with_term]
-        in_phrasings: list[set[int]] = [set() for _ in term_ids]
-        for terms, entry_index in zip(phrasing_terms, phrasing_entry, strict=True):
-            for term_id in terms:
-                in_phrasings[term_id].add(entry_index)
-        answer_only = self.settings.answer_only_recall
-        self._entry_strength = [
-            np.array([1.0 if e in in_phrasings[term_id] else answer_only for e in sorted(entries)], dtype=np.float64)
-            for term_id, entries in enumerate(entries_with_term)
-        ]
+        self._entry_postings = [np.array(sorted(u), dtype=np.int32) for u in uses]
+        self._entry_sets = [frozenset(u) for u in uses]
         self._phrasing_norm = np.array([self._weights[t].sum() for t in phrasing_terms], dtype=np.float64)
         smalltalk_indexes = {i for i, e in enumerate(self.entry_ids) if e in self.smalltalk}
         self._phrasing_is_smalltalk = np.array([e in smalltalk_indexes for e in phrasing_entry], dtype=bool)
         # Terms only small talk uses ("ciao", "thanks"): they don't change what a question is about.
-        self._social_term = np.array([bool(e) and e <= smalltalk_indexes for e in entries_with_term], dtype=bool)
+        self._social_term = np.array([bool(u) and u.keys() <= smalltalk_indexes for u in uses], dtype=bool)
+        # Terms small talk uses at all ("aiuto", "explain"): conversation, which says little about the topic.
+        chat = {
+            t for terms, e in zip(phrasing_terms, phrasing_entry, strict=True) if e in smalltalk_indexes for t in terms
+        }
+        self._conversational = np.array([t in chat for t in range(len(term_ids))], dtype=bool)
 
     def analyse(self, text: str) -> QueryTerms:
         """The terms of a text as this index knows them, after spelling correction."""
@@ -173,18 +156,27 @@ class MatchIndex:
                 keys.append(term.key)
         return QueryTerms(tuple(known), tuple(keys), tuple(unknown))
 
-    def is_social(self, text: str) -> bool:
-        """Only greetings, thanks and filler: no word the knowledge base uses outside small talk."""
+    def words_of(self, text: str) -> Words:
+        """Whether a text has no word to match, only greetings and thanks, or words about a topic."""
         terms = self.analyse(text)
-        return not terms.unknown and all(self._social_term[t] for t in terms.known)
+        if not terms.known and not terms.unknown:
+            return Words.NONE
+        if not terms.unknown and all(self._social_term[t] for t in terms.known):
+            return Words.SOCIAL
+        return Words.TOPIC
+
+    def topic_weight(self, terms: QueryTerms) -> float:
+        """How much a text says about a topic: the weight of its known words, conversational ones aside (words small
+        talk uses: "ci aiuta?", "can you explain?")."""
+        return float(sum(self._weights[t] for t in terms.known if not self._conversational[t]))
 
     def rank(self, text: str, limit: int = 5) -> Ranking:
         return self.rank_parts([(self.analyse(text), 1.0)], limit)
 
     def rank_parts(self, parts: Sequence[tuple[QueryTerms, float]], limit: int = 5) -> Ranking:
-        """Rank for a question made of parts that count differently: the question itself (1.0) and the sender's
-        context (less). Unknown words count only in parts that count fully: context may describe things the
-        knowledge base need not know ("we are a consortium in Foggia")."""
+        """Rank for a question made of parts that count differently: the question itself (1.0), the statements
+        leading up to it and the sender's description (less). Unknown words count only in parts that count fully:
+        a description may mention things the knowledge base need not know ("we are a consortium in Foggia")."""
         multiplier: dict[int, float] = {}
         keys: list[str] = []
         unknown: list[str] = []
@@ -209,7 +201,7 @@ class MatchIndex:
         overlap = np.zeros(len(self._phrasing_entry), dtype=np.float64)
         for term_id, weight in zip(known, weights, strict=True):
             overlap[self._postings[term_id]] += weight
-        hits = np.flatnonzero(overlap)
+        hits = np.flatnonzero(overlap)  # ascending, so each entry's phrasings are one run (phrasings are by entry)
         if not hits.size:  # words only answers use: no phrasing to compare with
             return Ranking((), tuple(keys), tuple(unknown))
         shared = overlap[hits]
@@ -217,8 +209,7 @@ class MatchIndex:
         entry_of_hit = self._phrasing_entry[hits]
         entry_overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
         for term_id, weight in zip(known, weights, strict=True):
-            entry_overlap[self._entry_postings[term_id]] += weight * self._entry_strength[term_id]
-        phrasing_norm = self._phrasing_norm[hits]
+            entry_overlap[self._entry_postings[term_id]] += weight
         with np.errstate(divide="ignore", invalid="ignore"):
             recall = np.minimum(np.where(question_total > 0, shared / question_total, 0.0), 1.0)
             entry_recall = np.minimum(
@@ -226,41 +217,36 @@ class MatchIndex:
             )
             share = self.settings.entry_recall
             recall = (1 - share) * recall + share * entry_recall
-            precision = np.minimum(shared / phrasing_norm, 1.0)
+            precision = np.minimum(shared / self._phrasing_norm[hits], 1.0)
             beta2 = self.settings.beta**2
             f_score = np.nan_to_num((1 + beta2) * precision * recall / (beta2 * precision + recall))
-        # Each entry's best phrasing first: its score is the entry's, its precision says how much of it was asked.
-        order = np.lexsort((-f_score, entry_of_hit))
-        sorted_entries = entry_of_hit[order]
-        first = np.r_[True, sorted_entries[1:] != sorted_entries[:-1]]
-        entry_scores = np.zeros(len(self.entry_ids), dtype=np.float64)
-        entry_scores[sorted_entries[first]] = f_score[order][first]
-        best_precision = np.zeros(len(self.entry_ids), dtype=np.float64)
-        best_precision[sorted_entries[first]] = precision[order][first]
-        if self.settings.second_share:
-            # The second-best phrasing as supporting evidence: one exact phrasing of two entries is a tie, and the
-            # entry with more phrasings close to the question is the likelier one.
-            second = np.r_[False, first[:-1]] & ~first
-            runner_up = np.zeros(len(self.entry_ids), dtype=np.float64)
-            runner_up[sorted_entries[second]] = f_score[order][second]
-            share = self.settings.second_share
-            entry_scores = (1 - share) * entry_scores + share * runner_up
-        explained = np.zeros(len(self.entry_ids), dtype=np.float64)
-        np.maximum.at(explained, entry_of_hit, entry_recall)
-        top = [i for i in np.argsort(-entry_scores, kind="stable")[:limit] if entry_scores[i] > 0]
+
+        # Per entry (one run of hits each): the best phrasing, the second best (the best again on a tie) and how
+        # much of the question the entry as a whole explains. Linear in the hits, whatever the entry count.
+        starts = np.flatnonzero(np.r_[True, entry_of_hit[1:] != entry_of_hit[:-1]])
+        run_entries = entry_of_hit[starts]
+        best = np.maximum.reduceat(f_score, starts)
+        is_best = f_score == np.repeat(best, np.diff(np.r_[starts, len(f_score)]))
+        tied = np.add.reduceat(is_best.astype(np.int32), starts) > 1
+        runner_up = np.where(tied, best, np.maximum.reduceat(np.where(is_best, 0.0, f_score), starts))
+        scores = (1 - self.settings.second_share) * best + self.settings.second_share * runner_up
+        explained = np.maximum.reduceat(entry_recall, starts)
+
+        count = min(limit, len(scores))
+        top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((run_entries[top], -scores[top]))]  # best first; ties in knowledge-base order
         topic_total = float(known_topic + unknown_total) or 1.0
-        rare_unknown = sum(w for w, word in zip(unknown_weights, unknown, strict=True) if word not in COMMON_WORDS)
         candidates = tuple(
             Candidate(
-                self.entry_ids[i],
-                round(float(entry_scores[i]), 4),
+                self.entry_ids[run_entries[i]],
+                round(float(scores[i]), 4),
                 round(float(explained[i]), 4),
-                round(float(best_precision[i]), 4),
-                round(self._key_missing(i, known, weights, unknown_weights) / topic_total, 4),
+                round(self._key_missing(int(run_entries[i]), known, weights, unknown_weights) / topic_total, 4),
             )
             for i in top
+            if scores[i] > 0
         )
-        return Ranking(candidates, tuple(keys), tuple(unknown), round(rare_unknown / topic_total, 4))
+        return Ranking(candidates, tuple(keys), tuple(unknown))
 
     def _key_missing(self, entry: int, known: list[int], weights: np.ndarray, unknown: list[float]) -> float:
         """The weight of the heaviest question word the entry never uses (an unknown word counts as unused)."""
@@ -272,8 +258,10 @@ class MatchIndex:
         return max([*unused, *unknown], default=0.0)
 
 
-def _information(counts, n_entries: int, prior: float) -> float:  # type: ignore[no-untyped-def]
-    """log N minus the entropy of which entry a term points to, its counts smoothed by `prior` pseudo-uses."""
+def _information(counts: Iterable[float], n_entries: int, prior: float) -> float:
+    """How much seeing a term says about which entry is meant: log N minus the entropy of the entries it is used in,
+    its uses smoothed by `prior` pseudo-uses spread over all entries (so a term used once says less than a term used
+    in most phrasings of a few entries)."""
     values = [c for c in counts if c > 0]
     total = sum(values) + prior
     rest = prior / n_entries / total

@@ -5,16 +5,36 @@ over sentences ("In the list of sectors I don't see ours: are we excluded?") is 
 front of a question never swallows it.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
 
 from bot.matching.decision import Match, Thresholds, decide
+from bot.matching.details import asked_details
 from bot.matching.index import MatchIndex, QueryTerms, Ranking
-from bot.matching.reading import Role, greets, questions_of, read_message
+from bot.matching.reading import (
+    Question,
+    Role,
+    coordinated_halves,
+    greets,
+    questions_of,
+    read_message,
+    without_roles,
+)
 from bot.outcome import Outcome
 
-#: How much the sender's description of themselves counts next to the question ("we are a science park: can we
-#: take part?"): enough to pick between close entries, never enough to become the question.
+#: How much the sender's description of themselves, and the statements leading up to a question, count next to
+#: the question ("we are a science park: can we take part?"): enough to pick between close entries, never enough
+#: to become the question.
 CONTEXT_SHARE = 0.4
+#: A question that says little by itself ("can we join?", "possiamo candidarci?": less topic weight than this)
+#: is about what the sender said of themselves, which then counts nearly as much as the question.
+VAGUE_QUESTION_WEIGHT = 1.5
+VAGUE_CONTEXT_SHARE = 0.9
+#: ... or says much less than the statements before it ("In the list of sectors I don't see ours: are we excluded?").
+LEAD_OVER_QUESTION = 0.5
+#: Raised score of an entry whose answer gives the detail asked for ("a che ora?": an entry that gives a time).
+DETAIL_BONUS = 0.1
 #: Answers given in one reply; further answered questions are offered as buttons.
 MAX_ANSWERS = 3
 
@@ -48,41 +68,76 @@ def _empty(terms: QueryTerms) -> bool:
 
 
 class Interpreter:
-    """Reads a message with one index and one set of thresholds."""
+    """Reads a message with one index and one set of thresholds. `gives` maps an entry to the details its answer
+    gives (see details.py): a question asking "a che ora?" is likelier about an entry that gives a time."""
 
-    def __init__(self, index: MatchIndex, thresholds: Thresholds) -> None:
+    def __init__(
+        self, index: MatchIndex, thresholds: Thresholds, gives: Mapping[str, AbstractSet[str]] | None = None
+    ) -> None:
         self.index = index
         self.thresholds = thresholds
+        self.gives = gives or {}
 
-    def decide(self, ranking: Ranking) -> Match:
+    def decide(self, ranking: Ranking, asked: str = "") -> Match:
+        wanted = {d.id for d in asked_details(asked)} if asked and self.gives else set()
+        if wanted:
+            ranking = _favour(ranking, lambda entry: wanted <= self.gives.get(entry, frozenset()))
         return decide(ranking, self.thresholds, not_suggested=self.index.smalltalk, declined=self.index.declined)
 
     def match_text(self, text: str) -> Match:
-        return self.decide(self.index.rank(text))
+        return self.decide(self.index.rank(text), text)
 
-    def _match_parts(self, question: QueryTerms, context: QueryTerms) -> Match:
-        if _empty(question):  # "is this for us?": the context is what is asked about
-            return self.decide(self.index.rank_parts([(context, 1.0)]))
-        parts = [(question, 1.0)]
-        if context.known:
-            parts.append((context, CONTEXT_SHARE))
-        return self.decide(self.index.rank_parts(parts))
+    def _match_parts(self, question: QueryTerms, lead: QueryTerms, context: QueryTerms, asked: str = "") -> Match:
+        """A question says what is asked; the statements leading up to it and the sender's description count less,
+        unless the question says little by itself ("can we join?"): then they are its subject."""
+        said = self.index.topic_weight(question)
+        if said < VAGUE_QUESTION_WEIGHT or said < LEAD_OVER_QUESTION * self.index.topic_weight(lead):
+            subject = _merged([question, lead])
+            if _empty(subject):  # "We are a science park in Portugal. Is this for us?"
+                return self.decide(self.index.rank_parts([(context, 1.0)]), asked)
+            return self.decide(self.index.rank_parts([(subject, 1.0), (context, VAGUE_CONTEXT_SHARE)]), asked)
+        ranking = self.index.rank_parts([(question, 1.0), (lead, CONTEXT_SHARE), (context, CONTEXT_SHARE)])
+        return self.decide(ranking, asked)
+
+    def _two_subjects(
+        self, question: Question, whole: Match, context: QueryTerms
+    ) -> tuple[Match, Match, tuple[str, str]] | None:
+        """ "deadline and eligibility in a nutshell": two answers when each half is answered on its own with its own
+        entry and no single entry explains the whole question."""
+        halves = coordinated_halves(question.text)
+        best = whole.ranking.candidates[0] if whole.ranking.candidates else None
+        if halves is None or (best is not None and best.key_missing <= self.thresholds.smalltalk_key_missing):
+            return None
+        lead = self.index.analyse(question.lead)
+        first, second = (self._match_parts(self.index.analyse(h), lead, context, h) for h in halves)
+        if (
+            first.outcome is Outcome.ANSWER
+            and second.outcome is Outcome.ANSWER
+            and first.entry_id != second.entry_id
+            and not {first.entry_id, second.entry_id} & self.index.smalltalk
+        ):
+            return first, second, halves
+        return None
 
     def interpret(self, text: str) -> Interpretation:
-        clauses = read_message(text, self.index.is_social)
+        clauses = read_message(text, self.index.words_of)
         questions = questions_of(clauses)
         greeting = greets(text)
         if not questions:  # only greetings, thanks or filler: small talk answers it
             return Interpretation(self.match_text(text), asked=(text,))
-        context = self.index.analyse(" ".join(c.text for c in clauses if c.role is Role.CONTEXT))
-        question_terms = [self.index.analyse(q) for q in questions]
-        whole = self._match_parts(_merged(question_terms), context)
-        readable = [(q, t) for q, t in zip(questions, question_terms, strict=True) if not _empty(t)]
-        everything = (" ".join(questions),)
+        context = self.index.analyse(" ".join(without_roles(c.text) for c in clauses if c.role is Role.CONTEXT))
+        terms = [(q, self.index.analyse(q.text), self.index.analyse(q.lead)) for q in questions]
+        everything = (" ".join(q.full for q in questions),)
+        whole = self._match_parts(
+            _merged([t for _, t, _ in terms]), _merged([lt for _, _, lt in terms]), context, everything[0]
+        )
+        readable = [(q, t, lt) for q, t, lt in terms if not _empty(t)]
         if len(readable) <= 1:
+            if readable and (split := self._two_subjects(readable[0][0], whole, context)):
+                return Interpretation(split[0], (split[1],), greeting=greeting, asked=split[2])
             return Interpretation(whole, greeting=greeting, asked=everything)
 
-        per_question = [(q, self._match_parts(t, context)) for q, t in readable]
+        per_question = [(q.full, self._match_parts(t, lt, context, q.full)) for q, t, lt in readable]
         answers: list[Match] = []
         asked: list[str] = []
         for question, match in per_question:
@@ -98,9 +153,7 @@ class Interpreter:
             # One reading of the parts, another of the whole: the whole message is one question asked at length.
             return Interpretation(whole, greeting=greeting, asked=everything)
         answered = {a.entry_id for a in answers}
-        unanswered = tuple(
-            q for q, m in per_question if m.outcome is not Outcome.ANSWER and m.entry_id not in answered
-        )
+        unanswered = tuple(q for q, m in per_question if m.outcome is not Outcome.ANSWER and m.entry_id not in answered)
         leftover = [a.entry_id for a in answers[MAX_ANSWERS:] if a.entry_id]
         leftover += [s for q, m in per_question if q in unanswered for s in m.suggestions]
         return Interpretation(
@@ -111,6 +164,15 @@ class Interpreter:
             greeting,
             tuple(asked[:MAX_ANSWERS]),
         )
+
+
+def _favour(ranking: Ranking, preferred: Callable[[str], bool]) -> Ranking:
+    """The ranking with preferred entries raised by DETAIL_BONUS (capped at 1), best first again."""
+    raised = [
+        replace(c, score=min(1.0, round(c.score + DETAIL_BONUS, 4))) if preferred(c.entry_id) else c
+        for c in ranking.candidates
+    ]
+    return replace(ranking, candidates=tuple(sorted(raised, key=lambda c: -c.score)))
 
 
 def _unique(items) -> list[str]:  # type: ignore[no-untyped-def]

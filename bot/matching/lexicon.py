@@ -28,7 +28,7 @@ STOPWORDS_IT = frozenset(
     tuoi tue tutto tutti tutta tutte un una uno uno vi voi vorrei vuoi vogliono volevo ecco cosi allora dunque
     quindi pero invece molto poco cos cosa sapere sapete dimmi dirmi dici ditemi mi puoi scusa scusate per
     favore perfavore ok okay beh boh mah eh gentilmente cortesemente qualcuno qualcosa bisogna serve servono
-    vale valgono dite dica dirci dirmelo spiegate spieghi spiegami spiegatemi spiegarmi ricordate ricordami
+    vale valgono senza entro dite dica dirci dirmelo spiegate spieghi spiegami spiegatemi spiegarmi ricordate ricordami
     ricordatemi indicate indicami indicatemi sapreste potete potreste chiarire chiarite confermate confermi
     """.split()
 )
@@ -58,6 +58,11 @@ QUESTION_WORDS: tuple[tuple[str, ...], ...] = (
 )
 
 
+def _phrases(text: str) -> frozenset[str]:
+    """One phrase per line or "|": "vorrei sapere|volevo sapere" -> {"vorrei sapere", "volevo sapere"}."""
+    return frozenset(item.strip() for line in text.split("\n") for item in line.split("|") if item.strip())
+
+
 def _word_tuples(text: str) -> frozenset[tuple[str, ...]]:
     """One opener per line or comma: "we are, i am" -> {("we", "are"), ("i", "am")}."""
     return frozenset(tuple(item.split()) for line in text.split("\n") for item in line.split(",") if item.strip())
@@ -76,7 +81,7 @@ QUESTION_OPENERS = _word_tuples(
 )
 
 # Phrases anywhere in a clause that ask ("vorrei sapere se...", "I was wondering whether...").
-QUESTION_CUES = frozenset(
+QUESTION_CUES = _phrases(
     """
     vorrei sapere|volevo sapere|vorrei capire|volevo capire|vorrei chiedere|volevo chiedere|mi chiedevo|chiedo se
     vorrei informazioni|vorrei info|volevo info|avrei bisogno di sapere|mi servirebbe sapere|mi sapreste dire
@@ -84,8 +89,13 @@ QUESTION_CUES = frozenset(
     i would like to know|i d like to know|i want to know|i wonder|i was wondering|wondering whether|wondering if
     could you tell|can you tell|please tell|tell me|let me know|not sure whether|not sure if|any idea|any info
     need to know|need info|looking for info|i don t understand|explain
-    """.replace("\n", "|").split("|")
-) - {""}
+    mi chiede se|ci chiede se|chiede se|chiedono se|vuole sapere|vogliono sapere|vorremmo sapere|vorremmo capire
+    ci chiediamo|mi domando|ci domandiamo|mi servirebbe capire|mi serve sapere|mi serve capire|ci serve sapere
+    asks whether|asks if|asked whether|asked if|wants to know|want to know|would like to know|we wonder
+    we d like to know|we would like to understand|i d need to understand|need to understand|trying to understand
+    trying to figure out|can t figure out|could you confirm|can you confirm|please confirm|double check
+    """
+)
 
 # First words of a clause in which the sender describes themselves: context, not the question.
 CONTEXT_OPENERS = _word_tuples(
@@ -176,3 +186,30 @@ ABBREVIATIONS: dict[str, str] = {
     "ive": "i",
     "approx": "approximately",
 }
+
+MONTHS_IT = ("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre").split()
+MONTHS_EN = ("january february march april may june july august september october november december").split()
+# Month names as one concept in both languages: "31 December" and "31 dicembre" are the same date.
+MONTH_GROUPS: tuple[tuple[str, ...], ...] = tuple(zip(MONTHS_EN, MONTHS_IT, strict=True))
+
+# A clause that only announces a question ("una domanda veloce", "quick question") or is politeness ("come va?"):
+# no topic.
+QUESTION_ANNOUNCEMENTS = _phrases(
+    """
+    una domanda|una domanda veloce|domanda veloce|una domandina|domandina|una curiosita|curiosita|una cosa|una info
+    un informazione|un'informazione|una domanda rapida|ultima cosa|un altra cosa|un'altra cosa|ancora una cosa
+    quick question|a question|one question|quick one|one more thing|a quick one|last thing|another question|a query
+    one more|one more question|just a question|just one question|small question|simple question
+    come va|come stai|come state|tutto bene|tutto ok|how are you|how s it going|how are things|nice to meet you
+    """
+)
+
+# Words for the sender's role ("sono il referente di un distretto"): who they are in their organisation says nothing
+# about what they ask; the organisation does.
+ROLE_WORDS = frozenset(
+    """
+    referente responsabile direttore direttrice coordinatore coordinatrice presidente segretario segretaria
+    funzionario funzionaria dipendente collaboratore collaboratrice titolare socio socia manager officer head
+    director coordinator representative rappresentante chair chairman ceo cto employee staff member membro
+    """.split()
+)

@@ -11,7 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.matching.lexicon import CONTEXT_OPENERS, GREETINGS, LEADING_FILLERS, QUESTION_CUES, QUESTION_OPENERS
+from bot.matching.lexicon import (
+    CONTEXT_OPENERS,
+    GREETINGS,
+    LEADING_FILLERS,
+    QUESTION_ANNOUNCEMENTS,
+    QUESTION_CUES,
+    QUESTION_OPENERS,
+    ROLE_WORDS,
+)
 from bot.matching.text import fold
 
 #: More clauses than this are not read one by one (pasted text): the rest is context.
@@ -50,8 +58,32 @@ class Clause:
     role: Role
 
 
+@dataclass(frozen=True)
+class Question:
+    """A question as asked, with the statements that lead up to it ("In the list of sectors I don't see ours:")."""
+
+    text: str
+    lead: str = ""
+
+    @property
+    def full(self) -> str:
+        return f"{self.lead} {self.text}".strip()
+
+
+class Words(StrEnum):
+    """What a clause's words are to the matcher."""
+
+    NONE = "none"  # nothing it knows or could look up ("Potete chiarire?", "ok")
+    SOCIAL = "social"  # greetings and thanks only
+    TOPIC = "topic"  # anything else
+
+
 def _starts_with(words: list[str], openers: frozenset[tuple[str, ...]]) -> bool:
-    return any(tuple(words[: len(o)]) == o for o in openers)
+    longest = _LONGEST.get(openers) or _LONGEST.setdefault(openers, max((len(o) for o in openers), default=0))
+    return any(tuple(words[:n]) in openers for n in range(1, min(longest, len(words)) + 1))
+
+
+_LONGEST: dict[frozenset[tuple[str, ...]], int] = {}
 
 
 def _leading_words(text: str) -> list[str]:
@@ -74,6 +106,17 @@ def asks(text: str) -> bool:
 def describes_sender(text: str) -> bool:
     """ "we are a science park", "sono il referente di un distretto": the sender talking about themselves."""
     return "?" not in text and _starts_with(_leading_words(text), CONTEXT_OPENERS)
+
+
+def announces_question(text: str) -> bool:
+    """ "una domanda veloce", "quick question": the clause only says a question follows."""
+    return " ".join(_leading_words(text)) in QUESTION_ANNOUNCEMENTS
+
+
+def without_roles(text: str) -> str:
+    """The sender's description without their role: "sono il referente di un distretto" -> "sono il di un
+    distretto" (the organisation matters, the job title does not)."""
+    return " ".join(w for w in text.split() if fold(w).strip(".,;:!?()'\"") not in ROLE_WORDS)
 
 
 def greets(text: str) -> bool:
@@ -104,25 +147,32 @@ def split_questions(sentence: str) -> list[str]:
         ):
             continue
         head, tail = sentence[start : match.start()], sentence[match.end() :]
-        if len(head.split()) >= 2 and len(tail.split()) >= 2:
+        # Both halves must be questions ("del 730, entro quando va presentato?" is one question about the 730), or
+        # the first the sender's description: "sono il referente di un distretto, possiamo partecipare?".
+        if len(head.split()) >= 2 and len(tail.split()) >= 2 and (asks(head) or describes_sender(head)):
             parts.append(head)
             start = match.end()
     parts.append(sentence[start:])
     return [p.strip(" ,") for p in parts if p.strip(" ,")]
 
 
-def read_message(text: str, is_social: Callable[[str], bool]) -> list[Clause]:
-    """The clauses of a message with their roles. `is_social(clause)` says whether a clause carries no topic at all
-    (only greetings, thanks and filler): the matcher's vocabulary knows that, this module does not."""
+def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
+    """The clauses of a message with their roles. `words_of(clause)` says what the clause's words are (nothing, only
+    greetings and thanks, or a topic): the matcher's vocabulary knows that, this module does not."""
     clauses: list[Clause] = []
     sentences = split_sentences(text)
     for index, sentence in enumerate(sentences):
         pieces = split_questions(sentence) if asks(sentence) and index < MAX_CLAUSES else [sentence]
         for piece in pieces:
-            if is_social(piece):
+            kind = words_of(piece)
+            if announces_question(piece) or kind is Words.SOCIAL or (kind is Words.NONE and not asks(piece)):
                 role = Role.SOCIAL
             elif index >= MAX_CLAUSES or describes_sender(piece):
                 role = Role.CONTEXT
+            elif asks(piece) and _is_fragment(piece) and clauses and clauses[-1].role is Role.QUESTION:
+                # "... the minimum number of partners? Three? Five?": guesses that belong to the question before.
+                clauses[-1] = Clause(f"{clauses[-1].text} {piece}", Role.QUESTION)
+                continue
             elif asks(piece) or (asks(sentence) and len(pieces) > 1):
                 role = Role.QUESTION
             else:
@@ -135,17 +185,37 @@ def read_message(text: str, is_social: Callable[[str], bool]) -> list[Clause]:
     return clauses
 
 
-def questions_of(clauses: list[Clause]) -> list[str]:
+def _is_fragment(clause: str) -> bool:
+    """Two words or fewer and no question word: "Three?", "o no?", "giusto?"."""
+    words = _leading_words(clause)
+    return len(words) <= 2 and not _starts_with(words, QUESTION_OPENERS)
+
+
+def questions_of(clauses: list[Clause]) -> list[Question]:
     """Each question with the statements that lead up to it ("In the list of sectors I don't see ours: are we
-    excluded?"); statements after the last question belong to it."""
-    questions: list[str] = []
+    excluded?"); statements after the last question lead to it too."""
+    questions: list[Question] = []
     pending: list[str] = []
     for clause in clauses:
         if clause.role is Role.TOPIC:
             pending.append(clause.text)
         elif clause.role is Role.QUESTION:
-            questions.append(" ".join([*pending, clause.text]))
+            questions.append(Question(clause.text, " ".join(pending)))
             pending = []
     if pending and questions:
-        questions[-1] = " ".join([questions[-1], *pending])
+        last = questions[-1]
+        questions[-1] = Question(last.text, " ".join([last.lead, *pending]).strip())
     return questions
+
+
+_COORDINATION = re.compile(r"\s+(?:and|e|ed|plus|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
+
+
+def coordinated_halves(question: str) -> tuple[str, str] | None:
+    """ "deadline and eligibility in a nutshell", "scadenza + come candidarsi": two subjects joined in one
+    question. Only a possibility: the matcher keeps the split when each half is clearly a question of its own."""
+    match = _COORDINATION.search(question)
+    if match is None:
+        return None
+    head, tail = question[: match.start()].strip(" ,"), question[match.end() :].strip(" ,")
+    return (head, tail) if head and tail else None

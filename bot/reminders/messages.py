@@ -11,20 +11,12 @@ from html import escape
 from bot.i18n import Catalogs, Translator
 from bot.knowledge.model import LANGUAGES, KeyDate
 from bot.reminders.schedule import DeadlineChange
-from bot.rendering import countdown
+from bot.rendering import countdown, when_text
 from bot.storage.deliveries import BatchCounts
 
 
 def in_every_language(catalogs: Catalogs, render: Callable[[Translator], str]) -> dict[str, str]:
     return {lang: render(catalogs[lang]) for lang in LANGUAGES}
-
-
-def when(day: dt.date, time: dt.time | None, timezone: str | None, tr: Translator) -> str:
-    """'31 March 2017' or '8 March 2018, 17:00 (Europe/Brussels)', as /deadline writes it."""
-    text = tr.date(day)
-    if time is not None:
-        text += ", " + tr.time(time) + (f" ({timezone})" if timezone else "")
-    return text
 
 
 def _footer(tr: Translator) -> str:
@@ -39,7 +31,7 @@ def reminder_text(key_date: KeyDate, now: dt.datetime, tr: Translator, timezone:
     body = tr.gettext(
         "⏰ Reminder: %(title)s, %(when)s (%(countdown)s).",
         title=key_date.title.get(tr.lang),
-        when=when(key_date.day, key_date.time, key_date.timezone, tr),
+        when=when_text(key_date.day, key_date.time, key_date.timezone, tr, timezone),
         countdown=countdown(key_date, now, tr, timezone),
     )
     return escape(body, quote=False) + _footer(tr)
@@ -50,11 +42,32 @@ def change_text(change: DeadlineChange, now: dt.datetime, tr: Translator, timezo
     body = tr.gettext(
         "📅 A deadline has changed: %(title)s is now %(when)s (%(countdown)s); it was %(previous)s.",
         title=current.title.get(tr.lang),
-        when=when(current.day, current.time, current.timezone, tr),
+        when=when_text(current.day, current.time, current.timezone, tr, timezone),
         countdown=countdown(current, now, tr, timezone),
-        previous=when(change.previous.day, change.previous.time, current.timezone, tr),
+        previous=when_text(change.previous.day, change.previous.time, current.timezone, tr, timezone),
     )
     return escape(body, quote=False) + _footer(tr)
+
+
+def change_preview(change: DeadlineChange, subscribers: int, notice: str, tr: Translator, timezone: str) -> str:
+    """For staff, before a change notice goes out: what moved, how many it reaches, and the notice itself."""
+    current = change.current
+    heading = tr.gettext(
+        "📅 A deadline in the knowledge base has moved: %(title)s is now %(when)s; it was %(previous)s.",
+        title=current.title.get(tr.lang),
+        when=when_text(current.day, current.time, current.timezone, tr, timezone),
+        previous=when_text(change.previous.day, change.previous.time, current.timezone, tr, timezone),
+    )
+    reach = tr.ngettext(
+        "Sending the change notice will notify %(count)d subscriber, in their language. This one:",
+        "Sending the change notice will notify %(count)d subscribers, each in their language. This one:",
+        subscribers,
+    )
+    question = tr.gettext("Send it? If you do not, subscribers keep getting the usual reminders, with the new date.")
+    return (
+        f"{escape(heading, quote=False)}\n{escape(reach, quote=False)}\n\n<blockquote>{notice}</blockquote>\n\n"
+        f"{escape(question, quote=False)}"
+    )
 
 
 def broadcast_report(broadcast_id: int, counts: BatchCounts, tr: Translator) -> str:

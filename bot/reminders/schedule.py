@@ -5,7 +5,8 @@ stays 9:00 across a daylight-saving change). Its key names the date it was compu
 the old keys simply stop matching and the new date gets fresh slots.
 
 Only the latest slot that has come is ever due: a bot that was down for two weeks sends one reminder, with the
-true countdown, not the three it missed.
+true countdown, not the three it missed. Reminders are due only inside the daytime window (`send_hour` to
+`until_hour`, local time): a slot missed in the morning waits for the next morning rather than arriving at night.
 """
 
 import datetime as dt
@@ -17,6 +18,7 @@ from bot.knowledge.model import KeyDate, KnowledgeBase
 
 DEFAULT_OFFSETS: tuple[int, ...] = (30, 7, 1, 0)
 DEFAULT_SEND_HOUR = 9
+DEFAULT_UNTIL_HOUR = 20  # no reminder from 20:00 until the next morning's send hour
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,14 @@ def due_reminders(
     *,
     timezone: str,
     send_hour: int = DEFAULT_SEND_HOUR,
+    until_hour: int = DEFAULT_UNTIL_HOUR,
 ) -> list[DueReminder]:
-    """For each deadline still ahead, its latest slot that has come, unless that one was already sent."""
+    """For each deadline still ahead, its latest slot that has come, unless that one was already sent; nothing
+    outside the daytime window."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if not send_hour <= now.astimezone(ZoneInfo(timezone)).hour < until_hour:
+        return []
     sent = set(sent_keys)
     due = []
     for key_date in deadlines:

@@ -61,6 +61,11 @@ class StorageBase:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    async def ping(self) -> None:
+        """A trivial read, for the health check: raises StorageError when the database cannot answer."""
+        async with self._reading() as conn:
+            await conn.execute("SELECT 1")
+
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:

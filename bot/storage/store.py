@@ -2,6 +2,7 @@
 
 from bot.storage.deliveries import DeliveriesMixin
 from bot.storage.feedback import FeedbackMixin
+from bot.storage.knowledge import KnowledgeMixin
 from bot.storage.privacy import PrivacyMixin
 from bot.storage.questions import QuestionsMixin
 from bot.storage.stats import StatsMixin
@@ -9,7 +10,16 @@ from bot.storage.subscriptions import SubscriptionsMixin
 from bot.storage.users import UsersMixin
 
 
-class Storage(UsersMixin, QuestionsMixin, FeedbackMixin, StatsMixin, SubscriptionsMixin, DeliveriesMixin, PrivacyMixin):
+class Storage(
+    UsersMixin,
+    QuestionsMixin,
+    FeedbackMixin,
+    StatsMixin,
+    SubscriptionsMixin,
+    DeliveriesMixin,
+    PrivacyMixin,
+    KnowledgeMixin,
+):
     """SQLite storage. Open with `await Storage.open(path)`; every failure raises StorageError.
 
     All times are timezone-aware datetimes passed in by the caller, so tests can inject time.

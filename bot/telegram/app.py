@@ -1,4 +1,4 @@
-"""The one place that builds the python-telegram-bot Application and runs it.
+"""The one place that builds the python-telegram-bot Application (service.py runs it).
 
 It only assembles: each feature module (conversation, topics, deadlines, privacy, the staff tools, the fallback)
 brings its handlers, command-menu entries and jobs; the custom context carries the services; `Defaults` carries
@@ -8,31 +8,31 @@ the parse mode and link previews.
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot, Job
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, Defaults, ExtBot, Job
 
 from bot.assistant import Assistant
 from bot.clock import Clock, utc_now
-from bot.config import Config, ConfigError
+from bot.config import Config
 from bot.i18n import Catalogs
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
-from bot.storage import Storage
-from bot.telegram import conversation, deadlines, fallback, privacy, topics
+from bot.storage import Storage, StorageError
+from bot.telegram import conversation, deadlines, fallback, groups, privacy, topics
 from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.telegram.delivery import start_reminder_jobs
-from bot.telegram.errors import install_redaction, on_error
-from bot.telegram.feature import Feature
+from bot.telegram.errors import on_error
+from bot.telegram.feature import DEEP_LINKS_KEY, Feature
 from bot.telegram.flood import FloodControl
 from bot.telegram.ordering import ChatQueues, ScreenedUpdatesRequest
-from bot.telegram.reader import reader_handler
-from bot.telegram.staff import broadcast, database, knowledge, stats, unanswered
+from bot.telegram.reader import KNOWN_COMMANDS_KEY, reader_handler
+from bot.telegram.staff import broadcast, database, knowledge, notices, stats, unanswered
 from bot.telegram.staff.common import staff_filter
-from bot.telegram.webhook import run_webhook
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,13 @@ def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature
         stats.feature(staff),
         knowledge.feature(staff, knowledge_check_seconds),
         broadcast.feature(staff),
+        notices.feature(staff),
         database.feature(),
         conversation.feature(),
         topics.feature(),
         deadlines.feature(),
         privacy.feature(),
+        groups.feature(),
         fallback.feature(),
     )
 
@@ -90,10 +92,12 @@ def build_application(
     live: LiveAssistant | None = None,
     clock: Clock = utc_now,
     knowledge_check_seconds: float = knowledge.RELOAD_CHECK_SECONDS,
+    last_good: Callable[[], Mapping[str, bytes] | None] | None = None,
 ) -> BotApplication:
-    """Wire the Application. With no `storage`, the database is opened when the application starts."""
+    """Wire the Application. With no `storage`, the database is opened when the application starts. `last_good`
+    gives the last knowledge base served, for when the files have errors (see bot/live.py)."""
     catalogs = Catalogs()
-    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock))
+    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock), last_good=last_good)
     queues = ChatQueues()
     application = (
         ApplicationBuilder()
@@ -118,6 +122,16 @@ def build_application(
         if feature.start is not None:
             feature.start(application)
     application.bot_data[MENUS_KEY] = enabled
+    application.bot_data[KNOWN_COMMANDS_KEY] = frozenset(
+        name
+        for feature in enabled
+        for handler in feature.handlers
+        if isinstance(handler, CommandHandler)
+        for name in handler.commands
+    )
+    application.bot_data[DEEP_LINKS_KEY] = {
+        name: link for feature in enabled for name, link in feature.deep_links.items()
+    }
     application.add_error_handler(on_error)
     return application
 
@@ -128,6 +142,7 @@ async def on_startup(application: BotApplication) -> None:
         # A short busy timeout: when the file is locked, users wait at most a second, then get the answer anyway.
         services.database = await Storage.open(services.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
     await publish_commands(application, services.catalogs)
+    await knowledge.keep_served(services)
     await start_reminder_jobs(application)
 
 
@@ -157,31 +172,21 @@ async def publish_commands(application: BotApplication, catalogs: Catalogs) -> N
             log.warning("could not set the command menu (%s): %s", lang or "default", exc)
 
 
-def run_bot(config: Config) -> None:
-    """Long polling by default; a webhook when BOT_WEBHOOK_URL is set (deployment behind HTTPS)."""
-    install_redaction(config.token)
-    logging.getLogger("bot").setLevel(logging.INFO)
-    application = build_application(config)
-    log.info("bot starting (%s mode)", "webhook" if config.webhook_url else "polling")
-    asyncio.run(check_token(config))
-    _run(application, config)
+def last_good_knowledge(database: Path) -> Callable[[], Mapping[str, bytes] | None]:
+    """Reads the last knowledge base served from the database, when the start-up needs it (before the event loop)."""
 
+    async def fetch() -> Mapping[str, bytes] | None:
+        async with await Storage.open(database) as storage:
+            snapshot = await storage.knowledge_snapshot()
+        return snapshot.files if snapshot else None
 
-async def check_token(config: Config) -> None:
-    """Ask Telegram who we are before starting, so a wrong token is one clear line, not a retry loop's traceback."""
-    bot = Bot(config.require_token(), base_url=config.api_base_url)
-    try:
-        await bot.initialize()
-    except InvalidToken:
-        raise ConfigError("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.") from None
-    except TelegramError as exc:
-        log.warning("could not reach Telegram to check the token (%s); starting anyway", exc)
-    finally:
-        await bot.shutdown()
+    def read() -> Mapping[str, bytes] | None:
+        if not database.is_file():
+            return None
+        try:
+            return asyncio.run(fetch())
+        except StorageError:
+            log.exception("could not read the last good knowledge base from %s", database)
+            return None
 
-
-def _run(application: BotApplication, config: Config) -> None:
-    if config.webhook_url:
-        run_webhook(application, config)
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return read

@@ -22,6 +22,7 @@ LANGUAGE = "l"  # l:<it|en|auto>
 FEEDBACK = "f"  # f:<+|->:<entry id>
 SUBSCRIPTION = "s"  # s:<on|off>
 BROADCAST = "b"  # b:<send|cancel>:<broadcast id>
+NOTICE = "n"  # n:<send|drop>:<change notice id>  (staff)
 PRIVACY = "p"  # p:<forget|keep>
 UNANSWERED = "u"  # u:p:<page> | u:<r|i>:<group key>:<page>  (staff)
 

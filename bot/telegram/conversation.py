@@ -9,31 +9,49 @@ from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.assistant import Reply
+from bot.deadlines import all_passed_note
 from bot.i18n import Translator, mark
 from bot.outcome import Outcome
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ButtonHandler
 from bot.telegram.context import LANG_KEY, BotContext
-from bot.telegram.feature import MESSAGES, Feature
+from bot.telegram.feature import DEEP_LINKS_KEY, MESSAGES, Feature
 from bot.telegram.formatting import reply_html
 from bot.telegram.keyboards import LANGUAGE_NAMES, language_keyboard, reply_keyboard, topic_menu, topics_keyboard
 from bot.telegram.reader import addressed_to_bot
-from bot.telegram.replies import answer_stale_button, edit_or_send, pressed, reply_chat_id, say
+from bot.telegram.replies import (
+    answer_stale_button,
+    deliver_privately,
+    edit_or_send,
+    group_reply_target,
+    pressed,
+    pressed_by_author,
+    reply_chat_id,
+    say,
+)
 from bot.telegram.sending import send_html, show_typing
 
 # -- questions ---------------------------------------------------------------------------------------------------
 
 
-async def send_reply(update: Update, context: BotContext, reply: Reply, *, log_text: str) -> None:
-    """Send an assistant reply with its buttons, remember it for feedback, and log it for staff."""
+async def send_reply(
+    update: Update, context: BotContext, reply: Reply, *, log_text: str, privately: bool = False
+) -> None:
+    """Send an assistant reply with its buttons, remember it for feedback, and log it for staff; `privately`
+    sends it to the user's private chat instead of where they are (a group)."""
     services = context.services
-    chat_id = reply_chat_id(update)
+    user = update.effective_user
+    chat_id = user.id if privately and user else reply_chat_id(update)
     if chat_id is None:
         return
     if reply.kind is not Outcome.EMPTY:
         await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
-    keyboard = reply_keyboard(reply, services.catalogs[reply.lang])
-    sent = await send_html(context.bot, chat_id, reply_html(reply), keyboard)
+    feedback_entry = next(
+        (p.entry_id for p in reply.parts if p.entry_id not in services.assistant.index.smalltalk), None
+    )
+    keyboard = reply_keyboard(reply, services.catalogs[reply.lang], feedback_entry=feedback_entry)
+    quote = None if privately else group_reply_target(update)
+    sent = await send_html(context.bot, chat_id, reply_html(reply), keyboard, reply_to=quote)
     if reply.answered and sent is not None:  # None: Telegram's answer was lost, so its message id is unknown
         services.recent.remember(chat_id, sent.message_id, log_text)
 
@@ -74,9 +92,15 @@ async def answer_button(update: Update, context: BotContext) -> None:
     if not assistant.kb.answerable(entry_id):
         await query.answer(tr.gettext("That question is no longer available. Try /topics."), show_alert=True)
         return
-    await query.answer()
     reply = assistant.answer(entry_id, tr.lang)
-    await send_reply(update, context, reply, log_text=reply.question)
+    if pressed_by_author(update):
+        await query.answer()
+        await send_reply(update, context, reply, log_text=reply.question)
+        return
+    # another member's press in a group: the answer goes to them, not to the group
+    await deliver_privately(
+        update, context, lambda: send_reply(update, context, reply, log_text=reply.question, privately=True)
+    )
 
 
 async def feedback_button(update: Update, context: BotContext) -> None:
@@ -119,13 +143,19 @@ async def start(update: Update, context: BotContext) -> None:
     """Welcome; a deep-link payload (t.me/bot?start=deadlines) opens a topic or an answer directly."""
     tr, assistant = context.tr, context.services.assistant
     payload = context.args[0].lower() if context.args else ""
+    if deep_link := context.bot_data.get(DEEP_LINKS_KEY, {}).get(payload):
+        await deep_link(update, context)
+        return
     if assistant.kb.answerable(payload):
         await send_reply(update, context, assistant.answer(payload, tr.lang), log_text=f"/start {payload}")
         return
     if menu := topic_menu(assistant, payload, tr):
         await say(update, context, *menu)
         return
-    await say(update, context, welcome_text(tr), topics_keyboard(assistant.topics(), tr.lang))
+    text = welcome_text(tr)
+    if note := all_passed_note(assistant.kb, context.services.clock(), tr, assistant.timezone):
+        text += "\n\n⚠️ " + escape(note + " " + tr.gettext("My answers describe the call as it was."), quote=False)
+    await say(update, context, text, topics_keyboard(assistant.topics(), tr.lang))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -165,7 +195,8 @@ async def language_button(update: Update, context: BotContext) -> None:
     else:
         text = tr.gettext("I will reply in the language of each question.")
     await query.answer(text)
-    await edit_or_send(update, context, escape(text, quote=False), None)
+    if pressed_by_author(update):  # another member's choice is theirs: the toast tells them, the menu stays
+        await edit_or_send(update, context, escape(text, quote=False), None)
 
 
 def feature() -> Feature:

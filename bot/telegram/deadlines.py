@@ -7,20 +7,23 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CommandHandler
 
-from bot.deadlines import deadline_summary
+from bot.deadlines import all_passed_note, deadline_summary
 from bot.i18n import Translator, mark
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ButtonHandler
 from bot.telegram.context import BotContext, Services
 from bot.telegram.feature import Feature
-from bot.telegram.replies import answer_stale_button, pressed, reply_chat_id, say
+from bot.telegram.replies import answer_stale_button, not_for_you, pressed, pressed_by_author, reply_chat_id, say
 from bot.telegram.sending import with_retries
 
 ON, OFF = "on", "off"
 
 
-def deadline_keyboard(tr: Translator, subscribed: bool) -> InlineKeyboardMarkup:
-    """One button under /deadline: subscribe, or stop, depending on the chat's state."""
+def deadline_keyboard(tr: Translator, subscribed: bool, *, all_passed: bool = False) -> InlineKeyboardMarkup | None:
+    """One button under /deadline: subscribe, or stop, depending on the chat's state; no "remind me" once every
+    deadline has passed (there is nothing to remind of)."""
+    if all_passed and not subscribed:
+        return None
     if subscribed:
         button = InlineKeyboardButton(
             "🔕 " + tr.gettext("Stop the reminders"), callback_data=callbacks.encode(callbacks.SUBSCRIPTION, OFF)
@@ -40,7 +43,8 @@ async def deadline_command(update: Update, context: BotContext) -> None:
     subscribed = chat_id is not None and await services.store(
         "read the subscription", lambda: services.storage.is_subscribed(chat_id)
     )
-    await say(update, context, escape(text, quote=False), deadline_keyboard(tr, bool(subscribed)))
+    closed = all_passed_note(assistant.kb, services.clock(), tr, assistant.timezone) is not None
+    await say(update, context, escape(text, quote=False), deadline_keyboard(tr, bool(subscribed), all_passed=closed))
 
 
 async def set_subscription(services: Services, chat_id: int, lang: str, on: bool) -> bool | None:
@@ -51,7 +55,13 @@ async def set_subscription(services: Services, chat_id: int, lang: str, on: bool
     return await services.store("unsubscribe", lambda: services.storage.unsubscribe(chat_id, "user", now))
 
 
-def subscription_text(tr: Translator, on: bool, changed: bool) -> str:
+def subscription_text(tr: Translator, on: bool, changed: bool, all_passed_note: str | None = None) -> str:
+    if on and all_passed_note:
+        first = tr.gettext("🔔 Subscribed.") if changed else tr.gettext("🔔 You are already subscribed.")
+        return f"{first} {all_passed_note} " + tr.gettext(
+            "So there is nothing to remind you of now: you will hear from me if a new deadline is published, "
+            "and when the programme staff send an announcement. /unsubscribe stops them."
+        )
     if on and changed:
         return tr.gettext(
             "🔔 Subscribed: I will send you a reminder in the morning as each deadline approaches, "
@@ -65,14 +75,16 @@ def subscription_text(tr: Translator, on: bool, changed: bool) -> str:
 
 
 async def subscription_command(update: Update, context: BotContext, on: bool) -> None:
-    tr, chat = context.tr, update.effective_chat
+    services, tr, chat = context.services, context.tr, update.effective_chat
     if chat is None:
         return
-    changed = await set_subscription(context.services, chat.id, tr.lang, on)
+    changed = await set_subscription(services, chat.id, tr.lang, on)
     if changed is None:
         text = tr.gettext("Sorry, something went wrong on my side. Please try again.")
     else:
-        text = subscription_text(tr, on, changed)
+        assistant = services.assistant
+        note = all_passed_note(assistant.kb, services.clock(), tr, assistant.timezone)
+        text = subscription_text(tr, on, changed, note)
     await say(update, context, escape(text, quote=False))
 
 
@@ -90,15 +102,21 @@ async def subscription_button(update: Update, context: BotContext) -> None:
     if chat is None:  # a button on an inline message: no chat to subscribe
         await answer_stale_button(update, context)
         return
+    if not pressed_by_author(update):  # a group's subscription is changed by whoever asked for /deadline
+        await not_for_you(update, context)
+        return
     on = context.button.group(1) == ON
     changed = await set_subscription(context.services, chat.id, tr.lang, on)
     if changed is None:
         await query.answer(tr.gettext("Sorry, something went wrong on my side. Please try again."))
         return
     await query.answer(tr.gettext("🔔 Reminders on.") if on else tr.gettext("🔕 Reminders off."))
+    services = context.services
+    closed = all_passed_note(services.assistant.kb, services.clock(), tr, services.assistant.timezone) is not None
     try:
         await with_retries(
-            lambda: query.edit_message_reply_markup(deadline_keyboard(tr, subscribed=on)), idempotent=True
+            lambda: query.edit_message_reply_markup(deadline_keyboard(tr, subscribed=on, all_passed=closed)),
+            idempotent=True,
         )
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():

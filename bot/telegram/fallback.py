@@ -18,6 +18,8 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or command_for_another_bot(message, context):
         return  # a command for another bot in the same group
+    if message.chat.type != ChatType.PRIVATE and "@" not in (message.text or "").split(maxsplit=1)[0]:
+        return  # `/foo` in a group may be meant for another bot: only `/foo@thisbot` is surely ours
     await say(update, context, context.tr.gettext("Sorry, I don't know that command. Try /help."))
 
 

@@ -182,12 +182,12 @@ def _private_sender(update: dict[str, Any]) -> tuple[int, Kind] | None:
         sender = query.get("from")
         kind = Kind.BUTTON
     else:
-        message = update.get("message") or update.get("edited_message")
-        if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+        posted = update.get("message") or update.get("edited_message")
+        if not isinstance(posted, dict) or not isinstance(posted.get("chat"), dict):
             return None
-        if message["chat"].get("type") != "private":
+        if posted["chat"].get("type") != "private":
             return None
-        sender = message.get("from")
+        sender = posted.get("from")
         kind = Kind.MESSAGE
     user_id = sender.get("id") if isinstance(sender, dict) else None
     return (user_id, kind) if isinstance(user_id, int) and not isinstance(user_id, bool) else None

@@ -28,16 +28,22 @@ def topics_button(tr: Translator) -> InlineKeyboardButton:
     return InlineKeyboardButton("📚 " + tr.gettext("Topics"), callback_data=callbacks.encode(callbacks.TOPICS))
 
 
-def reply_keyboard(reply: Reply, tr: Translator) -> InlineKeyboardMarkup:
-    """Related questions and feedback under an answer; candidates under "did you mean"; topics otherwise."""
+def reply_keyboard(reply: Reply, tr: Translator, *, feedback_entry: str | None = None) -> InlineKeyboardMarkup:
+    """Related questions under an answer, and 👍/👎 about `feedback_entry` (none for small talk: "thanks" is
+    not an answer to rate); candidates under "did you mean"; topics otherwise."""
     if reply.answered and reply.entry_id:
         rows = link_rows(reply.related)
-        rows.append(
-            [
-                InlineKeyboardButton("👍", callback_data=callbacks.encode(callbacks.FEEDBACK, f"+:{reply.entry_id}")),
-                InlineKeyboardButton("👎", callback_data=callbacks.encode(callbacks.FEEDBACK, f"-:{reply.entry_id}")),
-            ]
-        )
+        if feedback_entry:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        "👍", callback_data=callbacks.encode(callbacks.FEEDBACK, f"+:{feedback_entry}")
+                    ),
+                    InlineKeyboardButton(
+                        "👎", callback_data=callbacks.encode(callbacks.FEEDBACK, f"-:{feedback_entry}")
+                    ),
+                ]
+            )
         return InlineKeyboardMarkup(rows)
     rows = link_rows(reply.suggestions)
     rows.append([topics_button(tr)])

@@ -2,20 +2,26 @@
 
 `remember_reader` runs before every feature (app.py registers it in an early group): for updates addressed to the
 bot it records the visit and loads the user's language choice into `user_data`, where `BotContext.tr` reads it.
-Group chatter the bot ignores is neither recorded nor counted.
+Group chatter the bot ignores is neither recorded nor counted, and neither is asking to see or delete one's data
+(/mydata, /forget and their buttons): otherwise /forget would delete, and count, the row its own request created.
 """
 
 import datetime as dt
-from typing import Protocol
+import re
+from typing import Any, Protocol
 
 from telegram import Bot, Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import TypeHandler
 
+from bot.telegram import callbacks
 from bot.telegram.context import LANG_KEY, BotContext
 
 SEEN_AT_KEY = "seen_at"
+KNOWN_COMMANDS_KEY = "known_commands"  # bot_data: every command a feature handles (app.py fills it)
 SEEN_REFRESH = dt.timedelta(minutes=5)
+MYDATA, FORGET = "mydata", "forget"  # privacy.py's commands, and their deep-link payloads (t.me/<bot>?start=mydata)
+_PRIVACY_COMMAND = re.compile(rf"^/(?:{MYDATA}|{FORGET}|start\s+(?:{MYDATA}|{FORGET}))(?:@\w+)?(?:\s|$)")
 
 
 class HasBot(Protocol):
@@ -23,6 +29,9 @@ class HasBot(Protocol):
 
     @property
     def bot(self) -> Bot: ...
+
+    @property
+    def bot_data(self) -> dict[Any, Any]: ...
 
 
 def addressed_to_bot(message: Message, context: HasBot) -> str | None:
@@ -58,8 +67,19 @@ def for_the_bot(update: Update, context: HasBot) -> bool:
     if message is None or not message.text:
         return False
     if message.text.startswith("/"):
-        return not command_for_another_bot(message, context)
+        if command_for_another_bot(message, context):
+            return False
+        name, at, _ = message.text.split(maxsplit=1)[0].partition("@")
+        return bool(at) or name[1:].lower() in context.bot_data.get(KNOWN_COMMANDS_KEY, ())  # `/foo` may be another's
     return addressed_to_bot(message, context) is not None
+
+
+def privacy_request(update: Update) -> bool:
+    """Asking to see or delete one's data."""
+    if update.callback_query is not None:
+        return (update.callback_query.data or "").startswith(f"{callbacks.PRIVACY}:")
+    message = update.effective_message
+    return bool(message and message.text and _PRIVACY_COMMAND.match(message.text))
 
 
 async def remember_reader(update: object, context: BotContext) -> None:
@@ -71,6 +91,10 @@ async def remember_reader(update: object, context: BotContext) -> None:
     if user is None:
         return
     services = context.services
+    if privacy_request(update):  # read the language choice, record nothing
+        stored = await services.store("read the user", lambda: services.storage.get_user(user.id))
+        context.user_data[LANG_KEY] = stored.chosen_lang if stored else None
+        return
     now = services.clock()
     seen = context.user_data.get(SEEN_AT_KEY)
     if seen is not None and dt.timedelta(0) <= now - seen < SEEN_REFRESH:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -64,8 +64,11 @@ async def with_retries(
     raise AssertionError("unreachable")
 
 
-async def send_html(bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None) -> Message | None:
-    """Send `html` in as many messages as Telegram's limit needs; the keyboard goes under the last one.
+async def send_html(
+    bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None, *, reply_to: int | None = None
+) -> Message | None:
+    """Send `html` in as many messages as Telegram's limit needs; the keyboard goes under the last one. With
+    `reply_to`, the first part replies to that message (in groups: whose question this answers).
 
     Returns the last message, or None when Telegram's answer to it was lost (it was presumably delivered).
     """
@@ -73,7 +76,15 @@ async def send_html(bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardM
     message: Message | None = None
     for index, part in enumerate(parts):
         markup = keyboard if index == len(parts) - 1 else None
-        send = partial(bot.send_message, chat_id, part, reply_markup=markup, read_timeout=REPLY_READ_TIMEOUT)
+        quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to and index == 0 else None
+        send = partial(
+            bot.send_message,
+            chat_id,
+            part,
+            reply_markup=markup,
+            reply_parameters=quote,
+            read_timeout=REPLY_READ_TIMEOUT,
+        )
         try:
             message = await with_retries(send)
         except MaybeDelivered as exc:

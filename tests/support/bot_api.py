@@ -33,14 +33,16 @@ What it emulates (checked against PTB 22.8 and the behaviour of api.telegram.org
   the text is trimmed, empty text and text over 4096 characters are rejected, and URLs, mentions,
   hashtags, cashtags, e-mails and bot commands are detected as entities. Inline keyboards are
   validated (``callback_data`` of 1-64 bytes, one action per button) and echoed in the result.
+* ``sendDocument`` takes an uploaded file (multipart), its caption parsed like a text (at most 1024
+  characters); the file's bytes are kept in ``documents_to(chat_id)``.
 * ``editMessageText``/``editMessageReplyMarkup`` know the messages of each chat, answer "message is
   not modified" like Telegram, and editing the text without ``reply_markup`` drops the keyboard.
 
 Everything the server receives is recorded as a ``Call``; faults (errors, blocked or missing chats,
 rate limits, slow methods) can be injected. It keeps every handler O(1) in the number of calls so
 that it can take many thousands of requests. Only the methods the bot calls are emulated (getMe, webhooks,
-getUpdates, sendMessage, editMessageText/ReplyMarkup, answerCallbackQuery, setMyCommands, sendChatAction); any
-other answers 404, so a new call in the bot shows up in the tests at once.
+getUpdates, sendMessage, sendDocument, editMessageText/ReplyMarkup, answerCallbackQuery, setMyCommands,
+sendChatAction); any other answers 404, so a new call in the bot shows up in the tests at once.
 """
 
 from __future__ import annotations
@@ -886,6 +888,7 @@ class FakeBotAPI:
         self._calls_by_method: dict[str, list[Call]] = {}
         self._messages_by_chat: dict[int | str, list[dict[str, Any]]] = {}
         self._sent_by_chat: dict[int | str, list[dict[str, Any]]] = {}
+        self._documents_by_chat: dict[int | str, list[tuple[str, bytes]]] = {}
         self._watchers: list[asyncio.Future[None]] = []
         self.unknown_methods: list[str] = []
         self.dropped_updates: list[dict[str, Any]] = []
@@ -933,6 +936,7 @@ class FakeBotAPI:
             ("getWebhookInfo", self._get_webhook_info),
             ("getUpdates", self._get_updates),
             ("sendMessage", self._send_message),
+            ("sendDocument", self._send_document),
             ("editMessageText", self._edit_message_text),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
             ("answerCallbackQuery", self._answer_callback_query),
@@ -1644,8 +1648,9 @@ class FakeBotAPI:
             elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 form = await request.post()
                 for key, value in form.items():
-                    if isinstance(value, FileField):  # the bot sends no files
-                        raise _bad_request("file uploads are not emulated")
+                    if isinstance(value, FileField):
+                        raw[key] = {"__file__": value.filename, "content": value.file.read()}
+                        continue
                     raw[key] = value
             else:
                 await request.read()
@@ -2047,6 +2052,41 @@ class FakeBotAPI:
         self._messages_by_chat.setdefault(key, []).append(params)
         self._sent_by_chat.setdefault(key, []).append(message)
         return message
+
+    def _send_document(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        key = self._chat_key(params.get("chat_id"))
+        chat = self._target_chat(key, sending=True)
+        upload = params.get("document")
+        if not isinstance(upload, dict) or "__file__" not in upload:
+            raise _bad_request("there is no document in the request")
+        content: bytes = upload["content"]
+        if not content:
+            raise _bad_request("file must be non-empty")
+        caption, entities = ("", [])
+        if params.get("caption"):
+            caption, entities = format_text(
+                params.get("caption"), params.get("parse_mode"), params.get("caption_entities"), users=self.users
+            )
+            if len(caption) > 1024:
+                raise _bad_request("message caption is too long")
+        stamp = self._check_rate(call.method, key)
+        document = {
+            **self._file_ids("document"),
+            "file_name": upload["__file__"],
+            "file_size": len(content),
+        }
+        message = self._bot_message(
+            key, chat, params, document=document, caption=caption or None, caption_entities=entities or None
+        )
+        self._commit_rate(stamp, key)
+        self._store[(key, message["message_id"])] = message
+        self._sent_by_chat.setdefault(key, []).append(message)
+        self._documents_by_chat.setdefault(key, []).append((upload["__file__"], content))
+        return message
+
+    def documents_to(self, chat_id: int | str) -> list[tuple[str, bytes]]:
+        """(file name, bytes) of the documents sent to a chat."""
+        return list(self._documents_by_chat.get(self._lookup_key(chat_id), ()))
 
     def _editable(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         if params.get("inline_message_id"):

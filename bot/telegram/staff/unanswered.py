@@ -1,7 +1,6 @@
 """/unanswered: the questions users asked and did not get an answer to, grouped, five groups a page, each with
 buttons to mark it resolved (answered in the knowledge base) or ignored; then the answers users marked 👎."""
 
-import datetime as dt
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -23,7 +22,10 @@ def _button(label: str, target: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callbacks.encode(callbacks.UNANSWERED, target))
 
 
-def unanswered_page(groups: list[QuestionGroup], page: int, tr: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+def unanswered_page(
+    groups: list[QuestionGroup], page: int, tr: Translator, zone: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of groups; times in `zone` (the bot's), labelled plainly."""
     if not groups:
         return tr.gettext("No open unanswered questions. 🎉"), None
     pages = (len(groups) + GROUPS_PER_PAGE - 1) // GROUPS_PER_PAGE
@@ -41,10 +43,10 @@ def unanswered_page(groups: list[QuestionGroup], page: int, tr: Translator) -> t
     ]
     rows = []
     for number, group in enumerate(shown, start=page * GROUPS_PER_PAGE + 1):
-        last = group.last_asked.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        last = tr.moment(group.last_asked, zone)
         samples = " | ".join(escape(s) for s in group.samples)
         header = tr.ngettext("asked %(count)d time", "asked %(count)d times", group.count)
-        lines.append(f"\n<b>{number}.</b> {header}, {last} UTC, {'/'.join(group.langs)}\n{samples}")
+        lines.append(f"\n<b>{number}.</b> {header}, {last}, {'/'.join(group.langs)}\n{samples}")
         rows.append(
             [_button(f"✅ {number}", f"r:{group.key}:{page}"), _button(f"🚫 {number}", f"i:{group.key}:{page}")]
         )
@@ -75,7 +77,7 @@ async def negative_feedback_text(services: Services, tr: Translator) -> str:
 
 async def unanswered_command(update: Update, context: BotContext) -> None:
     services, tr = context.services, context.tr
-    text, keyboard = unanswered_page(await open_groups(services), 0, tr)
+    text, keyboard = unanswered_page(await open_groups(services), 0, tr, services.config.timezone)
     await say(update, context, text, keyboard)
     feedback = await negative_feedback_text(services, tr)
     if feedback:
@@ -84,8 +86,10 @@ async def unanswered_command(update: Update, context: BotContext) -> None:
 
 async def page_button(update: Update, context: BotContext) -> None:
     await pressed(update).answer()
-    groups = await open_groups(context.services)
-    await edit_or_send(update, context, *unanswered_page(groups, int(context.button.group(1)), context.tr))
+    services = context.services
+    groups = await open_groups(services)
+    page = unanswered_page(groups, int(context.button.group(1)), context.tr, services.config.timezone)
+    await edit_or_send(update, context, *page)
 
 
 async def mark_button(update: Update, context: BotContext) -> None:
@@ -96,12 +100,13 @@ async def mark_button(update: Update, context: BotContext) -> None:
     group = next((g for g in groups if int(key) in g.ids), None)
     if group is None:
         await query.answer(tr.gettext("That group has already been handled."))
-        await edit_or_send(update, context, *unanswered_page(groups, int(page), tr))
+        await edit_or_send(update, context, *unanswered_page(groups, int(page), tr, services.config.timezone))
         return
     status: Status = "resolved" if action == "r" else "ignored"
     await services.storage.set_unanswered_status(group.ids, status)
     await query.answer(tr.gettext("Marked resolved.") if status == "resolved" else tr.gettext("Ignored."))
-    await edit_or_send(update, context, *unanswered_page(await open_groups(services), int(page), tr))
+    shown = unanswered_page(await open_groups(services), int(page), tr, services.config.timezone)
+    await edit_or_send(update, context, *shown)
 
 
 def feature(staff: filters.User) -> Feature:

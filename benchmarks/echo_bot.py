@@ -1,0 +1,32 @@
+"""The baseline of benchmarks/load.py: a minimal python-telegram-bot echo bot, configured like the real bot.
+
+Same PTB version, same environment variables, same long polling and the same number of updates processed at
+once (ECHO_CONCURRENT_UPDATES, default 32 as bot/telegram/ordering.py), so the real bot's extra cost is its own.
+"""
+
+import logging
+import os
+
+from telegram import Update
+from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(update.effective_message.text or "?")
+
+
+async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+
+
+logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+app = (
+    ApplicationBuilder()
+    .token(os.environ["TELEGRAM_BOT_TOKEN"])
+    .base_url(os.environ["TELEGRAM_API_BASE_URL"])
+    .concurrent_updates(int(os.environ.get("ECHO_CONCURRENT_UPDATES", "32")))
+    .build()
+)
+app.add_handler(MessageHandler(filters.ALL, echo))
+app.add_handler(CallbackQueryHandler(press))
+app.run_polling(allowed_updates=Update.ALL_TYPES)

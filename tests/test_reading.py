@@ -1,0 +1,120 @@
+"""Reading a message before matching it: sentences, questions, the sender's context, greetings, details asked."""
+
+import pytest
+
+from bot.matching.details import asked_details, detail_gaps
+from bot.matching.reading import (
+    Role,
+    Words,
+    coordinated_halves,
+    greets,
+    questions_of,
+    read_message,
+    split_questions,
+    without_roles,
+)
+from bot.matching.text import words
+
+SOCIAL = {"ciao", "hi", "hello", "buongiorno", "salve", "grazie", "thanks", "grazie mille", "hi there"}
+
+
+def words_of(text: str) -> Words:
+    """A stand-in for the index's vocabulary: greetings are social, text without letters says nothing."""
+    cleaned = " ".join(words(text))
+    if not cleaned:
+        return Words.NONE
+    return Words.SOCIAL if cleaned in SOCIAL else Words.TOPIC
+
+
+def roles(text: str) -> list[tuple[Role, str]]:
+    return [(c.role, c.text) for c in read_message(text, words_of)]
+
+
+def test_a_greeting_and_an_announcement_are_not_the_question() -> None:
+    assert roles("hi there, quick question: what's the deadline?") == [
+        (Role.SOCIAL, "hi there"),
+        (Role.SOCIAL, "quick question"),
+        (Role.QUESTION, "what's the deadline?"),
+    ]
+    assert roles("salve, una domanda veloce: qual è la scadenza?")[-1] == (Role.QUESTION, "qual è la scadenza?")
+    assert roles("Ciao :) in cosa consiste la manifestazione?")[0] == (Role.SOCIAL, "Ciao :)")
+
+
+def test_the_sender_describing_themselves_is_context() -> None:
+    assert roles("We are a science park in Portugal. Is this for us?") == [
+        (Role.CONTEXT, "We are a science park in Portugal."),
+        (Role.QUESTION, "Is this for us?"),
+    ]
+    assert roles("sono il referente di un distretto, possiamo partecipare?") == [
+        (Role.CONTEXT, "sono il referente di un distretto"),
+        (Role.QUESTION, "possiamo partecipare?"),
+    ]
+
+
+def test_statements_lead_up_to_the_question_they_precede() -> None:
+    text = "Buongiorno. Nell'elenco dei settori non vedo il nostro comparto: siamo esclusi?"
+    (question,) = questions_of(read_message(text, words_of))
+    assert question.text == "siamo esclusi?"
+    assert question.lead == "Nell'elenco dei settori non vedo il nostro comparto"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "parts"),
+    [
+        ("who can apply and when is the deadline?", ["who can apply", "when is the deadline?"]),
+        ("chi può partecipare e fino a quando?", ["chi può partecipare", "fino a quando?"]),
+        ("quando scade la manifestazione e a chi si rivolge?", ["quando scade la manifestazione", "a chi si rivolge?"]),
+        ("Can SMEs and clusters apply?", ["Can SMEs and clusters apply?"]),  # one question about two subjects
+        ("del 730, entro quando va presentato?", ["del 730, entro quando va presentato?"]),  # "del 730": no question
+    ],
+)
+def test_two_questions_in_one_sentence_are_split_only_when_both_ask(sentence: str, parts: list[str]) -> None:
+    assert split_questions(sentence) == parts
+
+
+def test_guesses_after_a_question_belong_to_it() -> None:
+    text = "What is the minimum number of partners? Three? Five?"
+    assert roles(text) == [(Role.QUESTION, "What is the minimum number of partners? Three? Five?")]
+
+
+def test_a_message_that_asks_nothing_is_the_question_itself() -> None:
+    assert roles("info scadenza") == [(Role.QUESTION, "info scadenza")]
+
+
+def test_roles_and_greetings_helpers() -> None:
+    assert without_roles("sono il referente di un distretto") == "sono il di un distretto"
+    assert greets("Buongiorno, volevo sapere...") and not greets("Volevo sapere, buongiorno")
+    assert coordinated_halves("deadline and eligibility in a nutshell") == ("deadline", "eligibility in a nutshell")
+    assert coordinated_halves("ESCP-S3 deadline + how to apply") == ("ESCP-S3 deadline", "how to apply")
+
+
+def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
+    assert words("entro il 31/12 o no?") == ["entro", "il", "31", "dicembre", "o", "no"]
+    assert words("nn ho capito x la scadenza") == ["non", "ho", "capito", "per", "la", "scadenza"]
+    assert words("4.0 e 2.800.000") == ["4.0", "e", "2.800.000"]
+
+
+@pytest.mark.parametrize(
+    ("question", "details"),
+    [
+        ("Do I need to register in advance for the Bari workshop?", ["registration"]),
+        ("a che ora era il workshop?", ["time"]),
+        ("c'è un indirizzo email?", ["email"]),
+        ("was the workshop livestreamed?", ["streaming"]),
+        ("quante pagine deve avere la manifestazione?", ["length"]),
+        ("how much money does each partner get?", ["amount"]),
+        ("what's ESCP-S3 in a few words?", []),
+        ("what does ESCP-S3 stand for?", []),
+    ],
+)
+def test_details_a_question_asks_for(question: str, details: list[str]) -> None:
+    assert [d.id for d in asked_details(question)] == details
+
+
+def test_a_detail_the_answer_lacks_is_a_gap_and_one_it_gives_is_not() -> None:
+    answer = "The workshop was on 13 September 2016 at the Fiera del Levante, from 10:30 to 13:30."
+    assert [g.detail.id for g in detail_gaps("do I need to register for the workshop?", answer)] == ["registration"]
+    assert detail_gaps("what time was the workshop?", answer) == []
+    declared = "The call opened in May 2016; the sources do not confirm the exact day."
+    (gap,) = detail_gaps("what was the exact launch day?", declared)
+    assert gap.declared

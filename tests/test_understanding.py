@@ -1,0 +1,96 @@
+"""Messages as people really write them, on the shipped knowledge base (issue 9's examples)."""
+
+import re
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.knowledge import LANGUAGES, load_knowledge
+from bot.knowledge.model import BARE_VERDICT
+from bot.outcome import Outcome
+from tests.conftest import SHIPPED_KB
+
+
+def test_a_greeting_in_front_of_a_question_does_not_swallow_it(shipped_assistant: Assistant) -> None:
+    english = shipped_assistant.reply("hi there, quick question: what's the deadline?")
+    assert english.answered and english.lang == "en"
+    assert english.text.startswith("Hello!") and "31 March 2017" in english.text
+    italian = shipped_assistant.reply("salve, una domanda veloce: qual è la scadenza?")
+    assert italian.answered and italian.lang == "it"
+    assert italian.text.startswith("Ciao!") and "31 marzo 2017" in italian.text
+
+
+def test_context_before_a_question_informs_it_but_is_not_the_question(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Buongiorno, rappresento un consorzio di imprese agroalimentari della provincia di Foggia. Nell'elenco dei "
+        "settori del comunicato non vedo il nostro comparto: siamo esclusi?"
+    )
+    assert reply.answered and reply.entry_id == "sectors-other"
+    assert "non esclusivo" in reply.text
+    referente = shipped_assistant.reply("sono il referente di un distretto, possiamo partecipare?")
+    assert referente.answered and referente.entry_id == "eligibility-who"  # not "contacts" for "referente"
+
+
+def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("who can apply and when is the deadline?")
+    assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]
+    assert all(p.heading for p in reply.parts)
+    assert "science parks" in reply.text and "31 March 2017" in reply.text
+
+
+def test_a_rare_word_no_longer_outweighs_the_subject(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("quali settori sono coinvolti?")
+    assert reply.entry_id != "eligibility-min-partners"
+    assert reply.answered and reply.entry_id == "sectors-list"
+
+
+def test_an_eligible_applicant_never_reads_a_bare_no(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("We are a science park in Puglia. Can we take part?")
+    assert reply.answered
+    assert not BARE_VERDICT.match(reply.parts[0].body)
+    assert "science parks" in reply.text
+
+
+def test_no_shipped_answer_opens_with_a_bare_yes_or_no() -> None:
+    kb = load_knowledge(SHIPPED_KB)
+    for entry in kb.entries.values():
+        for lang in LANGUAGES:
+            if entry.answer:
+                assert not BARE_VERDICT.match(entry.answer.get(lang)), (entry.id, lang)
+
+
+def test_a_detail_the_sources_lack_is_said_plainly_first(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("Do I need to register in advance for the Bari workshop?")
+    assert reply.text.startswith("The sources do not say whether registration was needed.")
+    assert reply.not_in_sources
+    assert "13 September 2016" in reply.text  # and what the sources do say about the workshop
+
+
+def test_the_maximum_per_project_of_the_cosme_call_is_answered(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("how much funding per project in the COSME call")
+    assert reply.answered and reply.entry_id == "funding-cosme-call"
+    assert "350,000" in reply.text and not reply.not_in_sources
+
+
+@pytest.mark.parametrize("question", ["deadline??", "max grant per project"])
+def test_short_english_messages_get_english(shipped_assistant: Assistant, question: str) -> None:
+    assert shipped_assistant.reply(question).lang == "en"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "quando scade il 730 quest'anno?",
+        "quick question about the deadline of my tax return - when is it due?",
+        "Horizon 2020 deadlines in general?",
+        "what's the weather in Bari tomorrow?",
+    ],
+)
+def test_near_misses_and_off_topic_are_not_answered(shipped_assistant: Assistant, question: str) -> None:
+    reply = shipped_assistant.reply(question)
+    assert reply.kind in (Outcome.UNKNOWN, Outcome.SUGGEST) or reply.not_in_sources, (question, reply.entry_id)
+
+
+def test_answers_keep_their_sources(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("Chi può partecipare al bando?")
+    assert re.search(r"Fonti?:", reply.text)
