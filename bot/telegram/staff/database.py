@@ -28,14 +28,14 @@ async def check_database_file(context: BotContext) -> None:
         return
     context.bot_data[REPORTED_KEY] = True
     log.error("DATABASE FILE GONE: %s. Nothing more is saved until the bot is restarted.", problem)
-    tr = services.catalogs["it"]  # staff are the Region's programme staff
-    text = "⚠️ " + tr.gettext(
-        "The database file %(path)s was deleted or replaced while I was running, so nothing more can be saved: "
-        "subscriptions, language choices and unanswered questions from now on are lost. Put the file back from a "
-        "backup and restart me, or restart me to begin with an empty database.",
-        path=services.storage.path,
-    )
     for staff_id in sorted(services.config.staff_ids):
+        tr = await services.staff_translator(staff_id)  # reads the database, which still answers reads
+        text = "⚠️ " + tr.gettext(
+            "The database file %(path)s was deleted or replaced while I was running, so nothing more can be saved: "
+            "subscriptions, language choices and unanswered questions from now on are lost. Put the file back from "
+            "a backup and restart me, or restart me to begin with an empty database.",
+            path=services.storage.path,
+        )
         try:
             await send_html(context.bot, staff_id, escape(text, quote=False))
         except Exception:
