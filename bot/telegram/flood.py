@@ -34,10 +34,6 @@ class Rate:
     burst: int
     per_second: float
 
-    @property
-    def seconds_to_fill(self) -> float:
-        return self.burst / self.per_second
-
 
 class Kind(Enum):
     MESSAGE = "message"
