@@ -4,8 +4,9 @@ Each chat has its own short queue. Only the update at the head of a chat's queue
 processing slots, so a chat's backlog never holds more than one slot: a user who floods the bot waits behind their
 own messages, and everyone else is served as if they were not there. Before an update joins a queue a gate decides,
 without any network call, whether it is worth processing (the flood control, flood.py) and the repeat check drops
-an update that was already received (Telegram redelivers after a lost webhook answer or a restart). A queue that is
-full drops what arrives: that chat is sending far faster than it can be answered.
+an update whose id this process has already seen (Telegram sends a webhook update again when its call got no
+answer; the last 10,000 ids are remembered, not across a restart). A queue that is full drops what arrives: that
+chat is sending far faster than it can be answered.
 
 The gate first sees each update as decoded JSON, before python-telegram-bot turns it into objects (`screen`, applied
 by the getUpdates request below and by the webhook): what it refuses there is reduced to its id, so a flood's excess
