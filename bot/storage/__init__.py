@@ -1,11 +1,13 @@
 """Persistence for the bot: users, questions, feedback, subscriptions, with privacy built in."""
 
 from bot.storage.errors import (
+    DatabaseFileGoneError,
     DatabaseLockedError,
     MigrationError,
     ReadOnlyDatabaseError,
     SchemaVersionError,
     StorageError,
+    UnstorableValueError,
 )
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, Migration
 from bot.storage.records import (
@@ -24,6 +26,7 @@ __all__ = [
     "LATEST_VERSION",
     "MIGRATIONS",
     "STATUSES",
+    "DatabaseFileGoneError",
     "DatabaseLockedError",
     "FeedbackRecord",
     "Migration",
@@ -37,5 +40,6 @@ __all__ = [
     "Subscriber",
     "SubscriptionRecord",
     "UnansweredRecord",
+    "UnstorableValueError",
     "UserRecord",
 ]
