@@ -15,11 +15,15 @@ import aiosqlite
 
 from bot.storage.base import StorageBase
 from bot.storage.sqlutil import fetch_all, fetch_one, insert, run, storable_text
+from bot.storage.staff_edits import write_staff_state
 from bot.storage.timefmt import to_db
 
 DayTime = tuple[dt.date, dt.time | None]
 
 OPEN = ("pending", "sending")
+#: Kinds sent to subscribers: a row whose chat unsubscribed before it went out is dropped. Reports, answer notices
+#: and staff digests go to whoever asked for them, subscribed or not.
+FOR_SUBSCRIBERS = ("reminder", "change", "broadcast")
 SETTLED_UNCONFIRMED = "claimed by a run that ended before Telegram answered: presumed delivered, not sent again"
 
 # A subscriber's language: their explicit choice when they made one since subscribing, else the subscription's.
@@ -88,7 +92,7 @@ class DeliveriesMixin(StorageBase):
         async with self._writing() as conn:
             if await _any_key_recorded(conn, keys):
                 return None
-            batch_id = await _new_batch(conn, kind, texts, now, subject=subject)
+            batch_id = await new_batch(conn, kind, texts, now, subject=subject)
             await _add_subscribers(conn, batch_id, now)
             await _record_keys(conn, keys, batch_id, now)
         return batch_id
@@ -120,7 +124,7 @@ class DeliveriesMixin(StorageBase):
             if {row["lineage"]: _day_time(row["day"], row["time"]) for row in rows} != dict(expected):
                 return False
             for subject, texts in notices:
-                batch_id = await _new_batch(conn, "change", texts, now, subject=subject)
+                batch_id = await new_batch(conn, "change", texts, now, subject=subject)
                 await _add_subscribers(conn, batch_id, now)
             await _record_keys(conn, covered_keys, None, now)
             await run(conn, "DELETE FROM deadline_dates")
@@ -149,7 +153,7 @@ class DeliveriesMixin(StorageBase):
     async def create_broadcast_draft(self, texts: Mapping[str, str], chat_id: int, lang: str, now: dt.datetime) -> int:
         """A broadcast waiting for confirmation; its report will go to chat_id in lang."""
         async with self._writing() as conn:
-            batch_id = await _new_batch(conn, "broadcast", texts, now, state="draft")
+            batch_id = await new_batch(conn, "broadcast", texts, now, state="draft")
             await run(
                 conn,
                 "INSERT INTO delivery_reports (batch_id, chat_id, lang) VALUES (?, ?, ?)",
@@ -219,7 +223,7 @@ class DeliveriesMixin(StorageBase):
             )
             if row is None:
                 return None
-            report_id = await _new_batch(conn, "report", {row["lang"]: text}, now, subject=f"broadcast:{broadcast_id}")
+            report_id = await new_batch(conn, "report", {row["lang"]: text}, now, subject=f"broadcast:{broadcast_id}")
             await run(
                 conn,
                 "INSERT INTO deliveries (batch_id, chat_id, lang, updated_at) VALUES (?, ?, ?, ?)",
@@ -229,6 +233,33 @@ class DeliveriesMixin(StorageBase):
                 conn, "UPDATE delivery_reports SET report_batch_id = ? WHERE batch_id = ?", (report_id, broadcast_id)
             )
         return report_id
+
+    async def enqueue_staff_note(
+        self,
+        texts: Mapping[str, str] | None,
+        staff_ids: Iterable[int],
+        now: dt.datetime,
+        *,
+        subject: str,
+        state: Mapping[str, str],
+    ) -> int | None:
+        """A digest or note to each staff member's private chat, in their chosen language (else Italian), and the
+        bookkeeping that says it was done, in one unit of work (so it is queued once whatever happens). With no
+        `texts` (nothing to report) only the bookkeeping is recorded. Returns the batch id."""
+        async with self._writing() as conn:
+            batch_id = None
+            if texts:
+                batch_id = await new_batch(conn, "digest", texts, now, subject=subject)
+                for staff_id in sorted(set(staff_ids)):
+                    await run(
+                        conn,
+                        """INSERT INTO deliveries (batch_id, chat_id, lang, updated_at)
+                        SELECT ?1, ?2, COALESCE((SELECT chosen_lang FROM users WHERE user_id = ?2), 'it'), ?3""",
+                        (batch_id, staff_id, to_db(now)),
+                    )
+            for key, value in state.items():
+                await write_staff_state(conn, key, value)
+        return batch_id
 
     async def batch_counts(self, batch_id: int) -> BatchCounts:
         async with self._reading() as conn:
@@ -276,7 +307,7 @@ class DeliveriesMixin(StorageBase):
             )
             if row is None:
                 return False
-            if row["kind"] != "report" and not row["active"]:
+            if row["kind"] in FOR_SUBSCRIBERS and not row["active"]:
                 await _set_status(conn, delivery_id, "dropped", "unsubscribed before delivery", now)
                 return False
             await run(
@@ -325,7 +356,7 @@ class DeliveriesMixin(StorageBase):
             )
 
 
-async def _new_batch(
+async def new_batch(
     conn: aiosqlite.Connection,
     kind: str,
     texts: Mapping[str, str],
