@@ -1,4 +1,4 @@
-""""Tell me when there is an answer": who asked to be told about which unanswered question, until the answer is
+""" "Tell me when there is an answer": who asked to be told about which unanswered question, until the answer is
 queued for them (the request is deleted in the same unit of work, so nobody is told twice), the question is
 ignored, the user forgets their data, or the retention period ends."""
 
@@ -23,18 +23,18 @@ class AnswerRequest:
 
 
 class AnswerRequestsMixin(StorageBase):
-    async def request_answer(self, user_id: int, unanswered_id: int, lang: str, now: dt.datetime) -> bool | None:
+    async def request_answer(self, user_id: int, unanswered_id: int, lang: str | None, now: dt.datetime) -> bool | None:
         """True if recorded, False if this user already asked about it, None if the question is not waiting for
-        an answer any more (answered, ignored, or gone)."""
+        an answer any more (answered, ignored, or gone). Without `lang`, the language of the question."""
         async with self._writing() as conn:
-            row = await fetch_one(conn, "SELECT status FROM unanswered WHERE id = ?", (unanswered_id,))
+            row = await fetch_one(conn, "SELECT status, lang FROM unanswered WHERE id = ?", (unanswered_id,))
             if row is None or row["status"] != "open":
                 return None
             added = await run(
                 conn,
                 """INSERT OR IGNORE INTO answer_requests (user_id, unanswered_id, lang, requested_at)
                 VALUES (?, ?, ?, ?)""",
-                (user_id, unanswered_id, lang, to_db(now)),
+                (user_id, unanswered_id, lang or row["lang"], to_db(now)),
             )
         return added > 0
 

@@ -28,14 +28,16 @@ from bot.telegram.feature import DEEP_LINKS_KEY, Feature
 from bot.telegram.flood import flood_handler
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.reader import KNOWN_COMMANDS_KEY, reader_handler
-from bot.telegram.staff import broadcast, knowledge, stats, unanswered
+from bot.telegram.staff import answering, broadcast, changes, digest, knowledge, spreadsheet, stats, unanswered
 from bot.telegram.staff.common import staff_filter
 
 log = logging.getLogger(__name__)
 
 STORAGE_BUSY_TIMEOUT_MS = 1000
 MENUS_KEY = "features"
-FLOOD_GROUP, READER_GROUP = -2, -1  # before the features (group 0): a flood stops an update before anything else
+# Before the features (group 0): a flood stops an update before anything else; then the reader; then dialogues
+# waiting for a staff member's text.
+FLOOD_GROUP, READER_GROUP, INPUT_GROUP = -3, -2, -1
 #: Every message is HTML the bot wrote (escaped where it quotes users); links never unfurl into previews.
 DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
@@ -64,6 +66,10 @@ def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature
         unanswered.feature(staff),
         stats.feature(staff),
         knowledge.feature(staff, knowledge_check_seconds),
+        answering.feature(staff),
+        changes.feature(staff),
+        spreadsheet.feature(staff),
+        digest.feature(staff),
         broadcast.feature(staff),
         fallback.feature(),
     )
@@ -98,6 +104,8 @@ def build_application(
     enabled = features(config, knowledge_check_seconds)
     for feature in enabled:
         application.add_handlers(feature.handlers)
+        if feature.input_handlers:
+            application.add_handlers(feature.input_handlers, group=INPUT_GROUP)
         if feature.start is not None:
             feature.start(application)
     application.bot_data[MENUS_KEY] = enabled

@@ -23,7 +23,9 @@ FEEDBACK = "f"  # f:<+|->:<entry id>
 SUBSCRIPTION = "s"  # s:<on|off>
 BROADCAST = "b"  # b:<send|cancel>:<broadcast id>
 PRIVACY = "p"  # p:<forget|keep>
-UNANSWERED = "u"  # u:p:<page> | u:<r|i>:<group key>:<page>  (staff)
+UNANSWERED = "u"  # u:p:<page> | u:<r|i|w>:<group key>:<page> | u:a:<group key>:<page>:<entry id>  (staff)
+KNOWLEDGE = "k"  # k:<y|n>:<change id> | k:t:<topic id> | k:s:<source id>  (staff: knowledge-base changes)
+NOTIFY = "n"  # n:<unanswered question id>  ("tell me when there is an answer")
 
 _DATA = re.compile(r"^([a-z]):([a-z0-9+\-:]{0,60})$")
 #: Knowledge-base ids (entries, topics) as the loader accepts them, as long as the data format allows.

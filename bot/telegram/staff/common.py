@@ -1,14 +1,28 @@
 """What staff features share: who is staff (one `filters.User` from BOT_STAFF_IDS, for commands and buttons
-alike), and the open unanswered questions, grouped."""
+alike), the open unanswered questions, grouped, the one way to reload the knowledge base (commands, the file watch
+and edits made from Telegram all use it), and keeping staff-only output out of group chats."""
+
+import logging
+import re
+from html import escape
+from pathlib import Path
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
+from bot.knowledge import Problem
 from bot.staff import QuestionGroup, group_questions
+from bot.storage import UnansweredRecord
 from bot.telegram.callbacks import ButtonHandler, Callback
 from bot.telegram.context import BotContext, Services
+from bot.telegram.replies import say
+
+log = logging.getLogger(__name__)
 
 MAX_UNANSWERED_READ = 5000
+SIGNATURE_KEY = "knowledge_signature"
+_LANGUAGE_SECTION = re.compile(r"(?:^|\n|\|\|)[ \t]*(it|en)[ \t]*:", re.IGNORECASE)
 
 
 def staff_filter(staff_ids: frozenset[int]) -> filters.User:
@@ -35,6 +49,86 @@ class StaffButtonHandler(ButtonHandler):
         return super().check_update(update)
 
 
-async def open_groups(services: Services) -> list[QuestionGroup]:
+async def open_unanswered(services: Services) -> tuple[list[QuestionGroup], dict[int, UnansweredRecord]]:
+    """The open groups, and their questions by id (with the candidate entries stored for each)."""
     records = await services.storage.unanswered_questions(status="open", limit=MAX_UNANSWERED_READ)
-    return group_questions(records, services.assistant.index.analyzer)
+    return group_questions(records, services.assistant.index.analyzer), {record.id: record for record in records}
+
+
+async def open_groups(services: Services) -> list[QuestionGroup]:
+    return (await open_unanswered(services))[0]
+
+
+# -- the knowledge base, reloaded --------------------------------------------------------------------------------
+
+
+def knowledge_signature(directory: Path) -> tuple[object, ...]:
+    """What changes when staff save a file: names, sizes and modification times of the YAML files."""
+    try:
+        return tuple(
+            sorted(
+                (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                for p in directory.iterdir()
+                if p.suffix in (".yaml", ".yml")
+            )
+        )
+    except OSError:
+        return ("missing",)
+
+
+async def reload_knowledge(services: Services) -> list[Problem]:
+    problems = services.live.reload()
+    if problems:
+        log.warning("knowledge base reload refused: %d problem(s), first: %s", len(problems), problems[0])
+    else:
+        log.info("knowledge base reloaded: %d entries", len(services.assistant.kb.entries))
+    return problems
+
+
+async def reload_now(context: BotContext) -> list[Problem]:
+    """Reload at once, and remember the files' signature so that the file watch does not reload them again."""
+    problems = await reload_knowledge(context.services)
+    context.bot_data[SIGNATURE_KEY] = knowledge_signature(context.services.live.directory)
+    return problems
+
+
+# -- staff output stays private ----------------------------------------------------------------------------------
+
+
+def in_private_chat(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def private_only(update: Update, context: BotContext) -> bool:
+    """True in a private chat; in a group, a short note that says where to ask, and nothing else."""
+    if in_private_chat(update):
+        return True
+    await say(
+        update,
+        context,
+        escape(
+            context.tr.gettext(
+                "Staff tools work only in our private chat: write to me there, @%(bot)s.", bot=context.bot.username
+            ),
+            quote=False,
+        ),
+    )
+    return False
+
+
+def split_languages(text: str) -> dict[str, str]:
+    """{"it": ..., "en": ...} from text where each language's part starts a line (or follows `||`) with `it:` or
+    `en:`; ValueError unless there is exactly one non-empty part per language and nothing before the first."""
+    matches = list(_LANGUAGE_SECTION.finditer(text))
+    if not matches or text[: matches[0].start()].strip():
+        raise ValueError("missing")
+    parts: dict[str, str] = {}
+    for match, following in zip(matches, [*matches[1:], None], strict=True):
+        lang = match.group(1).lower()
+        body = text[match.end() : following.start() if following else len(text)].strip()
+        if lang in parts or not body:
+            raise ValueError("missing")
+        parts[lang] = body
+    if set(parts) != {"it", "en"}:
+        raise ValueError("missing")
+    return parts

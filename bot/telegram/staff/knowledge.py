@@ -6,7 +6,6 @@ An edit with problems is never served: the previous version keeps answering, and
 
 import logging
 from html import escape
-from pathlib import Path
 
 from telegram import Update
 from telegram.ext import filters
@@ -17,12 +16,11 @@ from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Servi
 from bot.telegram.feature import Feature
 from bot.telegram.replies import say
 from bot.telegram.sending import send_html
-from bot.telegram.staff.common import staff_command
+from bot.telegram.staff.common import SIGNATURE_KEY, knowledge_signature, reload_knowledge, staff_command
 
 log = logging.getLogger(__name__)
 
 RELOAD_CHECK_SECONDS = 10.0
-SIGNATURE_KEY = "knowledge_signature"
 
 
 def problems_text(problems: list[Problem], tr: Translator) -> str:
@@ -30,15 +28,6 @@ def problems_text(problems: list[Problem], tr: Translator) -> str:
     more = len(problems) - 30
     extra = "\n" + tr.gettext("…and %(count)d more.", count=more) if more > 0 else ""
     return tr.gettext("The knowledge base has problems; the previous version is still serving:") + f"\n{shown}{extra}"
-
-
-async def reload_knowledge(services: Services) -> list[Problem]:
-    problems = services.live.reload()
-    if problems:
-        log.warning("knowledge base reload refused: %d problem(s), first: %s", len(problems), problems[0])
-    else:
-        log.info("knowledge base reloaded: %d entries", len(services.assistant.kb.entries))
-    return problems
 
 
 async def reload_command(update: Update, context: BotContext) -> None:
@@ -50,20 +39,6 @@ async def reload_command(update: Update, context: BotContext) -> None:
     else:
         count = len(services.assistant.kb.entries)
         await say(update, context, tr.gettext("Knowledge base reloaded: %(count)d entries.", count=count))
-
-
-def knowledge_signature(directory: Path) -> tuple[object, ...]:
-    """What changes when staff save a file: names, sizes and modification times of the YAML files."""
-    try:
-        return tuple(
-            sorted(
-                (p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                for p in directory.iterdir()
-                if p.suffix in (".yaml", ".yml")
-            )
-        )
-    except OSError:
-        return ("missing",)
 
 
 async def watch_knowledge(context: BotContext) -> None:
