@@ -47,8 +47,7 @@ def _label(kb: KnowledgeBase, entry_id: str, lang: str) -> str:
 
 def group_lines(groups: Sequence[QuestionGroup], tr: Translator) -> list[str]:
     lines = [
-        f"• {_quote(g.samples[0])} "
-        + escape(tr.ngettext("(asked %(count)d time)", "(asked %(count)d times)", g.count))
+        f"• {_quote(g.samples[0])} " + escape(tr.ngettext("(asked %(count)d time)", "(asked %(count)d times)", g.count))
         for g in groups[:SHOWN_GROUPS]
     ]
     if len(groups) > SHOWN_GROUPS:
@@ -58,9 +57,7 @@ def group_lines(groups: Sequence[QuestionGroup], tr: Translator) -> list[str]:
 
 def digest_text(content: DigestContent, kb: KnowledgeBase, tr: Translator, zone: str) -> str:
     lines = [
-        "📋 <b>"
-        + escape(tr.gettext("Staff digest since %(when)s", when=tr.moment(content.since, zone)))
-        + "</b>",
+        "📋 <b>" + escape(tr.gettext("Staff digest since %(when)s", when=tr.moment(content.since, zone))) + "</b>",
         escape(
             tr.gettext(
                 "Questions: %(total)d, answered: %(answered)d.", total=content.questions, answered=content.answered
