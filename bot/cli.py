@@ -1,4 +1,5 @@
-"""Command line: `python -m bot [run|chat|ask|validate|evaluate|unanswered|suggest|health|backup|restore]`.
+"""Command line: `python -m bot COMMAND`: run, chat, ask, validate, evaluate, unanswered, suggest, export, import,
+health, backup, restore.
 
 With no command the bot starts on Telegram when a token is configured, else the terminal chat, so the README's
 single start command does something useful on a fresh machine.
@@ -141,6 +142,83 @@ def _suggest(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace, config: Config) -> int:
+    from bot.editing.changes import read_folder
+    from bot.editing.workbook import export_workbook
+
+    assistant = _assistant(config)
+    groups = asyncio.run(_open_groups(config, None, assistant.index.analyzer))
+    kb = assistant.kb
+    data = export_workbook(kb, read_folder(config.knowledge_dir), groups, dt.datetime.now(dt.UTC))
+    args.file.write_bytes(data)
+    print(
+        f"wrote {args.file}: {len(kb.entries)} entries, {len(kb.dates)} dates, {len(kb.sources)} sources, "
+        f"{len(groups)} groups of unanswered questions"
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace, config: Config) -> int:
+    """The workbook's changes: shown, confirmed (or --yes), checked, written, and recorded for /undo."""
+    from bot.editing.changes import StaleChange, check_change, read_folder, write_change
+    from bot.editing.merge import MergeError, workbook_change
+    from bot.editing.summary import summarise, summary_lines
+    from bot.editing.workbook import MAX_FILE_BYTES, WorkbookError, folder_version, read_workbook
+    from bot.i18n import Catalogs
+
+    directory = config.knowledge_dir
+    if args.file.stat().st_size > MAX_FILE_BYTES:
+        print(f"{args.file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not a workbook of the knowledge base")
+        return 1
+    try:
+        content = read_workbook(args.file.read_bytes())
+        if content.problems:
+            raise MergeError(list(content.problems))
+        folder = read_folder(directory)
+        kb = load_knowledge(directory)
+        change = workbook_change(folder, kb, content)
+    except WorkbookError as exc:
+        print(f"{args.file}: {exc}")
+        return 1
+    except MergeError as exc:
+        print("\n".join(exc.problems))
+        return 1
+    after = check_change(directory, change)  # KnowledgeError: main() prints file:line: reason
+    lines = summary_lines(summarise(kb, after), Catalogs()["en"])
+    print("\n".join(lines))
+    if change.empty:
+        return 0
+    if content.version and content.version != folder_version(folder):
+        print("Note: the knowledge base changed since this workbook was exported; where they differ, the workbook wins")
+    if not args.yes and input("Apply these changes? [y/N] ").strip().lower() not in ("y", "yes", "s", "si", "sì"):
+        print("nothing was changed")
+        return 1
+    try:
+        write_change(directory, change)
+    except StaleChange as exc:
+        print(f"{', '.join(exc.files)} changed meanwhile: nothing was written; run the import again")
+        return 1
+    print(f"applied to {directory}; a running bot reloads it within seconds (or send /reload)")
+    if config.database.exists():
+        change_id = asyncio.run(_record_import(config, "\n".join(lines), change.to_json()))
+        print(f"recorded as change #{change_id}: /undo in Telegram reverses it")
+    else:
+        print(f"no database at {config.database}: the change is not recorded for /undo")
+    return 0
+
+
+async def _record_import(config: Config, summary: str, files: str) -> int:
+    from bot.storage import Storage
+
+    async with await Storage.open(config.database) as storage:
+        now = dt.datetime.now(dt.UTC)
+        change_id = await storage.create_change(
+            user_id=None, kind="workbook", summary=summary, files=files, effects={}, now=now
+        )
+        await storage.mark_change_applied(change_id, now)
+    return change_id
+
+
 def _run(args: argparse.Namespace, config: Config) -> int:
     config.require_token()
     if getattr(args, "webhook", False) and not config.webhook_url:
@@ -225,6 +303,16 @@ def build_parser() -> argparse.ArgumentParser:
     stubs.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
     stubs.add_argument("--limit", type=int, default=10, help="how many stubs (default 10)")
     stubs.set_defaults(handler=_suggest)
+
+    export = commands.add_parser("export", help="staff: the knowledge base as a spreadsheet (XLSX) to edit")
+    export.add_argument("file", type=Path, help="the .xlsx file to write")
+    export.set_defaults(handler=_export)
+    load_workbook = commands.add_parser(
+        "import", help="staff: apply an edited spreadsheet to the knowledge base (shows what changes first)"
+    )
+    load_workbook.add_argument("file", type=Path, help="an .xlsx file made by export")
+    load_workbook.add_argument("--yes", action="store_true", help="apply without asking")
+    load_workbook.set_defaults(handler=_import)
 
     health = commands.add_parser("health", help="operators: exit 0 if the running bot is healthy (fresh heartbeat)")
     health.set_defaults(handler=_health)

@@ -58,6 +58,7 @@ async def running(
         staff_ids=frozenset({STAFF["id"]}),
         database=tmp_path / "db.sqlite3",
         knowledge_dir=knowledge,
+        staff_digest_time=None,  # the staff digest has its own tests
     )
     application = build_application(config, storage, clock=clock)
     courier = await start_reminder_jobs(application, interval=3600, first=first_tick, pacing=FAST)
