@@ -276,6 +276,8 @@ async def test_an_answer_that_would_not_validate_is_refused_with_the_reason(
 async def test_forget_removes_the_request_to_be_told(api: FakeBotAPI, bot) -> None:
     reply = await unknown_with_bell(api, ADA, TRAVEL_IT)
     await press(api, ADA, reply, data_of(reply, "n:"))
+    (shown,) = await send(api, ADA, api.command(ADA, "/mydata"))
+    assert "Domande per cui mi hai chiesto di avvisarti quando ci sarà una risposta\n• 1 richiesta" in shown["text"]
     (prompt,) = await send(api, ADA, api.command(ADA, "/forget"))
     await press(api, ADA, prompt, "p:forget")
     assert await services(bot).storage.answer_requests_for([1]) == []
