@@ -10,8 +10,10 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +21,9 @@ from bot.assistant import Assistant, Reply
 from bot.config import Config, ConfigError, load_config
 from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
 from bot.heartbeat import health_report, heartbeat_path
-from bot.knowledge import KnowledgeError, load_knowledge, validate
+from bot.i18n import Catalogs, Translator, mark
+from bot.knowledge import LANGUAGES, KnowledgeError, load_knowledge
+from bot.outcome import Outcome
 from bot.storage import StorageError
 from bot.storage.backup import backup_database, restore_database
 
@@ -28,10 +32,41 @@ if TYPE_CHECKING:  # imported when used: `ask` and `chat` start without them
     from bot.staff import QuestionGroup
 
 EXIT_CONFIG = 2
+YES = ("y", "yes", "s", "si", "sì")
+EXIT_KNOWLEDGE = 3  # the bot cannot start: its knowledge base has errors and no earlier version was ever served
+#: The terminal logs nothing, so its "I don't know" must not say that staff were told (the Telegram one does).
+TERMINAL_UNKNOWN = mark(
+    "I don't know the answer to that yet: I only answer questions about the ESCP-S3 call. "
+    "(Here in the terminal nothing is logged; on Telegram this question would be passed on to the programme staff.)"
+)
 
 
 def _assistant(config: Config) -> Assistant:
     return Assistant(load_knowledge(config.knowledge_dir), timezone=config.timezone)
+
+
+def staff_language(config: Config, environ: Mapping[str, str] | None = None) -> str:
+    """The staff tools' language in the terminal: BOT_STAFF_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG) when
+    it is Italian or English, else English."""
+    if config.staff_lang:
+        return config.staff_lang
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := environ.get(name, ""):
+            lang = value[:2].lower()
+            return lang if lang in LANGUAGES else "en"
+    return "en"
+
+
+def _staff_translator(args: argparse.Namespace, config: Config) -> Translator:
+    return Catalogs()[getattr(args, "lang", None) or staff_language(config)]
+
+
+def terminal_reply(reply: Reply, assistant: Assistant) -> Reply:
+    """The reply as the terminal gives it: the same, except that it does not claim to pass anything on to staff."""
+    if reply.kind is Outcome.UNKNOWN:
+        return replace(reply, body=assistant.catalogs[reply.lang].gettext(TERMINAL_UNKNOWN))
+    return reply
 
 
 def reply_json(reply: Reply) -> str:
@@ -61,7 +96,7 @@ def _questions(args: argparse.Namespace) -> Iterable[str]:
 def _ask(args: argparse.Namespace, config: Config) -> int:
     assistant = _assistant(config)
     for question in _questions(args):
-        reply = assistant.reply(question, chosen_lang=args.lang)
+        reply = terminal_reply(assistant.reply(question, chosen_lang=args.lang), assistant)
         print(reply_json(reply) if args.json else reply.text, flush=True)
     return 0
 
@@ -77,18 +112,41 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
             return 0
         if question.strip().lower() in ("exit", "quit", "esci"):
             return 0
-        print(assistant.reply(question, chosen_lang=args.lang).text + "\n")
+        print(terminal_reply(assistant.reply(question, chosen_lang=args.lang), assistant).text + "\n")
 
 
 def _validate(args: argparse.Namespace, config: Config) -> int:
+    """Errors (the bot would refuse this version) then warnings, one `file:line: reason — hint` each, in the staff
+    language; exit status 1 when there is an error."""
+    from bot.staff.review import check_knowledge_directory
+
+    tr = _staff_translator(args, config)
     directory = args.directory or config.knowledge_dir
-    problems = validate(directory)
-    for problem in problems:
-        print(problem)
-    if not problems:
-        kb = load_knowledge(directory)
-        print(f"{directory}: valid ({len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.dates)} dates)")
-    return 1 if problems else 0
+    check = check_knowledge_directory(directory)
+    for problem in check.errors:
+        print(problem.text(tr.gettext))
+    warning = tr.gettext("warning")
+    for problem in check.warnings:
+        print(f"{problem.file}:{problem.line}: {warning}: {problem.describe(tr.gettext)}")
+    if check.kb is None:
+        summary = tr.ngettext(
+            "%(place)s: %(count)d error, the bot will not load this version",
+            "%(place)s: %(count)d errors, the bot will not load this version",
+            len(check.errors),
+            place=directory,
+        )
+    else:
+        summary = tr.gettext(
+            "%(place)s: valid (%(entries)d entries, %(topics)d topics, %(dates)d dates)",
+            place=directory,
+            entries=len(check.kb.entries),
+            topics=len(check.kb.topics),
+            dates=len(check.kb.dates),
+        )
+    if check.warnings:
+        summary += "; " + tr.ngettext("%(count)d warning", "%(count)d warnings", len(check.warnings))
+    print(summary)
+    return 1 if check.errors else 0
 
 
 def _evaluate(args: argparse.Namespace, config: Config) -> int:
@@ -103,15 +161,35 @@ def _evaluate(args: argparse.Namespace, config: Config) -> int:
     return 1 if missed else 0
 
 
+class MissingDatabase(Exception):
+    """`unanswered`/`suggest` were pointed at a database that does not exist."""
+
+
 async def _open_groups(config: Config, since: dt.datetime | None, analyzer: "Analyzer") -> "list[QuestionGroup]":
     from bot.staff import group_questions
     from bot.storage import Storage
 
-    if not config.database.exists():
-        return []
     async with await Storage.open(config.database) as storage:
         records = await storage.unanswered_questions(since=since, status="open", limit=100_000)
     return group_questions(records, analyzer)
+
+
+def _read_groups(args: argparse.Namespace, config: Config, analyzer: "Analyzer") -> "list[QuestionGroup]":
+    """The open unanswered groups, after saying on stderr which database they come from (the bot's own, set by
+    BOT_DATABASE: a wrong one would silently show nothing)."""
+    tr = _staff_translator(args, config)
+    path = config.database.resolve()
+    if not config.database.is_file():
+        print(
+            tr.gettext(
+                "There is no database at %(path)s: set BOT_DATABASE to the database file of the running bot.",
+                path=path,
+            ),
+            file=sys.stderr,
+        )
+        raise MissingDatabase(str(path))
+    print(tr.gettext("Reading the questions from %(path)s.", path=path), file=sys.stderr)
+    return asyncio.run(_open_groups(config, args.since, analyzer))
 
 
 def _since(value: str | None) -> dt.datetime | None:
@@ -128,8 +206,12 @@ def _unanswered(args: argparse.Namespace, config: Config) -> int:
     from bot.staff import unanswered_csv, unanswered_table
 
     analyzer = _assistant(config).index.analyzer
-    groups = asyncio.run(_open_groups(config, args.since, analyzer))
-    print(unanswered_csv(groups) if args.format == "csv" else unanswered_table(groups), end="")
+    groups = _read_groups(args, config, analyzer)
+    text = unanswered_csv(groups) if args.format == "csv" else unanswered_table(groups)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8", newline="")
+    else:
+        print(text, end="")
     return 0
 
 
@@ -137,7 +219,7 @@ def _suggest(args: argparse.Namespace, config: Config) -> int:
     from bot.staff import suggest_stubs
 
     assistant = _assistant(config)
-    groups = asyncio.run(_open_groups(config, args.since, assistant.index.analyzer))
+    groups = _read_groups(args, config, assistant.index.analyzer)
     print(suggest_stubs(groups, existing_ids=set(assistant.kb.entries), limit=args.limit), end="")
     return 0
 
@@ -146,14 +228,25 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     from bot.editing.changes import read_folder
     from bot.editing.workbook import export_workbook
 
+    tr = _staff_translator(args, config)
     assistant = _assistant(config)
-    groups = asyncio.run(_open_groups(config, None, assistant.index.analyzer))
+    groups = []
+    if config.database.is_file():  # opening a missing database would create one
+        groups = asyncio.run(_open_groups(config, None, assistant.index.analyzer))
     kb = assistant.kb
     data = export_workbook(kb, read_folder(config.knowledge_dir), groups, dt.datetime.now(dt.UTC))
     args.file.write_bytes(data)
     print(
-        f"wrote {args.file}: {len(kb.entries)} entries, {len(kb.dates)} dates, {len(kb.sources)} sources, "
-        f"{len(groups)} groups of unanswered questions"
+        tr.gettext(
+            "Wrote %(file)s: %(entries)d entries, %(dates)d dates, %(sources)d sources, %(groups)d groups of "
+            "unanswered questions (from %(database)s).",
+            file=args.file,
+            entries=len(kb.entries),
+            dates=len(kb.dates),
+            sources=len(kb.sources),
+            groups=len(groups),
+            database=config.database.resolve(),
+        )
     )
     return 0
 
@@ -164,11 +257,11 @@ def _import(args: argparse.Namespace, config: Config) -> int:
     from bot.editing.merge import MergeError, workbook_change
     from bot.editing.summary import summarise, summary_lines
     from bot.editing.workbook import MAX_FILE_BYTES, WorkbookError, folder_version, read_workbook
-    from bot.i18n import Catalogs
 
+    tr = _staff_translator(args, config)
     directory = config.knowledge_dir
     if args.file.stat().st_size > MAX_FILE_BYTES:
-        print(f"{args.file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not a workbook of the knowledge base")
+        print(tr.gettext("That file is too large: a workbook of the knowledge base is well under 5 MB."))
         return 1
     try:
         content = read_workbook(args.file.read_bytes())
@@ -178,32 +271,61 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         kb = load_knowledge(directory)
         change = workbook_change(folder, kb, content)
     except WorkbookError as exc:
-        print(f"{args.file}: {exc}")
+        print(tr.gettext("Nothing was changed: %(reason)s.", reason=str(exc)))
         return 1
     except MergeError as exc:
+        print(tr.gettext("Nothing was changed. Fix these cells and send the file again:"))
         print("\n".join(exc.problems))
         return 1
-    after = check_change(directory, change)  # KnowledgeError: main() prints file:line: reason
-    lines = summary_lines(summarise(kb, after), Catalogs()["en"])
+    try:
+        after = check_change(directory, change)
+    except KnowledgeError as exc:  # the workbook's errors, not the folder's: exit 1 like any refused input
+        print(tr.gettext("Nothing was changed: the knowledge base would not be valid."))
+        for problem in exc.problems:
+            print(problem.text(tr.gettext))
+        return 1
+    assert after.kb is not None
+    lines = summary_lines(summarise(kb, after.kb), tr)
     print("\n".join(lines))
+    for warning in after.warnings:
+        print(warning.text(tr.gettext))
     if change.empty:
         return 0
     if content.version and content.version != folder_version(folder):
-        print("Note: the knowledge base changed since this workbook was exported; where they differ, the workbook wins")
-    if not args.yes and input("Apply these changes? [y/N] ").strip().lower() not in ("y", "yes", "s", "si", "sì"):
-        print("nothing was changed")
+        print(
+            tr.gettext(
+                "The knowledge base changed since this workbook was exported: where the two differ, the workbook "
+                "wins. Check the summary."
+            )
+        )
+    if not args.yes and input(tr.gettext("Apply these changes? [y/N] ")).strip().lower() not in YES:
+        print(tr.gettext("Nothing was changed."))
         return 1
     try:
         write_change(directory, change)
     except StaleChange as exc:
-        print(f"{', '.join(exc.files)} changed meanwhile: nothing was written; run the import again")
+        print(
+            tr.gettext(
+                "%(files)s changed since this preview (edited by hand, or another change came first): nothing was "
+                "written. Prepare the change again.",
+                files=", ".join(exc.files),
+            )
+        )
         return 1
-    print(f"applied to {directory}; a running bot reloads it within seconds (or send /reload)")
-    if config.database.exists():
+    applied = tr.gettext(
+        "Applied to %(folder)s: a running bot reloads it within seconds (or send /reload).", folder=directory
+    )
+    print(applied)
+    if config.database.is_file():
         change_id = asyncio.run(_record_import(config, "\n".join(lines), change.to_json()))
-        print(f"recorded as change #{change_id}: /undo in Telegram reverses it")
+        print(tr.gettext("Recorded as change #%(id)d: /undo in Telegram reverses it.", id=change_id))
     else:
-        print(f"no database at {config.database}: the change is not recorded for /undo")
+        print(
+            tr.gettext(
+                "There is no database at %(path)s: the change is not recorded, so /undo cannot reverse it.",
+                path=config.database.resolve(),
+            )
+        )
     return 0
 
 
@@ -282,6 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("validate", help="check the knowledge base; prints file:line: reason")
     check.add_argument("directory", nargs="?", type=Path, help="default: BOT_KNOWLEDGE_DIR or knowledge/")
+    check.add_argument("--lang", choices=LANGUAGES, help="language of the messages (default: BOT_STAFF_LANG, locale)")
     check.set_defaults(handler=_validate)
 
     score = commands.add_parser("evaluate", help="score answer quality on evaluation files")
@@ -296,7 +419,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(handler=_evaluate)
     report = commands.add_parser("unanswered", help="staff: the questions the bot could not answer, grouped")
     report.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
-    report.add_argument("--format", choices=["table", "csv"], default="table")
+    report.add_argument(
+        "--format", choices=["table", "csv"], default="table", help="csv: for Excel (UTF-8 with BOM, ';' separated)"
+    )
+    report.add_argument("--output", "-o", type=Path, help="write to this file instead of the screen")
     report.set_defaults(handler=_unanswered)
 
     stubs = commands.add_parser("suggest", help="staff: YAML entry stubs for the most asked unanswered questions")
@@ -346,12 +472,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KnowledgeError as exc:
-        print("the knowledge base is not valid:", file=sys.stderr)
-        print(exc, file=sys.stderr)
-        return 1
+        tr = Catalogs()[staff_language(config)]
+        print(tr.gettext("The knowledge base has errors (python -m bot validate explains them):"), file=sys.stderr)
+        for problem in exc.problems:
+            print(problem.text(tr.gettext), file=sys.stderr)
+        return EXIT_KNOWLEDGE
     except CaseFileError as exc:
         print(f"evaluation file error: {exc}", file=sys.stderr)
         return 1
     except StorageError as exc:
         print(f"database error: {exc}", file=sys.stderr)
+        return 1
+    except MissingDatabase:
         return 1

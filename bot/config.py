@@ -35,6 +35,7 @@ class Config:
     reminder_hours: tuple[int, int] = (9, 20)  # reminders go out from the first hour until the second, local time
     staff_digest_time: dt.time | None = dt.time(9, 0)  # the daily staff digest, local time; None: no digest
     staff_new_question_notes: bool = False  # a note to staff for each new group of unanswered questions
+    staff_lang: str | None = None  # it | en: the staff tools' language where no staff member's own is known
 
     def require_token(self) -> str:
         if not self.token:
@@ -115,6 +116,9 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     reminder_hours = _hours(environ.get("BOT_REMINDER_HOURS", "").strip() or "9-20")
     digest_time = _digest_time(environ.get("BOT_STAFF_DIGEST_TIME", "").strip() or "09:00")
     notes = _switch("BOT_STAFF_NEW_QUESTION_NOTES", environ.get("BOT_STAFF_NEW_QUESTION_NOTES", "").strip() or "off")
+    staff_lang = environ.get("BOT_STAFF_LANG", "").strip().lower()
+    if staff_lang not in ("", "it", "en"):
+        raise ConfigError(f"BOT_STAFF_LANG must be it or en, got {staff_lang[:20]!r}.")
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
@@ -130,4 +134,5 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         reminder_hours=reminder_hours,
         staff_digest_time=digest_time,
         staff_new_question_notes=notes,
+        staff_lang=staff_lang or None,
     )

@@ -469,7 +469,9 @@ async def test_stale_buttons_after_a_knowledge_base_reload(
     (reloaded,) = await push_and_wait(api, api.command(STAFF, "/reload"), STAFF["id"])
     entries = len(services(bot).assistant.kb.entries)
     assert "eligibility" not in services(bot).assistant.kb.entries
-    assert reloaded["text"] == TR["it"].gettext("Knowledge base reloaded: %(count)d entries.", count=entries)
+    assert reloaded["text"].split("\n")[0] == TR["it"].gettext(
+        "Knowledge base reloaded: %(count)d entries.", count=entries
+    )
 
     sent = len(api.messages_to(ADA["id"]))
     params = await press(api, ADA, "a:eligibility", deadline)

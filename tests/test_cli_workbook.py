@@ -49,18 +49,18 @@ def test_export_then_import_with_confirmation(tmp_path: Path, knowledge: Path) -
     book = tmp_path / "kb.xlsx"
     exported = run_bot("export", str(book), knowledge=knowledge, database=database)
     assert exported.returncode == 0, exported.stderr
-    assert exported.stdout.startswith(f"wrote {book}: 4 entries, 2 dates, 1 sources")
+    assert exported.stdout.startswith(f"Wrote {book}: 4 entries, 2 dates, 1 sources, 0 groups of unanswered questions")
     edit_answer(book, "eligibility", "en", "Clusters, business networks and science parks can take part.")
     before = (knowledge / "calls.yaml").read_text(encoding="utf-8")
 
     declined = run_bot("import", str(book), knowledge=knowledge, database=database, stdin="n\n")
     assert declined.returncode == 1
-    assert "~ eligibility: answer.en" in declined.stdout and "nothing was changed" in declined.stdout
+    assert "~ eligibility: answer.en" in declined.stdout and "Nothing was changed." in declined.stdout
     assert (knowledge / "calls.yaml").read_text(encoding="utf-8") == before
 
     applied = run_bot("import", str(book), knowledge=knowledge, database=database, stdin="y\n")
     assert applied.returncode == 0, applied.stderr
-    assert "recorded as change #1: /undo in Telegram reverses it" in applied.stdout
+    assert "Recorded as change #1: /undo in Telegram reverses it." in applied.stdout
     assert "Clusters, business networks and science parks can take part." in (knowledge / "calls.yaml").read_text(
         encoding="utf-8"
     )
@@ -84,13 +84,14 @@ def test_import_refuses_what_would_not_validate(tmp_path: Path, knowledge: Path)
     edit_answer(book, "eligibility", "it", "Sì.")
     refused = run_bot("import", str(book), "--yes", knowledge=knowledge, database=tmp_path / "none.sqlite3")
     assert refused.returncode == 1
-    assert "the knowledge base is not valid" in refused.stderr
-    assert f"{knowledge / 'calls.yaml'}:" in refused.stderr and "starts with a bare yes/no" in refused.stderr
+    assert refused.stdout.startswith("Nothing was changed: the knowledge base would not be valid.")
+    assert f"{knowledge / 'calls.yaml'}:" in refused.stdout and "starts with a bare yes/no" in refused.stdout
     workbook = openpyxl.load_workbook(book)
     workbook["Entries"]["C2"].value = "fr"
     workbook.save(book)
     refused = run_bot("import", str(book), "--yes", knowledge=knowledge, database=tmp_path / "none.sqlite3")
     assert refused.returncode == 1 and "Entries!C2: lang must be one of it, en, not 'fr'" in refused.stdout
+    assert refused.stdout.startswith("Nothing was changed. Fix these cells and send the file again:")
     (tmp_path / "notes.xlsx").write_text("not a workbook", encoding="utf-8")
     refused = run_bot("import", str(tmp_path / "notes.xlsx"), knowledge=knowledge, database=tmp_path / "none.sqlite3")
     assert refused.returncode == 1 and "not an .xlsx workbook" in refused.stdout
@@ -103,5 +104,7 @@ def test_import_without_a_database_says_it_cannot_be_undone(tmp_path: Path, know
     edit_answer(book, "deadline", "en", "The deadline was {date:closing-original}.")
     applied = run_bot("import", str(book), "--yes", knowledge=knowledge, database=database)
     assert applied.returncode == 0, applied.stderr
-    assert f"no database at {database}: the change is not recorded for /undo" in applied.stdout
+    assert f"There is no database at {database}: the change is not recorded, so /undo cannot reverse it." in (
+        applied.stdout
+    )
     assert not database.exists()

@@ -75,7 +75,8 @@ def test_add_phrasings_touches_only_the_entry_and_reads_back(kb_dir: Path) -> No
         '+        - "on"',
         "+        - can foundations join?",
     ]
-    after = check_change(kb_dir, edit.change)
+    after = check_change(kb_dir, edit.change).kb
+    assert after is not None
     assert after.entries["eligibility-who"].questions["it"][-2:] == ("possono partecipare le fondazioni?", "on")
     assert (kb_dir / "eligibility.yaml").read_text(encoding="utf-8") == folder["eligibility.yaml"]  # not written
 
@@ -103,7 +104,9 @@ def test_a_new_entry_is_appended_to_its_topic_file(kb_dir: Path) -> None:
     change = add_entry(folder, kb, entry)
     (file,) = change.files
     assert file.after is not None and file.after.startswith(folder["eligibility.yaml"])
-    added = check_change(kb_dir, change).entries["eligibility-foundations"]
+    after = check_change(kb_dir, change).kb
+    assert after is not None
+    added = after.entries["eligibility-foundations"]
     assert added.answer is not None and added.answer.it == long_answer
     assert added.answer.en == "Foundations: see the call.\nSecond line: here."
     assert added.questions["en"] == ("yes",) and added.sources == ("press-release",)
@@ -187,3 +190,14 @@ def test_a_failed_write_leaves_every_file_as_it_was(kb_dir: Path, monkeypatch: p
         write_change(kb_dir, change)
     assert read_folder(kb_dir) == original
     assert sorted(p.name for p in kb_dir.iterdir()) == sorted(original)
+
+
+def test_touched_lines_are_the_lines_a_change_wrote() -> None:
+    change = Change(
+        (
+            FileChange("a.yaml", "one\ntwo\nthree\n", "one\n2\nthree\nfour\n"),
+            FileChange("b.yaml", None, "x\ny\n"),
+            FileChange("c.yaml", "gone\n", None),
+        )
+    )
+    assert change.touched_lines() == {"a.yaml": {2, 4}, "b.yaml": {1, 2}}

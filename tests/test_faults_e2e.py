@@ -92,7 +92,7 @@ async def test_knowledge_folder_disappearing_keeps_the_last_version(tmp_path: Pa
         shutil.rmtree(knowledge)
         await api.wait_for_messages(STAFF["id"], timeout=5)
         warning = api.sent_messages(STAFF["id"])[0]["text"]
-        assert "knowledge directory not found" in warning
+        assert "cartella della base di conoscenza non trovata" in warning  # staff read Italian unless they chose
         assert "31 December 2016" in (await ask(api, "What is the deadline?"))["text"]
         shutil.copytree(FIXTURE_KB, knowledge)  # restored: picked up again silently
         await asyncio.sleep(0.6)

@@ -11,6 +11,8 @@ from tests.conftest import ROOT, SHIPPED_KB
 
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.yaml"
 OWN_SETS = [ROOT / "tests" / "eval" / name for name in ("cases.yaml", "holdout.yaml", "holdout2.yaml")]
+#: Realistic messages written from the sources only (tuned on): long, sloppy, two questions at once.
+REALISTIC_SETS = [ROOT / "tests" / "eval" / f"realistic_{name}.yaml" for name in ("a", "b", "d")]
 
 
 def test_shipped_knowledge_base_is_valid() -> None:
@@ -50,4 +52,14 @@ def test_own_sets_do_not_regress(shipped_assistant: Assistant, path: Path) -> No
     """Guards at the level measured when the matcher was last calibrated (see the README), minus a little slack."""
     report = evaluate(shipped_assistant, load_all([path]))
     missed = Bars(min_accuracy=0.75, max_false_answers=0.10, max_wrong_language=0.03).missed(report)
+    assert not missed, format_report(report)
+
+
+@pytest.mark.parametrize("path", REALISTIC_SETS, ids=lambda p: Path(p).stem)
+def test_realistic_sets_do_not_regress(shipped_assistant: Assistant, path: Path) -> None:
+    """Guards a little below the level measured when the decision was last calibrated (see the README)."""
+    report = evaluate(shipped_assistant, load_all([path]))
+    missed = Bars(min_accuracy=0.62, max_false_answers=0.12, max_wrong_language=0.04, max_wrong_answers=0.12).missed(
+        report
+    )
     assert not missed, format_report(report)

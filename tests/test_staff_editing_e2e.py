@@ -150,6 +150,9 @@ async def test_an_answer_written_in_telegram_reaches_those_who_asked_once_in_the
 
     preview = await write_answer(api, await staff_page(api), TRAVEL_EN)
     assert "Nuova voce travel-costs-covered: anteprima" in preview["text"]
+    warnings = preview["text"].split("2 avvisi (non bloccano il bot, ma meritano uno sguardo):\n", 1)[1]
+    assert warnings.startswith("• calls.yaml:25: voce 'travel-costs-covered': solo 2 formulazioni in italiano")
+    assert "'deadline'" not in warnings  # only what this change wrote
     assert ANSWER_IT in preview["text"] and ANSWER_EN in preview["text"] and "Comunicato stampa" in preview["text"]
     assert "aggiunte (1): travel-costs-covered" in preview["text"]
     assert (knowledge / "calls.yaml").read_text(encoding="utf-8") == original  # nothing written before confirming
@@ -265,8 +268,8 @@ async def test_an_answer_that_would_not_validate_is_refused_with_the_reason(
     await api.wait_for_messages(STAFF["id"], count=before + 1, timeout=10)
     problems = api.texts_to(STAFF["id"])[-1]
     assert problems.startswith("⚠️ Non ho cambiato nulla: la base di conoscenza non sarebbe valida.")
-    assert "calls.yaml:" in problems and "no date has id 'nowhere'" in problems
-    assert "starts with a bare yes/no ('Sì.')" in problems
+    assert "• calls.yaml:30: voce 'travel-costs' answer.it {date:...}: nessuna data ha id 'nowhere'" in problems
+    assert "• calls.yaml:31: voce 'travel-costs' answer.it: inizia con un sì/no secco ('Sì.')" in problems
     assert not buttons(api.sent_messages(STAFF["id"])[-1])
     assert (knowledge / "calls.yaml").read_text(encoding="utf-8") == original
     (still,) = await send(api, CARLA, api.text_message(CARLA, "chi può partecipare?"))
@@ -410,7 +413,7 @@ async def test_a_broken_workbook_is_refused_with_reasons_and_the_old_version_ans
     workbook["Entries"].cell(rows["en"], 7).value = "deadline, nowhere"
     (refused,) = await send(api, STAFF, upload(api, workbook))
     assert refused["text"].startswith("⚠️ Non ho cambiato nulla: la base di conoscenza non sarebbe valida.")
-    assert "calls.yaml:" in refused["text"] and "related: no entry has id 'nowhere'" in refused["text"]
+    assert "• calls.yaml:22: voce 'eligibility' related: nessuna voce ha id 'nowhere'" in refused["text"]
     assert not buttons(refused)
 
     (refused,) = await send(api, STAFF, api.document_message(STAFF, file_name="kb.xlsx", content=b"not a zip"))

@@ -47,7 +47,8 @@ def group(
 
 
 def read_csv(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline="")))
+    assert text.startswith("\ufeff")  # Excel reads the file as UTF-8 only with this mark
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";"))
 
 
 # -- CSV ---------------------------------------------------------------------------------------------------------
@@ -94,7 +95,17 @@ def test_csv_leaves_harmless_cells_alone() -> None:
     assert safe_cell("a = b") == "a = b"
     assert safe_cell("what's up") == "what's up"
     assert safe_cell(12) == "12"
-    assert unanswered_csv([]).splitlines() == [",".join(CSV_COLUMNS)]
+    assert unanswered_csv([]).splitlines() == ["\ufeff" + ";".join(CSV_COLUMNS)]
+
+
+def test_csv_opens_in_italian_excel() -> None:
+    """UTF-8 with a byte-order mark and ";" between columns: Excel in Italian shows six columns and the accents."""
+    text = unanswered_csv([group(2, [("it", "Qual è la scadenza; e il budget?")])])
+    data = text.encode("utf-8")
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, row = data[3:].decode("utf-8").splitlines()
+    assert header == "group;count;first_asked;last_asked;languages;samples"
+    assert row.endswith(';it;"Qual è la scadenza; e il budget?"')
 
 
 # -- table -------------------------------------------------------------------------------------------------------
@@ -191,8 +202,9 @@ def test_stubs_respect_the_limit_and_say_how_to_use_them() -> None:
     assert yaml.safe_load(empty) is None and empty.startswith("#")
 
 
-def test_pasted_stubs_validate_once_sources_are_filled(tmp_path: Path) -> None:
-    """The stubs are indented to paste under `entries:`; naming a source is all the validator still wants."""
+def test_pasted_stubs_are_refused_until_sources_and_todos_are_filled(tmp_path: Path) -> None:
+    """The stubs are indented to paste under `entries:`; the validator wants the sources named and every TODO
+    replaced (tests/test_validator.py checks the messages)."""
     stubs = suggest_stubs(stub_groups(), existing_ids=set())
     (tmp_path / "sources.yaml").write_text(
         "sources:\n  - id: press-release\n    title: {it: Comunicato, en: Press release}\n", encoding="utf-8"
@@ -200,7 +212,8 @@ def test_pasted_stubs_validate_once_sources_are_filled(tmp_path: Path) -> None:
     topic = "topic:\n  id: suggestions\n  title: {it: Suggerimenti, en: Suggestions}\nentries:\n"
     (tmp_path / "suggestions.yaml").write_text(topic + stubs, encoding="utf-8")
     problems = validate(tmp_path)
-    assert problems and all("source" in p.reason for p in problems)
-    filled = stubs.replace("sources: []", "sources: [press-release]")
+    assert problems and all("source" in p.reason or "'TODO'" in p.reason for p in problems)
+    assert any("source" in p.reason for p in problems)
+    filled = stubs.replace("sources: []", "sources: [press-release]").replace('"TODO"', '"Testo"')
     (tmp_path / "suggestions.yaml").write_text(topic + filled, encoding="utf-8")
     assert validate(tmp_path) == []

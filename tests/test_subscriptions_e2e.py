@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.config import Config
 from bot.i18n import Catalogs
+from bot.live import ReloadOutcome
 from bot.reminders.delivery import Pacing
 from bot.reminders.messages import broadcast_report
 from bot.storage import Storage
@@ -249,8 +250,10 @@ async def test_reminders_follow_a_moved_deadline(server, tmp_path, fixture_kb_di
         await courier.queue_due(clock.now)
         dates = fixture_kb_dir / "dates.yaml"
         dates.write_text(dates.read_text().replace("date: 2017-03-31", "date: 2017-04-05"))
-        assert app.bot_data[SERVICES_KEY].live.reload() == []
+        assert app.bot_data[SERVICES_KEY].live.reload().outcome is ReloadOutcome.RELOADED
         await courier.cycle()
+        await send_the_change_notice(server)
+        await server.wait_for_messages(BOB["id"], count=2)
         notices = server.texts_to(BOB["id"])[1:]
         assert len(notices) == 1  # one notice, no reminder for the old date, none doubling the notice
         assert "5 April 2017" in notices[0] and "31 March 2017" in notices[0] and "6 days left" in notices[0]
@@ -268,6 +271,115 @@ async def test_reminders_follow_a_moved_deadline(server, tmp_path, fixture_kb_di
         assert len(server.texts_to(BOB["id"])) == 3
         dropped = await storage.batch_counts(2)  # the 1-day reminder queued for 31 March, never sent
         assert (dropped.dropped, dropped.sent) == (2, 0)
+
+
+async def send_the_change_notice(server: FakeBotAPI, button: str = "✅ Invia") -> dict:
+    """Staff see the change notice before it goes out, and press `button` under it."""
+    preview = await server.wait_for(lambda s: s.sent_messages(STAFF["id"]) and s.last_sent(STAFF["id"]))
+    (row,) = preview["reply_markup"]["inline_keyboard"]
+    data = {b["text"]: b["callback_data"] for b in row}
+    assert list(data) == ["✅ Invia", "✖️ Non inviare"]
+    server.push_update(server.callback_query(STAFF, data[button], preview))
+    await server.wait_for_calls("editMessageText")
+    return preview
+
+
+async def test_a_moved_deadline_is_shown_to_staff_before_anyone_is_notified(server, tmp_path, fixture_kb_dir) -> None:
+    clock = Clock(rome(2017, 3, 20, 12, 0))
+    async with running(server, tmp_path, fixture_kb_dir, clock) as (app, courier, storage):
+        for user, lang in ((ADA, "it"), (BOB, "en"), (EVE, "en")):
+            await storage.subscribe(user["id"], lang, clock.now)
+        await courier.cycle()  # the 30-day slot (1 March) was missed: its latest slot goes out, nothing else
+        sent_before = {u["id"]: len(server.texts_to(u["id"])) for u in (ADA, BOB, EVE)}
+        dates = fixture_kb_dir / "dates.yaml"
+        dates.write_text(dates.read_text().replace("date: 2017-03-31", "date: 2017-04-28"))
+        assert app.bot_data[SERVICES_KEY].live.reload().outcome is ReloadOutcome.RELOADED
+        await courier.cycle()
+        await courier.cycle()
+        assert {u["id"]: len(server.texts_to(u["id"])) for u in (ADA, BOB, EVE)} == sent_before  # nobody yet
+        (preview,) = server.sent_messages(STAFF["id"])
+        assert preview["text"].startswith(
+            "📅 Una scadenza nella base di conoscenza è cambiata: scadenza prorogata ora è il 28 aprile 2017; era il "
+            "31 marzo 2017.\nInviando l'avviso di modifica avviserai 3 iscritti, ciascuno nella sua lingua. Questo:"
+        )
+        assert "mancano 39 giorni" in preview["text"]
+        assert preview["text"].endswith(
+            "Lo invio? Se no, gli iscritti continuano a ricevere i soliti promemoria, con la nuova data."
+        )
+
+        clock.now = rome(2017, 3, 21, 12, 0)  # staff decide the next day: the countdown is the day's
+        await send_the_change_notice(server)
+        assert server.last_sent(STAFF["id"])["text"] == "✅ L'avviso di modifica sta arrivando a 3 iscritti."
+        await server.wait_for_messages(EVE["id"], count=sent_before[EVE["id"]] + 1)
+        await server.wait_for_messages(ADA["id"], count=sent_before[ADA["id"]] + 1)
+        assert "28 April 2017" in server.texts_to(EVE["id"])[-1] and "38 days left" in server.texts_to(EVE["id"])[-1]
+        assert "28 aprile 2017" in server.texts_to(ADA["id"])[-1]
+
+        server.push_update(server.callback_query(STAFF, "n:send:1", server.last_sent(STAFF["id"])))
+        await server.wait_for(lambda s: s.calls_to("answerCallbackQuery")[-1].params.get("show_alert"))
+        assert server.calls_to("answerCallbackQuery")[-1].params["text"] == (
+            "Questo avviso di modifica è già stato inviato o annullato."
+        )
+        await courier.cycle()
+        assert len(server.texts_to(EVE["id"])) == sent_before[EVE["id"]] + 1  # once
+
+
+async def test_dont_send_keeps_subscribers_on_the_usual_reminders(server, tmp_path, fixture_kb_dir) -> None:
+    clock = Clock(rome(2017, 3, 30, 12, 0))
+    async with running(server, tmp_path, fixture_kb_dir, clock) as (app, courier, storage):
+        await storage.subscribe(BOB["id"], "en", clock.now)
+        await courier.cycle()
+        assert len(server.texts_to(BOB["id"])) == 1  # the 1-day reminder for 31 March
+        dates = fixture_kb_dir / "dates.yaml"
+        dates.write_text(dates.read_text().replace("date: 2017-03-31", "date: 2017-04-05"))
+        app.bot_data[SERVICES_KEY].live.reload()
+        await courier.cycle()
+        assert len(server.texts_to(BOB["id"])) == 1
+        await send_the_change_notice(server, "✖️ Non inviare")
+        assert server.last_sent(STAFF["id"])["text"] == (
+            "✖️ Non inviato. Gli iscritti continuano a ricevere i soliti promemoria, con la nuova data."
+        )
+        await courier.cycle()  # the new date's slot that has come (7 days before 5 April) is no longer held
+        texts = server.texts_to(BOB["id"])
+        assert (
+            len(texts) == 2 and "Reminder" in texts[1] and "5 April 2017" in texts[1] and "deadline has" not in texts[1]
+        )
+
+
+async def test_with_no_subscribers_staff_are_not_asked(server, tmp_path, fixture_kb_dir) -> None:
+    clock = Clock(rome(2017, 3, 20, 12, 0))
+    async with running(server, tmp_path, fixture_kb_dir, clock) as (app, courier, storage):
+        await courier.cycle()
+        dates = fixture_kb_dir / "dates.yaml"
+        dates.write_text(dates.read_text().replace("date: 2017-03-31", "date: 2017-04-28"))
+        app.bot_data[SERVICES_KEY].live.reload()
+        await courier.cycle()
+        assert server.messages_to(STAFF["id"]) == []
+        assert await storage.change_drafts() == []
+
+
+async def test_without_staff_a_change_notice_goes_out_directly(server, tmp_path, fixture_kb_dir) -> None:
+    clock = Clock(rome(2017, 3, 20, 12, 0))
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    config = Config(token=server.token, api_base_url=server.base_url, knowledge_dir=fixture_kb_dir)
+    application = build_application(config, storage, clock=clock)
+    courier = Courier(application, pacing=FAST)
+    await application.initialize()
+    await application.start()
+    try:
+        await storage.subscribe(BOB["id"], "en", clock.now)
+        await courier.cycle()
+        dates = fixture_kb_dir / "dates.yaml"
+        dates.write_text(dates.read_text().replace("date: 2017-03-31", "date: 2017-04-28"))
+        application.bot_data[SERVICES_KEY].live.reload()
+        await courier.cycle()
+        notice = server.texts_to(BOB["id"])[-1]
+        assert notice.startswith("📅 A deadline has changed:") and "28 April 2017" in notice
+        assert {int(c.params["chat_id"]) for c in server.calls_to("sendMessage")} == {BOB["id"]}  # no preview
+    finally:
+        await application.stop()
+        await application.shutdown()
+        await storage.close()
 
 
 def test_broadcast_syntax() -> None:

@@ -335,3 +335,29 @@ async def test_token_never_appears_in_any_log_line(api: FakeBotAPI, tmp_path: Pa
     assert "error while handling an update" in logged and "<redacted-token>" in logged
     assert api.token not in logged
     assert api.token.split(":")[1] not in logged
+
+
+async def test_two_questions_get_one_reply_with_both_answers_under_bold_headings(api: FakeBotAPI, bot) -> None:
+    answer = await ask(api, BOB, "hi! who can take part and when is the deadline?")
+    text = answer["text"]
+    assert text.startswith("Hello!")
+    assert text.index("Who can take part?") < text.index("Clusters and science parks") < text.index("What is the")
+    assert "31 March 2017" in text and text.count("Source: Press release") == 2
+    bold = [text[e["offset"] : e["offset"] + e["length"]] for e in answer["entities"] if e["type"] == "bold"]
+    assert bold == ["Who can take part?", "What is the deadline?"]
+    assert ("👍", "f:+:eligibility") in buttons(answer)  # feedback on the first answer
+
+
+async def test_a_greeting_before_the_question_is_greeted_back_and_the_question_answered(api: FakeBotAPI, bot) -> None:
+    answer = await ask(api, ADA, "ciao, una domanda veloce: chi può partecipare?")
+    assert answer["text"].startswith("Ciao!\n\nPossono partecipare distretti e parchi scientifici.")
+
+
+async def test_a_question_left_unanswered_beside_an_answered_one_goes_to_staff(api: FakeBotAPI, bot) -> None:
+    answer = await ask(api, BOB, "who can take part? and who won the football match yesterday?")
+    assert "Clusters and science parks" in answer["text"]
+    assert answer["text"].endswith("I don't have an answer yet to: «and who won the football match yesterday?»")
+    records = await eventually(
+        lambda: services(bot).storage.unanswered_questions(status=None), lambda rows: len(rows) == 1
+    )
+    assert [r.text for r in records] == ["and who won the football match yesterday?"]

@@ -99,7 +99,7 @@ def test_edits_in_the_workbook_become_yaml_edits_and_only_those(kb_dir: Path) ->
         '      it: "Possono partecipare distretti e cluster: vedi il bando."',
     ]
     assert len(list((old_lines - new_lines).elements())) == 7  # the old Italian answer: `it: >-` and six lines
-    after = check_change(kb_dir, change)
+    after = check_change(kb_dir, change).kb
     assert after.entries["eligibility-who"].answer.it == "Possono partecipare distretti e cluster: vedi il bando."
     assert after.entries["new-topic-entry"].topic == "grants"
     assert after.entries["new-topic-entry"].questions["it"] == ("ci sono contributi?", "contributi")

@@ -2,8 +2,9 @@
 
 A `Change` holds, for each file it touches, the text it had when the change was prepared (`before`, None for a new
 file) and the text it will have (`after`, None to delete it). That is all the safety needs:
-- check: the change is applied to a temporary copy of the folder and validated with the bot's own loader, so what
-  passes is exactly what the bot will serve; problems name the real files.
+- check: the folder's files are read as a reload reads them, the change is applied to them in memory and they are
+  checked by the bot's own loader (`check_files`, what every reload runs), so what passes is exactly what the bot
+  will serve, and problems name the real files. Nothing is written to check a change.
 - concurrent edits: when it is written, every file must still read `before`; if staff edited one by hand (or
   another change came first) nothing is written and the caller says so (`StaleChange`).
 - no half-written file: each file is written to a temporary file beside it, flushed to disk, then renamed over it.
@@ -11,15 +12,16 @@ file) and the text it will have (`after`, None to delete it). That is all the sa
 """
 
 import contextlib
+import difflib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.knowledge import KnowledgeCheck, KnowledgeError, check_files, read_knowledge_files
 
 YAML_SUFFIXES = (".yaml", ".yml")
 TEMP_SUFFIX = ".writing"  # not a YAML suffix: the loader and the file watch never read a file half-written
@@ -75,6 +77,22 @@ class Change:
     def reversed(self) -> "Change":
         return Change(tuple(FileChange(f.name, f.after, f.before) for f in self.files))
 
+    def touched_lines(self) -> dict[str, set[int]]:
+        """File name -> the lines (1-based) of its new text that the change wrote: where its warnings belong."""
+        touched: dict[str, set[int]] = {}
+        for file in self.files:
+            if file.after is None:
+                continue
+            before, after = (file.before or "").splitlines(), file.after.splitlines()
+            matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+            touched[file.name] = {
+                line + 1
+                for tag, _, _, start, end in matcher.get_opcodes()
+                if tag in ("replace", "insert")
+                for line in range(start, end)
+            }
+        return touched
+
     def to_json(self) -> str:
         return json.dumps([[f.name, f.before, f.after] for f in self.files], ensure_ascii=False)
 
@@ -99,34 +117,21 @@ def stale_files(directory: Path, change: Change) -> list[str]:
     return stale
 
 
-def _apply_to(directory: Path, files: Iterable[FileChange]) -> None:
-    for file in files:
-        path = directory / file.name
+def check_change(directory: Path, change: Change) -> KnowledgeCheck:
+    """The knowledge base the folder would hold after the change, with its warnings; raises KnowledgeError (root
+    causes first, in the real files' names) when it would not be valid. The folder is not touched."""
+    source = read_knowledge_files(directory)
+    files: dict[str, bytes | str] = dict(source.files)
+    for file in change.files:
+        key = str(directory / file.name)  # read_knowledge_files names files by their path
         if file.after is None:
-            path.unlink(missing_ok=True)
+            files.pop(key, None)
         else:
-            path.write_text(file.after, encoding="utf-8")
-
-
-def check_change(directory: Path, change: Change) -> KnowledgeBase:
-    """The knowledge base the folder would hold after the change, loaded from a copy by the bot's own loader;
-    raises KnowledgeError whose problems name the real files. The real folder is not touched."""
-    with tempfile.TemporaryDirectory(prefix="knowledge-check-") as temporary:
-        copy = Path(temporary)
-        for path in yaml_files(directory):
-            shutil.copyfile(path, copy / path.name)
-        _apply_to(copy, change.files)
-        try:
-            return load_knowledge(copy)
-        except KnowledgeError as exc:
-            raise KnowledgeError([_in_real_folder(p, copy, directory) for p in exc.problems]) from None
-
-
-def _in_real_folder(problem: Problem, copy: Path, directory: Path) -> Problem:
-    if problem.file.startswith(str(copy)):
-        relative = Path(problem.file).relative_to(copy)
-        return Problem(str(directory / relative) if relative.parts else str(directory), problem.line, problem.reason)
-    return problem
+            files[key] = file.after
+    check = check_files(files, problems=source.problems, place=str(directory))
+    if check.kb is None:
+        raise KnowledgeError(list(check.errors))
+    return check
 
 
 def write_change(directory: Path, change: Change) -> None:

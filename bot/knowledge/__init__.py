@@ -1,7 +1,17 @@
 """The knowledge base: YAML files edited by staff, loaded into immutable objects."""
 
-from bot.knowledge.loader import KnowledgeError, Problem, load_knowledge, validate
+from bot.knowledge.loader import (
+    KnowledgeCheck,
+    KnowledgeError,
+    KnowledgeFiles,
+    check_directory,
+    check_files,
+    load_knowledge,
+    read_knowledge_files,
+    validate,
+)
 from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, Bilingual, Entry, KeyDate, KnowledgeBase, Source, Topic
+from bot.knowledge.problems import Message, Problem
 
 __all__ = [
     "LANGUAGES",
@@ -10,10 +20,16 @@ __all__ = [
     "Entry",
     "KeyDate",
     "KnowledgeBase",
+    "KnowledgeCheck",
     "KnowledgeError",
+    "KnowledgeFiles",
+    "Message",
     "Problem",
     "Source",
     "Topic",
+    "check_directory",
+    "check_files",
     "load_knowledge",
+    "read_knowledge_files",
     "validate",
 ]

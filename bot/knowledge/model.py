@@ -7,6 +7,7 @@ errors into `file:line: reason`. Fields marked `loader_field()` are filled in by
 
 - A new field: add it to the class (with a default if it is optional). The loader and `validate` follow.
 - A new rule for answer texts: add it to `check_answer_text`.
+- A reason staff read: `invalid("...%(field)s...", value=quote(value))`, and its Italian in locales/it.
 """
 
 import contextlib
@@ -22,6 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
+
+from bot.knowledge.diagnosis import QUOTE_HINT
+from bot.knowledge.problems import Message, message, quote
 
 LANGUAGES: tuple[str, ...] = ("it", "en")
 #: The Babel locale that writes dates for each language.
@@ -40,10 +44,48 @@ ID_FORMAT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _URL = re.compile(r"^https?://\S+$")
 
+# -- limits: what one value may hold, so that a file cannot make the bot slow (see loader.py for whole files) -------
 
-def problem(message: str) -> PydanticCustomError:
-    """A staff-readable reason; "{field}" in it is replaced by the field's name (loader.py does it)."""
-    return PydanticCustomError("knowledge", "{message}", {"message": message})
+#: Ids travel in button data (64 bytes with their prefix, see bot/telegram/callbacks.py).
+MAX_ID_CHARS = 60
+#: A phrasing, a title, a synonym: one line of text.
+MAX_TEXT_CHARS = 300
+#: An answer of more than about three Telegram messages (4,096 characters each) is a document, not an answer.
+MAX_ANSWER_CHARS = 12_000
+MAX_PHRASINGS = 100  # per language
+MAX_REFERENCES = 50  # sources or related entries of one item
+MAX_SYNONYMS = 300  # words in one synonym group
+#: Fewer phrasings than this in a language is worth a warning: people ask the same thing in many ways.
+RECOMMENDED_PHRASINGS = 8
+
+#: Text left from a draft (`python -m bot suggest` writes TODO) that must not reach users.
+LEFTOVER = re.compile(r"\b(?:TODO|FIXME|TBD|XXX|lorem ipsum)\b", re.IGNORECASE)
+#: Whether the call is open, closed or how long is left changes when a date moves: answers get it from
+#: {countdown:ID}, computed from dates.yaml, never typed. Past events ("the partner search opened in May") are fine.
+STATUS_WORDS = re.compile(
+    r"""\b(?:
+        (?:is|are|'s|was|were|remains?)\s+(?:still\s+|now\s+|currently\s+|already\s+|no\s+longer\s+|not\s+yet\s+)?
+            (?:open|closed|expired|over)\b(?!\s+(?:to|for)\b)
+        | (?:still|currently|now)\s+open\b | open\s+until\b | apert[oaie]\s+fino\b
+        | (?:has|have)\s+(?:already\s+)?(?:closed|expired|ended|passed)\b
+        | (?:call|applications?|submissions?)\s+closed\b
+        | expired | reopened
+        | days?\s+(?:left|remaining|to\s+go)
+        | (?:è|e'|sono|era|erano|resta|restano)\s+(?:ancora\s+|ormai\s+|già\s+|ora\s+|adesso\s+|attualmente\s+
+            |più\s+|non\s+(?:più\s+|ancora\s+)?)?(?:apert[oaie]|chius[oaie]|scadut[oaie]|terminat[oaie])\b
+            (?!\s+(?:a|al|allo|alla|ai|agli|alle|per)\b|\s+all')
+        | ancora\s+apert[oaie] | scadut[oaie] | riapert[oaie]
+        | mancano\s+(?:ancora\s+|solo\s+)?\d+\s+giorni | giorni\s+(?:rimasti|restanti|mancanti)
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def invalid(template: str, *, hint: Message | None = None, **values: object) -> PydanticCustomError:
+    """A staff-readable reason (see problems.message); the loader fills in %(field)s with the field's name and says
+    which item it is about."""
+    reason = message(template, **values)
+    return PydanticCustomError("knowledge", "{text}", {"text": reason.template, "reason": reason, "hint": hint})
 
 
 def loader_field(default: Any) -> Any:
@@ -54,24 +96,50 @@ def loader_field(default: Any) -> Any:
 # -- field types: each is a check, with the message staff read -----------------------------------------------------
 
 
-def _text(value: object) -> str:
+def _text(value: object, limit: int = MAX_TEXT_CHARS) -> str:
     if isinstance(value, str) and value.strip():
-        return value.strip()
+        text = value.strip()
+        if len(text) > limit:
+            raise invalid(
+                "%(field)s is %(length)d characters long (at most %(limit)d): %(start)s",
+                length=len(text),
+                limit=limit,
+                start=quote(text),
+            )
+        if leftover := LEFTOVER.search(text):
+            raise invalid(
+                "%(field)s still holds the placeholder %(word)s: write the real text (users would see it)",
+                word=quote(leftover.group(0)),
+            )
+        return text
     if isinstance(value, bool | int | float | dt.date):
-        raise problem(f"expected text, got {value!r} (put it in quotes)")
-    raise problem("expected non-empty text")
+        raise invalid("%(field)s: expected text, got %(value)s (put it in quotes)", value=quote(value))
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        raise invalid(
+            "%(field)s: the text %(text)s contains ': ' (a colon and a space), which YAML reads as a field",
+            text=quote(f"{key}: {value[key]}"),
+            hint=QUOTE_HINT,
+        )
+    raise invalid("%(field)s: expected non-empty text")
+
+
+def _answer_text(value: object) -> str:
+    return _text(value, MAX_ANSWER_CHARS)
 
 
 def _id(value: object) -> str:
-    if isinstance(value, str) and ID_FORMAT.match(value):
+    if isinstance(value, str) and ID_FORMAT.match(value) and len(value) <= MAX_ID_CHARS:
         return value
-    raise problem(f"{{field}} {value!r} must be lower-case letters, digits and dashes")
+    if isinstance(value, str) and ID_FORMAT.match(value):
+        raise invalid("%(field)s %(value)s is longer than %(limit)d characters", value=quote(value), limit=MAX_ID_CHARS)
+    raise invalid("%(field)s %(value)s must be lower-case letters, digits and dashes", value=quote(value))
 
 
 def _reference(value: object) -> str:
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= MAX_ID_CHARS:
         return value
-    raise problem(f"{value!r} is not an id")
+    raise invalid("%(field)s: %(value)s is not an id", value=quote(value))
 
 
 def _day(value: object) -> dt.date:
@@ -80,7 +148,7 @@ def _day(value: object) -> dt.date:
             value = dt.date.fromisoformat(value)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    raise problem(f"{{field}} must be a real date like 2017-03-31, got {value!r}")
+    raise invalid("%(field)s must be a real date like 2017-03-31, got %(value)s", value=quote(value))
 
 
 def _clock_time(value: object) -> dt.time:
@@ -88,46 +156,65 @@ def _clock_time(value: object) -> dt.time:
         return value
     if isinstance(value, str) and (match := _TIME.match(value)):
         return dt.time(int(match.group(1)), int(match.group(2)))
-    raise problem(f'{{field}} must be a quoted time like "17:00", got {value!r}')
+    raise invalid('%(field)s must be a quoted time like "17:00", got %(value)s', value=quote(value))
 
 
 def _time_zone(value: object) -> str:
     try:
-        ZoneInfo(str(value))
+        ZoneInfo(str(value)[:MAX_TEXT_CHARS])
     except (ZoneInfoNotFoundError, ValueError):
-        raise problem(f"{{field}} {value!r} is not a known time zone (e.g. Europe/Brussels)") from None
+        raise invalid(
+            "%(field)s %(value)s is not a known time zone (e.g. Europe/Brussels)", value=quote(value)
+        ) from None
     return str(value)
 
 
 def _url(value: object) -> str:
-    if isinstance(value, str) and _URL.match(value):
+    if isinstance(value, str) and _URL.match(value) and len(value) <= MAX_TEXT_CHARS:
         return value
-    raise problem("{field} must start with http:// or https://")
+    raise invalid("%(field)s must be a web address starting with http:// or https://")
 
 
 def _published(value: object) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    raise problem("{field} must be a date like 2016-08-05")
+    raise invalid("%(field)s must be a date like 2016-08-05")
 
 
 def _kind(value: object) -> str:
     if value in ("deadline", "event"):
         return str(value)
-    raise problem(f"{{field}} must be one of deadline, event, got {value!r}")
+    raise invalid("%(field)s must be one of deadline, event, got %(value)s", value=quote(value))
 
 
 def check_answer_text(text: str) -> str:
     """Rules for answer texts (both languages). Placeholders must be known kinds; their date ids are checked once
     every file is read. A bare "Yes."/"No." reads as a verdict on whatever was asked, even when the question matched
-    only roughly: the answer must say what it answers ("No, the call is not limited to Puglia: ...")."""
+    only roughly: the answer must say what it answers ("No, the call is not limited to Puglia: ..."). Whether the
+    call is open or closed comes from the dates, never typed (STATUS_WORDS)."""
     for kind, _ in PLACEHOLDER.findall(text):
         if kind not in PLACEHOLDER_KINDS:
-            raise problem(f"unknown placeholder {{{kind}:...}} (use {', '.join(PLACEHOLDER_KINDS)})")
+            placeholder = "{" + kind[:20] + ":...}"
+            raise invalid(
+                "%(field)s: unknown placeholder %(placeholder)s (use %(kinds)s)",
+                placeholder=placeholder,
+                kinds=", ".join(PLACEHOLDER_KINDS),
+            )
     if BARE_VERDICT.match(text):
-        raise problem(
-            f"starts with a bare yes/no ({text.split()[0]!r}); say what it answers, e.g. "
-            '"No, the call is not limited to Puglia: ..."'
+        raise invalid(
+            '%(field)s: starts with a bare yes/no (%(word)s); say what it answers, e.g. "No, the call is not limited '
+            'to Puglia: ..."',
+            word=quote(text.split()[0]),
+        )
+    if status := STATUS_WORDS.search(text):
+        raise invalid(
+            "%(field)s: %(words)s is typed into the answer, but whether the call is open or closed changes when a "
+            "date moves",
+            words=quote(status.group(0)),
+            hint=message(
+                "write {countdown:DATE-ID} instead (it shows the days left or the closing date, computed from the "
+                'dates), or say when it happened: "the partner search opened in May 2016"'
+            ),
         )
     return text
 
@@ -137,34 +224,38 @@ def _reminder_days(days: object) -> tuple[int, ...]:
         isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 366 for d in days
     ):
         return tuple(sorted(set(days), reverse=True))
-    raise problem("{field} must be a list of whole days before the date (0-366)")
+    raise invalid("%(field)s must be a list of whole days before the date (0-366)")
 
 
 Text = Annotated[str, BeforeValidator(_text)]
 Id = Annotated[str, BeforeValidator(_id)]
 Reference = Annotated[str, BeforeValidator(_reference)]
-References = tuple[Reference, ...]
+References = Annotated[tuple[Reference, ...], Field(max_length=MAX_REFERENCES)]
 Day = Annotated[dt.date, BeforeValidator(_day)]
 ClockTime = Annotated[dt.time, BeforeValidator(_clock_time)]
 TimeZone = Annotated[str, BeforeValidator(_time_zone)]
 Url = Annotated[str, BeforeValidator(_url)]
 Published = Annotated[dt.date, BeforeValidator(_published)]
 Kind = Annotated[Literal["deadline", "event"], BeforeValidator(_kind)]
-AnswerText = Annotated[Text, AfterValidator(check_answer_text)]
-Phrasings = Annotated[tuple[Text, ...], Field(min_length=1)]
+AnswerText = Annotated[str, BeforeValidator(_answer_text), AfterValidator(check_answer_text)]
+Phrasings = Annotated[tuple[Text, ...], Field(min_length=1, max_length=MAX_PHRASINGS)]
 ReminderDays = Annotated[tuple[int, ...], BeforeValidator(_reminder_days)]
 
 
 def _languages(value: object) -> object:
     """A mapping with exactly one value per language."""
     if not isinstance(value, dict):
-        raise problem("{field} must map each language (it, en) to a list of questions")
+        raise invalid("%(field)s must map each language (it, en) to a list of questions")
     for lang in value:
         if lang not in LANGUAGES:
-            raise problem(f"unknown field {lang!r} (allowed: {', '.join(sorted(LANGUAGES))})")
+            raise invalid(
+                "%(field)s: unknown field %(name)s (allowed: %(allowed)s)",
+                name=quote(lang),
+                allowed=", ".join(sorted(LANGUAGES)),
+            )
     for lang in LANGUAGES:
         if lang not in value:
-            raise problem(f"missing field {lang!r}")
+            raise invalid("%(field)s: missing field %(name)s", name=quote(lang))
     return value
 
 
@@ -274,9 +365,9 @@ class Ignore:
 
 
 def _synonym_group(value: object) -> object:
-    if isinstance(value, list) and len(value) >= 2:
+    if isinstance(value, list) and 2 <= len(value) <= MAX_SYNONYMS:
         return value
-    raise problem("each group must be a list of at least two words or phrases")
+    raise invalid("%(field)s: each group must be a list of 2 to %(limit)d words or phrases", limit=MAX_SYNONYMS)
 
 
 SynonymGroup = Annotated[tuple[Text, ...], BeforeValidator(_synonym_group)]

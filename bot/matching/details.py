@@ -145,6 +145,19 @@ DETAILS: tuple[Detail, ...] = (
         _declared(r"iscrizion\w*", r"registration"),
     ),
     Detail(
+        "address",
+        _words(
+            r"indirizzo(?! (?:e ?-?mail|di posta|email|mail|web|internet))",
+            r"(?<!mail )(?:postal |street |office )?address(?! e ?-?mail)",
+            r"(?:dove|where) (?:si trova|sta|is|are) (?:l ufficio|the office|la sede|the offices|the headquarters)",
+            r"sede legale",
+            r"headquarters",
+        ),
+        re.compile(r"\b(?:via|viale|piazza|corso|rue|avenue|street|straat|strasse)\s+[a-z]"),
+        "Le fonti non indicano un indirizzo.",
+        "The sources give no address.",
+    ),
+    Detail(
         "attendance",
         _words(
             r"quant[ei] (?:persone|partecipanti|presenti)",

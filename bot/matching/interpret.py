@@ -145,7 +145,7 @@ class Interpreter:
                 answers.append(match)
                 asked.append(question)
         if not answers:
-            suggestions = _unique(s for m in (whole, *(m for _, m in per_question)) for s in m.suggestions)
+            suggestions = list(dict.fromkeys(s for m in (whole, *(m for _, m in per_question)) for s in m.suggestions))
             if whole.outcome is Outcome.SUGGEST or (whole.outcome is Outcome.UNKNOWN and not suggestions):
                 return Interpretation(whole, more_suggestions=tuple(suggestions), greeting=greeting, asked=everything)
             return Interpretation(whole, greeting=greeting, asked=everything)
@@ -153,14 +153,14 @@ class Interpreter:
             # One reading of the parts, another of the whole: the whole message is one question asked at length.
             return Interpretation(whole, greeting=greeting, asked=everything)
         answered = {a.entry_id for a in answers}
-        unanswered = tuple(q for q, m in per_question if m.outcome is not Outcome.ANSWER and m.entry_id not in answered)
+        unanswered = tuple(q for q, m in per_question if m.outcome is not Outcome.ANSWER)
         leftover = [a.entry_id for a in answers[MAX_ANSWERS:] if a.entry_id]
         leftover += [s for q, m in per_question if q in unanswered for s in m.suggestions]
         return Interpretation(
             answers[0],
             tuple(answers[1:MAX_ANSWERS]),
             unanswered,
-            tuple(s for s in _unique(leftover) if s not in answered),
+            tuple(s for s in dict.fromkeys(leftover) if s not in answered),
             greeting,
             tuple(asked[:MAX_ANSWERS]),
         )
@@ -173,11 +173,3 @@ def _favour(ranking: Ranking, preferred: Callable[[str], bool]) -> Ranking:
         for c in ranking.candidates
     ]
     return replace(ranking, candidates=tuple(sorted(raised, key=lambda c: -c.score)))
-
-
-def _unique(items) -> list[str]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen

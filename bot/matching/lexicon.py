@@ -192,13 +192,15 @@ MONTHS_EN = ("january february march april may june july august september octobe
 # Month names as one concept in both languages: "31 December" and "31 dicembre" are the same date.
 MONTH_GROUPS: tuple[tuple[str, ...], ...] = tuple(zip(MONTHS_EN, MONTHS_IT, strict=True))
 
-# A clause that only announces a question ("una domanda veloce", "quick question", "una curiosità"): no topic.
+# A clause that only announces a question ("una domanda veloce", "quick question") or is politeness ("come va?"):
+# no topic.
 QUESTION_ANNOUNCEMENTS = _phrases(
     """
     una domanda|una domanda veloce|domanda veloce|una domandina|domandina|una curiosita|curiosita|una cosa|una info
     un informazione|un'informazione|una domanda rapida|ultima cosa|un altra cosa|un'altra cosa|ancora una cosa
     quick question|a question|one question|quick one|one more thing|a quick one|last thing|another question|a query
     one more|one more question|just a question|just one question|small question|simple question
+    come va|come stai|come state|tutto bene|tutto ok|how are you|how s it going|how are things|nice to meet you
     """
 )
 

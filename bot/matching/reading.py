@@ -2,8 +2,9 @@
 
 People write "Buongiorno, rappresento un consorzio di Foggia. Nel comunicato non vedo il nostro settore: siamo
 esclusi?" or "who can apply and when is the deadline?". Matched as one bag of words, the greeting and the sender's
-description drown the question, and two questions blur into one. Here each clause gets a role: a question, context
-about the sender (which may inform the match but never becomes the question), or social words (a greeting, thanks).
+description drown the question, and two questions blur into one. Here each clause gets a role: a question, a
+statement leading up to one, context about the sender (which may inform the match but never becomes the question),
+or social words (a greeting, thanks, "quick question").
 """
 
 import re
@@ -141,9 +142,10 @@ def split_questions(sentence: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for match in _CONJUNCTION.finditer(sentence):
-        following = _leading_words(sentence[match.end() :])
-        if not _starts_with(following, QUESTION_OPENERS) and (
-            match.group(1) and not _starts_with(re.findall(r"[a-z0-9]+", fold(match.group(1))), QUESTION_OPENERS)
+        after_preposition = re.findall(r"[a-z0-9]+", fold(match.group(1)))
+        if not (
+            _starts_with(_leading_words(sentence[match.end() :]), QUESTION_OPENERS)
+            or _starts_with(after_preposition, QUESTION_OPENERS)
         ):
             continue
         head, tail = sentence[start : match.start()], sentence[match.end() :]

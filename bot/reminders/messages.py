@@ -49,6 +49,27 @@ def change_text(change: DeadlineChange, now: dt.datetime, tr: Translator, timezo
     return escape(body, quote=False) + _footer(tr)
 
 
+def change_preview(change: DeadlineChange, subscribers: int, notice: str, tr: Translator, timezone: str) -> str:
+    """For staff, before a change notice goes out: what moved, how many it reaches, and the notice itself."""
+    current = change.current
+    heading = tr.gettext(
+        "📅 A deadline in the knowledge base has moved: %(title)s is now %(when)s; it was %(previous)s.",
+        title=current.title.get(tr.lang),
+        when=when_text(current.day, current.time, current.timezone, tr, timezone),
+        previous=when_text(change.previous.day, change.previous.time, current.timezone, tr, timezone),
+    )
+    reach = tr.ngettext(
+        "Sending the change notice will notify %(count)d subscriber, in their language. This one:",
+        "Sending the change notice will notify %(count)d subscribers, each in their language. This one:",
+        subscribers,
+    )
+    question = tr.gettext("Send it? If you do not, subscribers keep getting the usual reminders, with the new date.")
+    return (
+        f"{escape(heading, quote=False)}\n{escape(reach, quote=False)}\n\n<blockquote>{notice}</blockquote>\n\n"
+        f"{escape(question, quote=False)}"
+    )
+
+
 def broadcast_report(broadcast_id: int, counts: BatchCounts, tr: Translator) -> str:
     lines = [
         tr.gettext("📣 Announcement #%(id)d: delivery finished.", id=broadcast_id),

@@ -19,6 +19,9 @@ from bot.matching.text import words
 from bot.staff.grouping import QuestionGroup
 
 CSV_COLUMNS = ("group", "count", "first_asked", "last_asked", "languages", "samples")
+#: Excel in Italian (as in most of Europe) splits columns on ";", and reads a file as UTF-8 only after this mark.
+CSV_DELIMITER = ";"
+UTF8_BOM = "\ufeff"
 SAMPLE_SEPARATOR = " | "
 #: Cell starts a spreadsheet may run as a formula (OWASP CSV injection), plus their full-width forms,
 #: which some spreadsheets fold into the ASCII ones.
@@ -64,9 +67,11 @@ def safe_cell(value: object) -> str:
 
 
 def unanswered_csv(groups: Sequence[QuestionGroup]) -> str:
-    """One row per group; times in UTC as "YYYY-MM-DD HH:MM:SS", which spreadsheets read as dates."""
+    """One row per group, as Italian Excel opens it (UTF-8 with a byte-order mark, ";" between columns); times in
+    UTC as "YYYY-MM-DD HH:MM:SS", which spreadsheets read as dates."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    buffer.write(UTF8_BOM)
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER)
     writer.writerow(CSV_COLUMNS)
     for group in groups:
         row = (

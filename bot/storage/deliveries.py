@@ -8,6 +8,7 @@ unsubscribed, the deadline moved).
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -67,6 +68,17 @@ class BroadcastDraft:
 
 
 @dataclass(frozen=True)
+class ChangeDraft:
+    """A change notice waiting for staff: the deadline (lineage) that moved, and from when."""
+
+    id: int
+    subject: str  # "<date id>@<new day>", as reminders name it
+    texts: Mapping[str, str]
+    lineage: str
+    previous: DayTime
+
+
+@dataclass(frozen=True)
 class FinishedBroadcast:
     id: int
     chat_id: int
@@ -115,17 +127,33 @@ class DeliveriesMixin(StorageBase):
         notices: Sequence[tuple[str, Mapping[str, str]]],
         covered_keys: Iterable[str],
         now: dt.datetime,
+        *,
+        drafts: Sequence[tuple[str, DayTime, Sequence[str]]] | None = None,
     ) -> bool:
         """In one unit of work: queue the change notices (subject, texts), mark reminder slots they make
         redundant, and remember `current`. Refused (False) when the stored dates are no longer `expected`,
-        so a notice computed from stale data is never queued."""
+        so a notice computed from stale data is never queued.
+
+        With `drafts` (lineage, previous date and the reminder slots it covers, for each notice), the notices wait
+        for staff instead (`confirm_change_notice`); the slots they cover stay held meanwhile and are freed if staff
+        cancel."""
         async with self._writing() as conn:
             rows = await fetch_all(conn, "SELECT lineage, day, time FROM deadline_dates")
             if {row["lineage"]: _day_time(row["day"], row["time"]) for row in rows} != dict(expected):
                 return False
-            for subject, texts in notices:
-                batch_id = await new_batch(conn, "change", texts, now, subject=subject)
-                await _add_subscribers(conn, batch_id, now)
+            for index, (subject, texts) in enumerate(notices):
+                if drafts is None:
+                    batch_id = await new_batch(conn, "change", texts, now, subject=subject)
+                    await _add_subscribers(conn, batch_id, now)
+                    continue
+                lineage, (day, time), held = drafts[index]
+                draft_id = await new_batch(conn, "change", texts, now, subject=subject, state="draft")
+                await run(
+                    conn,
+                    "INSERT INTO change_drafts (batch_id, lineage, previous_day, previous_time) VALUES (?, ?, ?, ?)",
+                    (draft_id, lineage, day.isoformat(), None if time is None else time.isoformat()),
+                )
+                await _record_keys(conn, held, draft_id, now)
             await _record_keys(conn, covered_keys, None, now)
             await run(conn, "DELETE FROM deadline_dates")
             for lineage, (day, time) in current.items():
@@ -137,16 +165,68 @@ class DeliveriesMixin(StorageBase):
         return True
 
     async def drop_stale_reminders(self, subjects_in_force: Iterable[str], now: dt.datetime) -> int:
-        """Unsent reminders and notices about a date no longer in force (moved or removed) are dropped."""
+        """Unsent reminders and notices about a date no longer in force (moved or removed) are dropped, and change
+        notices still waiting for staff about such a date are cancelled."""
+        in_force = json.dumps(sorted(set(subjects_in_force)))
         async with self._writing() as conn:
+            stale = await fetch_all(
+                conn,
+                """SELECT id FROM delivery_batches WHERE kind = 'change' AND state = 'draft'
+                AND subject NOT IN (SELECT value FROM json_each(?))""",
+                (in_force,),
+            )
+            for row in stale:
+                await _cancel_draft(conn, row["id"])
             return await run(
                 conn,
                 """UPDATE deliveries SET status = 'dropped', error = 'the deadline changed', updated_at = ?1
                 WHERE status = 'pending' AND batch_id IN (
                     SELECT id FROM delivery_batches WHERE kind IN ('reminder', 'change')
                     AND subject NOT IN (SELECT value FROM json_each(?2)))""",
-                (to_db(now), json.dumps(sorted(set(subjects_in_force)))),
+                (to_db(now), in_force),
             )
+
+    # -- change notices waiting for staff -------------------------------------------------------------------------
+
+    async def change_drafts(self, *, unpreviewed: bool = False) -> list[ChangeDraft]:
+        """Change notices waiting for staff (only those not shown to staff yet, with `unpreviewed`)."""
+        async with self._reading() as conn:
+            rows = await fetch_all(
+                conn,
+                f"""{_CHANGE_DRAFT} WHERE b.state = 'draft'
+                {"AND c.previewed_at IS NULL" if unpreviewed else ""} ORDER BY b.id""",
+            )
+        return [_change_draft(row) for row in rows]
+
+    async def change_draft(self, batch_id: int) -> ChangeDraft | None:
+        """A change notice still waiting for staff."""
+        async with self._reading() as conn:
+            row = await fetch_one(conn, f"{_CHANGE_DRAFT} WHERE b.state = 'draft' AND b.id = ?", (batch_id,))
+        return None if row is None else _change_draft(row)
+
+    async def mark_change_previewed(self, batch_id: int, now: dt.datetime) -> None:
+        async with self._writing() as conn:
+            await run(conn, "UPDATE change_drafts SET previewed_at = ? WHERE batch_id = ?", (to_db(now), batch_id))
+
+    async def confirm_change_notice(self, batch_id: int, texts: Mapping[str, str], now: dt.datetime) -> int | None:
+        """Queue a waiting change notice, worded `texts`, for every active subscriber; the number of rows, or None
+        when it was no longer waiting (sent, cancelled, or out of date)."""
+        clean = json.dumps({lang: storable_text(text) for lang, text in texts.items()}, ensure_ascii=False)
+        async with self._writing() as conn:
+            changed = await run(
+                conn,
+                """UPDATE delivery_batches SET state = 'queued', texts = ?, created_at = ?
+                WHERE id = ? AND kind = 'change' AND state = 'draft'""",
+                (clean, to_db(now), batch_id),
+            )
+            if not changed:
+                return None
+            return await _add_subscribers(conn, batch_id, now)
+
+    async def cancel_change_notice(self, batch_id: int) -> bool:
+        """Staff chose not to send it: the reminder slots it held are freed, so reminders go on as usual."""
+        async with self._writing() as conn:
+            return await _cancel_draft(conn, batch_id)
 
     # -- broadcasts -----------------------------------------------------------------------------------------------
 
@@ -418,6 +498,26 @@ async def _counts(conn: aiosqlite.Connection, batch_id: int) -> BatchCounts:
         dropped=by_status.get("dropped", 0),
         open=sum(by_status.get(status, 0) for status in OPEN),
     )
+
+
+_CHANGE_DRAFT = """SELECT b.id, b.subject, b.texts, c.lineage, c.previous_day, c.previous_time
+    FROM delivery_batches b JOIN change_drafts c ON c.batch_id = b.id"""
+
+
+def _change_draft(row: sqlite3.Row) -> ChangeDraft:
+    previous = _day_time(row["previous_day"], row["previous_time"])
+    return ChangeDraft(row["id"], row["subject"], json.loads(row["texts"]), row["lineage"], previous)
+
+
+async def _cancel_draft(conn: aiosqlite.Connection, batch_id: int) -> bool:
+    changed = await run(
+        conn,
+        "UPDATE delivery_batches SET state = 'cancelled' WHERE id = ? AND kind = 'change' AND state = 'draft'",
+        (batch_id,),
+    )
+    if changed:
+        await run(conn, "DELETE FROM reminder_keys WHERE batch_id = ?", (batch_id,))
+    return changed > 0
 
 
 def _day_time(day: str, time: str | None) -> DayTime:

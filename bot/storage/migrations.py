@@ -157,6 +157,29 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         4,
+        "the last knowledge base served, and deadline changes that wait for staff",
+        (
+            # The files of the last valid knowledge base, so that a bad edit made while the bot was stopped does
+            # not stop it from starting: it serves this version and tells staff. One row.
+            """CREATE TABLE knowledge_snapshot (
+                id       INTEGER PRIMARY KEY CHECK (id = 1),
+                digest   TEXT NOT NULL,
+                files    TEXT NOT NULL,
+                saved_at TEXT NOT NULL
+            )""",
+            # A change notice waits as a draft batch until staff press Send: which deadline moved from when (to word
+            # it again with the countdown of the moment it is sent), and whether staff were shown it.
+            """CREATE TABLE change_drafts (
+                batch_id      INTEGER PRIMARY KEY REFERENCES delivery_batches (id),
+                lineage       TEXT NOT NULL,
+                previous_day  TEXT NOT NULL,
+                previous_time TEXT,
+                previewed_at  TEXT
+            )""",
+        ),
+    ),
+    Migration(
+        5,
         "staff answer from Telegram: requests to be told of an answer, knowledge-base changes with undo, "
         "staff drafts and bookkeeping; answer notices and staff digests in the delivery ledger",
         (

@@ -3,6 +3,7 @@
 from bot.storage.answer_requests import AnswerRequestsMixin
 from bot.storage.deliveries import DeliveriesMixin
 from bot.storage.feedback import FeedbackMixin
+from bot.storage.knowledge import KnowledgeMixin
 from bot.storage.privacy import PrivacyMixin
 from bot.storage.questions import QuestionsMixin
 from bot.storage.staff_edits import StaffEditsMixin
@@ -21,6 +22,7 @@ class Storage(
     AnswerRequestsMixin,
     StaffEditsMixin,
     PrivacyMixin,
+    KnowledgeMixin,
 ):
     """SQLite storage. Open with `await Storage.open(path)`; every failure raises StorageError.
 

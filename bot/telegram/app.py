@@ -5,8 +5,10 @@ brings its handlers, command-menu entries and jobs; the custom context carries t
 the parse mode and link previews.
 """
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -19,7 +21,7 @@ from bot.config import Config
 from bot.i18n import Catalogs
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
-from bot.storage import Storage
+from bot.storage import Storage, StorageError
 from bot.telegram import conversation, deadlines, fallback, groups, privacy, topics
 from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.telegram.delivery import start_reminder_jobs
@@ -28,8 +30,18 @@ from bot.telegram.feature import DEEP_LINKS_KEY, Feature
 from bot.telegram.flood import flood_handler
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.reader import KNOWN_COMMANDS_KEY, reader_handler
-from bot.telegram.staff import answering, broadcast, changes, digest, knowledge, spreadsheet, stats, unanswered
-from bot.telegram.staff.common import staff_filter
+from bot.telegram.staff import (
+    answering,
+    broadcast,
+    changes,
+    digest,
+    knowledge,
+    notices,
+    spreadsheet,
+    stats,
+    unanswered,
+)
+from bot.telegram.staff.common import keep_served, staff_filter
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +83,7 @@ def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature
         spreadsheet.feature(staff),
         digest.feature(staff),
         broadcast.feature(staff),
+        notices.feature(staff),
         fallback.feature(),
     )
 
@@ -82,10 +95,12 @@ def build_application(
     live: LiveAssistant | None = None,
     clock: Clock = utc_now,
     knowledge_check_seconds: float = knowledge.RELOAD_CHECK_SECONDS,
+    last_good: Callable[[], Mapping[str, bytes] | None] | None = None,
 ) -> BotApplication:
-    """Wire the Application. With no `storage`, the database is opened when the application starts."""
+    """Wire the Application. With no `storage`, the database is opened when the application starts. `last_good`
+    gives the last knowledge base served, for when the files have errors (see bot/live.py)."""
     catalogs = Catalogs()
-    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock))
+    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock), last_good=last_good)
     application = (
         ApplicationBuilder()
         .token(config.require_token())
@@ -129,6 +144,7 @@ async def on_startup(application: BotApplication) -> None:
         # A short busy timeout: when the file is locked, users wait at most a second, then get the answer anyway.
         services.database = await Storage.open(services.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
     await publish_commands(application, services.catalogs)
+    await keep_served(services)
     await start_reminder_jobs(application)
 
 
@@ -156,3 +172,23 @@ async def publish_commands(application: BotApplication, catalogs: Catalogs) -> N
             await application.bot.set_my_commands(menu, scope=scope, language_code=lang)
         except TelegramError as exc:
             log.warning("could not set the command menu (%s): %s", lang or "default", exc)
+
+
+def last_good_knowledge(database: Path) -> Callable[[], Mapping[str, bytes] | None]:
+    """Reads the last knowledge base served from the database, when the start-up needs it (before the event loop)."""
+
+    async def fetch() -> Mapping[str, bytes] | None:
+        async with await Storage.open(database) as storage:
+            snapshot = await storage.knowledge_snapshot()
+        return snapshot.files if snapshot else None
+
+    def read() -> Mapping[str, bytes] | None:
+        if not database.is_file():
+            return None
+        try:
+            return asyncio.run(fetch())
+        except StorageError:
+            log.exception("could not read the last good knowledge base from %s", database)
+            return None
+
+    return read

@@ -22,6 +22,7 @@ LANGUAGE = "l"  # l:<it|en|auto>
 FEEDBACK = "f"  # f:<+|->:<entry id>
 SUBSCRIPTION = "s"  # s:<on|off>
 BROADCAST = "b"  # b:<send|cancel>:<broadcast id>
+NOTICE = "n"  # n:<send|drop>:<change notice id>  (staff)
 PRIVACY = "p"  # p:<forget|keep>
 UNANSWERED = "u"  # u:p:<page> | u:<r|i|w>:<group key>:<page> | u:a:<group key>:<page>:<entry id>  (staff)
 KNOWLEDGE = "k"  # k:<y|n>:<change id> | k:t:<topic id> | k:s:<source id>  (staff: knowledge-base changes)

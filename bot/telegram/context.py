@@ -66,6 +66,18 @@ class Services:
     def assistant(self) -> Assistant:
         return self.live.current
 
+    async def staff_translator(self, staff_id: int) -> Translator:
+        """The words for a staff member the bot writes to unasked (reports, previews): their /lang choice, else their
+        Telegram app's language, else BOT_STAFF_LANG, else Italian."""
+        user = await self.store("read a staff member's language", lambda: self.storage.get_user(staff_id))
+        lang = choose_language(
+            explicit=user.chosen_lang if user else None,
+            detected=None,
+            telegram=user.telegram_lang if user else None,
+            default=self.config.staff_lang or "it",
+        )
+        return self.catalogs[lang]
+
     async def store(self, what: str, action: Callable[[], Awaitable[T]]) -> T | None:
         """Run a storage call; if the database fails, log loudly and let the user still get an answer."""
         try:

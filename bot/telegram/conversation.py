@@ -4,6 +4,7 @@ Each handler is small: the assistant does the thinking, the context knows the re
 """
 
 import logging
+from functools import partial
 from html import escape
 
 from telegram import Update
@@ -64,10 +65,12 @@ async def send_reply(
 
 
 async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> int | None:
-    """The id of the unanswered question it was logged as (see Storage.log_question), None if the database failed."""
+    """The question for statistics (and for staff when it was not answered); a question of the message left
+    unanswered beside answered ones goes to staff on its own. Returns the id the question was logged under (the
+    unanswered question's, see Storage.log_question), None if the database failed."""
     services = context.services
     user = update.effective_user
-    return await services.store(
+    logged = await services.store(
         "log the question",
         lambda: services.storage.log_question(
             user_id=user.id if user else None,
@@ -80,6 +83,20 @@ async def log_reply(update: Update, context: BotContext, reply: Reply, log_text:
             now=services.clock(),
         ),
     )
+    for question in reply.unanswered:
+        unanswered = partial(
+            services.storage.log_question,
+            user_id=user.id if user else None,
+            text=question,
+            lang=reply.lang,
+            outcome=Outcome.UNKNOWN,
+            entry_id=None,
+            score=0.0,
+            candidates=[],
+            now=services.clock(),
+        )
+        await services.store("log the question", unanswered)
+    return logged
 
 
 async def on_text(update: Update, context: BotContext) -> None:

@@ -25,7 +25,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.config import Config, ConfigError
 from bot.heartbeat import INTERVAL_SECONDS, Heartbeat, health_report, heartbeat_path, write_heartbeat
 from bot.storage import StorageError
-from bot.telegram.app import build_application
+from bot.telegram.app import build_application, last_good_knowledge
 from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services, job_queue
 from bot.telegram.errors import describe, install_redaction
 
@@ -43,7 +43,7 @@ STOP_POLLING_SECONDS = 2.0
 def run_bot(config: Config) -> None:
     """Long polling by default; a webhook when BOT_WEBHOOK_URL is set. Returns when stopped by a signal."""
     install_redaction(config.token)
-    application = build_application(config)
+    application = build_application(config, last_good=last_good_knowledge(config.database))
     asyncio.run(serve(application, config))
 
 

@@ -2,8 +2,10 @@
 alike), the open unanswered questions, grouped, the one way to reload the knowledge base (commands, the file watch
 and edits made from Telegram all use it), and keeping staff-only output out of group chats."""
 
+import asyncio
 import logging
 import re
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
@@ -11,17 +13,19 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
-from bot.knowledge import Problem
+from bot.knowledge import KnowledgeFiles, Problem
+from bot.live import ReloadOutcome
 from bot.staff import QuestionGroup, group_questions
 from bot.storage import UnansweredRecord
 from bot.telegram.callbacks import ButtonHandler, Callback
 from bot.telegram.context import BotContext, Services
+from bot.telegram.delivery import courier_of
 from bot.telegram.replies import say
 
 log = logging.getLogger(__name__)
 
 MAX_UNANSWERED_READ = 5000
-SIGNATURE_KEY = "knowledge_signature"
+STAMP_KEY = "knowledge_stamp"
 _LANGUAGE_SECTION = re.compile(r"(?:^|\n|\|\|)[ \t]*(it|en)[ \t]*:", re.IGNORECASE)
 
 
@@ -62,8 +66,9 @@ async def open_groups(services: Services) -> list[QuestionGroup]:
 # -- the knowledge base, reloaded --------------------------------------------------------------------------------
 
 
-def knowledge_signature(directory: Path) -> tuple[object, ...]:
-    """What changes when staff save a file: names, sizes and modification times of the YAML files."""
+def knowledge_stamp(directory: Path) -> tuple[object, ...]:
+    """A cheap sign that staff saved something: names, sizes and modification times of the YAML files. The content
+    decides whether it is a new version (LiveAssistant)."""
     try:
         return tuple(
             sorted(
@@ -76,20 +81,35 @@ def knowledge_signature(directory: Path) -> tuple[object, ...]:
         return ("missing",)
 
 
-async def reload_knowledge(services: Services) -> list[Problem]:
-    problems = services.live.reload()
-    if problems:
-        log.warning("knowledge base reload refused: %d problem(s), first: %s", len(problems), problems[0])
-    else:
-        log.info("knowledge base reloaded: %d entries", len(services.assistant.kb.entries))
-    return problems
+async def after_reload(bot_data: Mapping[str, object], services: Services) -> None:
+    """A new version serves: keep it as the last good one, and let moved deadlines reach staff soon."""
+    log.info("knowledge base reloaded: %d entries", len(services.assistant.kb.entries))
+    await keep_served(services)
+    if (courier := courier_of(bot_data)) is not None:
+        courier.kick()
 
 
-async def reload_now(context: BotContext) -> list[Problem]:
-    """Reload at once, and remember the files' signature so that the file watch does not reload them again."""
-    problems = await reload_knowledge(context.services)
-    context.bot_data[SIGNATURE_KEY] = knowledge_signature(context.services.live.directory)
-    return problems
+async def keep_served(services: Services) -> None:
+    served: KnowledgeFiles = services.live.served
+    await services.store(
+        "keep the knowledge base as the last good version",
+        lambda: services.storage.save_knowledge_snapshot(served.files, served.digest, services.clock()),
+    )
+
+
+async def reload_now(context: BotContext) -> tuple[Problem, ...]:
+    """Reload at once, as /reload does (off the event loop; a new version is kept as the last good one), after an
+    edit made from Telegram; the errors if it was refused (the caller tells the staff member). The files' stamp is
+    recorded, so that the file watch does not take the same edit for a new one."""
+    services, live = context.services, context.services.live
+    result = await live.refresh(force=True)
+    live.unreported_refusal()  # the caller reports it
+    context.bot_data[STAMP_KEY] = await asyncio.to_thread(knowledge_stamp, live.directory)
+    if result.outcome is ReloadOutcome.REFUSED:
+        log.warning("knowledge base reload refused: %d error(s), first: %s", len(result.errors), result.errors[0])
+        return result.errors
+    await after_reload(context.bot_data, services)
+    return ()
 
 
 # -- staff output stays private ----------------------------------------------------------------------------------

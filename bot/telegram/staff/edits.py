@@ -60,18 +60,23 @@ def change_keyboard(tr: Translator, change_id: int, apply_label: str) -> InlineK
     )
 
 
-def problems_html(problems: Sequence[Problem], directory: Path, tr: Translator) -> str:
-    """The loader's problems, with file names relative to the knowledge folder: what a staff member can act on."""
+def problem_lines(problems: Sequence[Problem], directory: Path, tr: Translator, limit: int) -> list[str]:
+    """The loader's problems in the staff member's language (reason — hint), each at `file:line` with the file named
+    within the knowledge folder: what a staff member can act on."""
     lines = []
-    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+    for problem in problems[:limit]:
         path = Path(problem.file)
         name = str(path.relative_to(directory)) if path.is_relative_to(directory) else problem.file
         where = f"{name}:{problem.line}" if problem.line else name
-        lines.append(escape(f"{where}: {problem.reason}"))
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(escape(tr.gettext("…and %(count)d more.", count=len(problems) - MAX_PROBLEMS_SHOWN)))
+        lines.append("• " + escape(f"{where}: {problem.describe(tr.gettext)}"))
+    if len(problems) > limit:
+        lines.append(escape(tr.gettext("…and %(count)d more.", count=len(problems) - limit)))
+    return lines
+
+
+def problems_html(problems: Sequence[Problem], directory: Path, tr: Translator) -> str:
     heading = tr.gettext("Nothing was changed: the knowledge base would not be valid.")
-    return f"⚠️ {escape(heading)}\n" + "\n".join(lines)
+    return f"⚠️ {escape(heading)}\n" + "\n".join(problem_lines(problems, directory, tr, MAX_PROBLEMS_SHOWN))
 
 
 def summary_html(lines: Sequence[str]) -> str:
@@ -86,6 +91,7 @@ class Prepared:
     change_id: int
     candidate: KnowledgeBase
     summary: tuple[str, ...]
+    warnings: tuple[Problem, ...]  # about what the change wrote: worth a look, never blocking
 
 
 async def prepare(
@@ -97,17 +103,20 @@ async def prepare(
     *,
     undoes: int | None = None,
 ) -> Prepared | str:
-    """Check the change on a copy (off the event loop: a large knowledge base takes seconds to load) and record
-    it as pending; or the HTML that says why it cannot be made."""
+    """Check the change with the bot's loader (off the event loop: a large knowledge base takes seconds to load)
+    and record it as pending; or the HTML that says why it cannot be made."""
     services, tr = context.services, context.tr
     directory = services.live.directory
     if change.empty:
         return escape(tr.gettext("Nothing changes: the knowledge base already says exactly this."))
     try:
-        candidate = await asyncio.to_thread(check_change, directory, change)
+        check = await asyncio.to_thread(check_change, directory, change)
     except KnowledgeError as exc:
         return problems_html(exc.problems, directory, tr)
-    lines = tuple(summary_lines(summarise(services.assistant.kb, candidate), tr))
+    assert check.kb is not None  # check_change raises otherwise
+    lines = tuple(summary_lines(summarise(services.assistant.kb, check.kb), tr))
+    touched = change.touched_lines()
+    warnings = tuple(w for w in check.warnings if w.line in touched.get(Path(w.file).name, ()))  # this change's only
     change_id = await services.storage.create_change(
         user_id=user_id,
         kind=kind,
@@ -117,7 +126,7 @@ async def prepare(
         now=services.clock(),
         undoes=undoes,
     )
-    return Prepared(change_id, candidate, lines)
+    return Prepared(change_id, check.kb, lines, warnings)
 
 
 async def preview(
@@ -146,6 +155,14 @@ async def preview(
     if details:
         parts.append(details)
     parts.append(summary_html(prepared.summary))
+    if prepared.warnings:
+        warnings = tr.ngettext(
+            "%(count)d warning (it does not stop the bot, but is worth a look):",
+            "%(count)d warnings (they do not stop the bot, but are worth a look):",
+            len(prepared.warnings),
+        )
+        directory = context.services.live.directory
+        parts.append(escape(warnings) + "\n" + "\n".join(problem_lines(prepared.warnings, directory, tr, 10)))
     if effects.get("resolve"):
         parts.append(escape(tr.gettext("On confirmation the group of questions is marked answered.")))
     parts.append(escape(tr.gettext("Nothing is written until you confirm.")))
