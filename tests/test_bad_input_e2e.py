@@ -78,7 +78,7 @@ def topics_button(lang: str) -> tuple[str, str]:
 
 def notify_button(lang: str, question_id: int) -> tuple[str, str]:
     """🔔 under "I don't know yet": its data names the question as it was logged."""
-    return ("🔔 " + tr(lang, "Tell me when there is an answer"), f"n:{question_id}")
+    return ("🔔 " + tr(lang, "Tell me when there is an answer"), f"r:{question_id}")
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ async def courier(bot) -> Courier:
 
 async def unknown_with_bell(api: FakeBotAPI, user: dict, text: str) -> dict:
     (reply,) = await send(api, user, api.text_message(user, text))
-    assert data_of(reply, "n:")
+    assert data_of(reply, "r:")
     return reply
 
 
@@ -139,12 +139,12 @@ async def test_an_answer_written_in_telegram_reaches_those_who_asked_once_in_the
     api: FakeBotAPI, bot, knowledge: Path
 ) -> None:
     ada_reply = await unknown_with_bell(api, ADA, TRAVEL_IT)
-    assert await press(api, ADA, ada_reply, data_of(ada_reply, "n:")) == (
+    assert await press(api, ADA, ada_reply, data_of(ada_reply, "r:")) == (
         "Ti avviserò una volta nella nostra chat privata quando ci sarà una risposta."
     )
-    assert await press(api, ADA, ada_reply, data_of(ada_reply, "n:")) == "Già annotato: ti avviserò."
+    assert await press(api, ADA, ada_reply, data_of(ada_reply, "r:")) == "Già annotato: ti avviserò."
     bob_reply = await unknown_with_bell(api, BOB, TRAVEL_EN)
-    await press(api, BOB, bob_reply, data_of(bob_reply, "n:"))
+    await press(api, BOB, bob_reply, data_of(bob_reply, "r:"))
     await unknown_with_bell(api, CARLA, "le spese di viaggio sono coperte?")  # does not ask to be told
     original = (knowledge / "calls.yaml").read_text(encoding="utf-8")
 
@@ -194,7 +194,7 @@ async def test_plus_adds_the_question_as_a_phrasing_and_then_it_is_answered(
 ) -> None:
     near_miss = await unknown_with_bell(api, ADA, "scadenza erasmus?")
     assert near_miss["text"].startswith("Non ho ancora una risposta sicura")
-    await press(api, ADA, near_miss, data_of(near_miss, "n:"))
+    await press(api, ADA, near_miss, data_of(near_miss, "r:"))
     page = await staff_page(api)
     plus = data_of(page, "u:a:")
     assert ("➕ 1: Qual è la scadenza?", plus) in buttons(page)
@@ -278,7 +278,7 @@ async def test_an_answer_that_would_not_validate_is_refused_with_the_reason(
 
 async def test_forget_removes_the_request_to_be_told(api: FakeBotAPI, bot) -> None:
     reply = await unknown_with_bell(api, ADA, TRAVEL_IT)
-    await press(api, ADA, reply, data_of(reply, "n:"))
+    await press(api, ADA, reply, data_of(reply, "r:"))
     (shown,) = await send(api, ADA, api.command(ADA, "/mydata"))
     assert "Domande per cui mi hai chiesto di avvisarti quando ci sarà una risposta\n• 1 richiesta" in shown["text"]
     (prompt,) = await send(api, ADA, api.command(ADA, "/forget"))
@@ -291,7 +291,7 @@ async def test_forget_removes_the_request_to_be_told(api: FakeBotAPI, bot) -> No
 async def test_a_group_member_is_told_privately_or_asked_to_open_a_private_chat(api: FakeBotAPI, bot) -> None:
     group = group_chat(-100777, "Cluster Puglia")
     (reply,) = await send(api, ADA, api.mention_message(ADA, group, TRAVEL_IT), chat_id=group["id"])
-    bell = data_of(reply, "n:")
+    bell = data_of(reply, "r:")
     await press(api, ADA, reply, bell)
     assert api.texts_to(ADA["id"])[-1] == "Ti avviserò una volta nella nostra chat privata quando ci sarà una risposta."
     api.block_chat(BOB["id"], "Forbidden: bot can't initiate conversation with a user")

@@ -45,7 +45,7 @@ async def test_migration_4_keeps_the_ledger_and_its_ids(tmp_path: Path) -> None:
     await conn.execute("DELETE FROM delivery_batches WHERE id = 3")
     await conn.close()
     storage = await Storage.open(path)
-    batch = await storage.enqueue_staff_note({"it": "x"}, [STAFF], T0, subject="digest:test", state={})
+    batch = await storage.enqueue_staff_note({"it": "x"}, [(STAFF, "it")], T0, subject="digest:test", state={})
     await storage.close()
     assert batch == 4  # the deleted batch's id is never reused
     with closing(sqlite3.connect(path)) as raw:
@@ -157,9 +157,12 @@ async def test_forgetting_a_staff_member_keeps_the_undo_of_their_change(store: S
 
 
 async def test_staff_notes_go_in_each_staff_members_language_with_their_bookkeeping(store: Storage) -> None:
-    await store.set_language(BOB, "en", T0)
     batch = await store.enqueue_staff_note(
-        {"it": "riepilogo", "en": "digest"}, [STAFF, BOB], T0, subject="digest:2026-11-25", state={"digest_day": "x"}
+        {"it": "riepilogo", "en": "digest"},
+        [(STAFF, "it"), (BOB, "en")],
+        T0,
+        subject="digest:2026-11-25",
+        state={"digest_day": "x"},
     )
     assert batch is not None
     assert sorted((p.chat_id, p.text) for p in await store.pending_deliveries()) == [
@@ -167,6 +170,6 @@ async def test_staff_notes_go_in_each_staff_members_language_with_their_bookkeep
         (STAFF, "riepilogo"),
     ]
     assert await store.staff_state("digest_day") == "x"
-    assert await store.enqueue_staff_note(None, [STAFF], T0, subject="quiet", state={"digest_day": "y"}) is None
+    assert await store.enqueue_staff_note(None, [(STAFF, "it")], T0, subject="quiet", state={"digest_day": "y"}) is None
     assert await store.staff_state("digest_day") == "y"
     assert len(await store.pending_deliveries()) == 2

@@ -317,25 +317,24 @@ class DeliveriesMixin(StorageBase):
     async def enqueue_staff_note(
         self,
         texts: Mapping[str, str] | None,
-        staff_ids: Iterable[int],
+        recipients: Iterable[tuple[int, str]],
         now: dt.datetime,
         *,
         subject: str,
         state: Mapping[str, str],
     ) -> int | None:
-        """A digest or note to each staff member's private chat, in their chosen language (else Italian), and the
+        """A digest or note to staff members' private chats, each in their language (chat id, lang), and the
         bookkeeping that says it was done, in one unit of work (so it is queued once whatever happens). With no
         `texts` (nothing to report) only the bookkeeping is recorded. Returns the batch id."""
         async with self._writing() as conn:
             batch_id = None
             if texts:
                 batch_id = await new_batch(conn, "digest", texts, now, subject=subject)
-                for staff_id in sorted(set(staff_ids)):
+                for chat_id, lang in sorted(set(recipients)):
                     await run(
                         conn,
-                        """INSERT INTO deliveries (batch_id, chat_id, lang, updated_at)
-                        SELECT ?1, ?2, COALESCE((SELECT chosen_lang FROM users WHERE user_id = ?2), 'it'), ?3""",
-                        (batch_id, staff_id, to_db(now)),
+                        "INSERT INTO deliveries (batch_id, chat_id, lang, updated_at) VALUES (?, ?, ?, ?)",
+                        (batch_id, chat_id, lang, to_db(now)),
                     )
             for key, value in state.items():
                 await write_staff_state(conn, key, value)

@@ -33,6 +33,11 @@ DIGEST_DAY, DIGEST_AT, NOTED_ID = "digest_day", "digest_at", "noted_unanswered_i
 DAY = dt.timedelta(days=1)
 
 
+async def recipients(services: Services) -> list[tuple[int, str]]:
+    """Each staff member's private chat, with the language the bot writes to them in unasked."""
+    return [(staff_id, (await services.staff_translator(staff_id)).lang) for staff_id in services.config.staff_ids]
+
+
 async def digest_content(services: Services, since: dt.datetime, until: dt.datetime) -> DigestContent:
     groups, _ = await open_unanswered(services)
     stats = await services.storage.question_stats(since, until, top=5)
@@ -66,7 +71,7 @@ async def queue_digest(services: Services, now: dt.datetime) -> bool:
     texts = None if content.quiet else in_every_language(services.catalogs, render)
     await services.storage.enqueue_staff_note(
         texts,
-        services.config.staff_ids,
+        await recipients(services),
         now,
         subject=f"digest:{today}",
         state={DIGEST_DAY: today, DIGEST_AT: now.isoformat()},
@@ -89,7 +94,7 @@ async def queue_new_question_notes(services: Services, now: dt.datetime) -> bool
     fresh: list[QuestionGroup] = [g for g in groups if min(g.ids) > int(noted)]
     texts = in_every_language(services.catalogs, partial(new_groups_text, fresh)) if fresh else None
     await services.storage.enqueue_staff_note(
-        texts, services.config.staff_ids, now, subject=f"new-questions:{newest}", state={NOTED_ID: str(newest)}
+        texts, await recipients(services), now, subject=f"new-questions:{newest}", state={NOTED_ID: str(newest)}
     )
     return texts is not None
 
