@@ -249,6 +249,21 @@ async def test_a_hand_edit_after_the_preview_is_never_overwritten(api: FakeBotAP
     assert calls.read_text(encoding="utf-8") == hand_edited
 
 
+async def test_a_hand_edit_elsewhere_that_clashes_with_the_preview_is_caught_before_writing(
+    api: FakeBotAPI, bot, knowledge: Path
+) -> None:
+    await unknown_with_bell(api, ADA, TRAVEL_IT)
+    preview = await write_answer(api, await staff_page(api), TRAVEL_IT)
+    calls_before = (knowledge / "calls.yaml").read_text(encoding="utf-8")
+    smalltalk = knowledge / "smalltalk.yaml"
+    clash = smalltalk.read_text(encoding="utf-8").replace("  - id: greeting", "  - id: travel-costs-covered", 1)
+    smalltalk.write_text(clash, encoding="utf-8")  # valid alone; with the new entry, two entries share an id
+    await press(api, STAFF, preview, data_of(preview, "k:y:"))
+    result = (await edited(api, STAFF["id"], preview["message_id"], "Non ho cambiato nulla"))["text"]
+    assert "travel-costs-covered" in result
+    assert (knowledge / "calls.yaml").read_text(encoding="utf-8") == calls_before
+
+
 async def test_an_answer_that_would_not_validate_is_refused_with_the_reason(
     api: FakeBotAPI, bot, knowledge: Path
 ) -> None:

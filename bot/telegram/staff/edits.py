@@ -202,9 +202,12 @@ async def apply(context: BotContext, change_id: int) -> str:
         await storage.cancel_change(change_id)
         return escape(tr.gettext("The files could not be written (%(reason)s): nothing changed.", reason=exc.strerror))
     problems = await reload_now(context)
-    if problems:  # checked a moment ago: only a concurrent hand edit of another file gets here
+    if problems:  # checked a moment ago: only a concurrent edit of another file gets here
         log.error("knowledge change #%d written but refused on reload; writing the previous files back", change_id)
-        write_change(directory, change.reversed())
+        try:
+            write_change(directory, change.reversed())
+        except (StaleChange, OSError) as exc:  # edited by hand again meanwhile: the hand edit stays
+            log.error("could not write back the files of change #%d: %s", change_id, exc)
         await reload_now(context)
         await storage.cancel_change(change_id)
         return problems_html(problems, directory, tr)
