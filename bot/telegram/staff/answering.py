@@ -9,6 +9,7 @@ The draft is kept in the database, so a restart loses nothing; /cancel drops it.
 staff member's messages in the private chat are taken as its text instead of as questions to the bot.
 """
 
+import asyncio
 import datetime as dt
 from html import escape
 from typing import Any
@@ -173,7 +174,8 @@ async def source_button(update: Update, context: BotContext) -> None:
     await query.answer()
     entry = new_entry(draft, kb, source_id, services.clock())
     try:
-        change = add_entry(read_folder(services.live.directory), kb, entry)
+        directory = services.live.directory  # parsing a large file takes a while: off the event loop
+        change = await asyncio.to_thread(lambda: add_entry(read_folder(directory), kb, entry))
     except (EditError, DocumentError) as exc:
         problem = tr.gettext("I could not edit the file: %(reason)s", reason=str(exc))
         await edit_or_send(update, context, escape(problem), None)

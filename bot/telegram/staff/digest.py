@@ -81,16 +81,18 @@ async def queue_digest(services: Services, now: dt.datetime) -> bool:
 
 
 async def queue_new_question_notes(services: Services, now: dt.datetime) -> bool:
-    """A note for the groups of unanswered questions that appeared since the last check."""
+    """A note for the groups of unanswered questions that appeared since the last check. Grouping runs only when a
+    new question came in (a cheap look at the newest one first)."""
     if not services.config.staff_new_question_notes:
         return False
-    groups, records = await open_unanswered(services)
-    newest = max(records, default=0)
+    latest = await services.storage.unanswered_questions(status="open", limit=1)
+    newest = latest[0].id if latest else 0
     noted = await services.storage.staff_state(NOTED_ID)
     if noted is None or newest <= int(noted):  # the first check only sets the mark: no note for the backlog
         if noted is None:
             await services.storage.set_staff_state({NOTED_ID: str(newest)})
         return False
+    groups, _ = await open_unanswered(services)
     fresh: list[QuestionGroup] = [g for g in groups if min(g.ids) > int(noted)]
     texts = in_every_language(services.catalogs, partial(new_groups_text, fresh)) if fresh else None
     await services.storage.enqueue_staff_note(
