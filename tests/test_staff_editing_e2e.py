@@ -16,7 +16,7 @@ from bot.telegram.delivery import Courier, start_reminder_jobs
 from bot.telegram.flood import FLOOD_GATE_KEY, FloodGate
 from tests.conftest import FIXTURE_KB
 from tests.support.bot_api import FakeBotAPI, group_chat, make_user
-from tests.support.harness import running_bot, services
+from tests.support.harness import Clock, running_bot, services
 
 pytestmark = [pytest.mark.filterwarnings("ignore:.*attribute `retry_after` will be of type:DeprecationWarning")]
 
@@ -459,14 +459,6 @@ async def test_cancel_writes_nothing(api: FakeBotAPI, bot, knowledge: Path) -> N
 
 
 # -- telling staff -------------------------------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture

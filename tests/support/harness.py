@@ -14,6 +14,16 @@ from bot.telegram.context import SERVICES_KEY, BotApplication, Services
 from tests.support.bot_api import FakeBotAPI
 
 
+class Clock:
+    """A clock a test sets by hand (bot.clock.Clock is any callable returning an aware datetime)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
 def config_for(
     api: FakeBotAPI,
     tmp_path: Path,
