@@ -13,6 +13,8 @@ from bot.shipped import KNOWLEDGE_DIR
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{5,}$")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram allows 1-256 of these; 16 makes it worth one
+_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
 
 
 class ConfigError(Exception):
@@ -104,11 +106,17 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     webhook_url = environ.get("BOT_WEBHOOK_URL", "").strip() or None
     if webhook_url and not webhook_url.startswith("https://"):
         raise ConfigError("BOT_WEBHOOK_URL must be a public https:// address (Telegram only calls HTTPS webhooks).")
+    webhook_secret = environ.get("BOT_WEBHOOK_SECRET", "").strip() or None
+    if webhook_url and not (webhook_secret and _WEBHOOK_SECRET.fullmatch(webhook_secret)):
+        raise ConfigError(
+            "BOT_WEBHOOK_SECRET must be set with BOT_WEBHOOK_URL: 16 to 256 letters, digits, _ or - (e.g. the output "
+            "of `openssl rand -hex 32`), so that only Telegram can send updates to the webhook."
+        )
     port = environ.get("PORT", "").strip() or "8443"
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not _NUMBER.fullmatch(port) or not 0 < int(port) < 65536:
         raise ConfigError(f"PORT must be a TCP port number, got {port!r}.")
     retention = environ.get("BOT_RETENTION_DAYS", "").strip() or "90"
-    if not retention.isdigit() or not 1 <= int(retention) <= 3650:
+    if not _NUMBER.fullmatch(retention) or not 1 <= int(retention) <= 3650:
         raise ConfigError(f"BOT_RETENTION_DAYS must be a number of days between 1 and 3650, got {retention!r}.")
     log_level = environ.get("BOT_LOG_LEVEL", "").strip().upper() or Config.log_level
     if log_level not in LOG_LEVELS:
@@ -129,7 +137,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         retention_days=int(retention),
         webhook_url=webhook_url,
         webhook_port=int(port),
-        webhook_secret=environ.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+        webhook_secret=webhook_secret,
         log_level=log_level,
         reminder_hours=reminder_hours,
         staff_digest_time=digest_time,

@@ -17,7 +17,7 @@ from telegram import Update
 
 from bot.i18n import Catalogs
 from bot.telegram.conversation import welcome_text
-from bot.telegram.flood import FLOOD_GATE_KEY, FloodGate
+from bot.telegram.flood import FloodGate, Kind, Rate
 from tests.conftest import FIXED_NOW
 from tests.support.bot_api import FakeBotAPI, channel_chat, group_chat, make_user
 from tests.support.harness import running_bot, services
@@ -88,7 +88,7 @@ async def bot(api: FakeBotAPI, tmp_path: Path, fixture_kb_dir: Path):
         api, tmp_path, knowledge_dir=fixture_kb_dir, staff_ids=frozenset({STAFF["id"]}), clock=lambda: FIXED_NOW
     ) as application:
         # The flood gate has its own tests; this catalogue sends one user more messages than a person would.
-        application.bot_data[FLOOD_GATE_KEY] = FloodGate(burst=1_000)
+        application.update_processor.gate.gate = FloodGate({kind: Rate(1_000, 1.0) for kind in Kind})
         yield application
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.reminders.delivery import Pacing
 from bot.telegram.delivery import Courier, start_reminder_jobs
-from bot.telegram.flood import FLOOD_GATE_KEY, FloodGate
+from bot.telegram.flood import FloodGate, Kind, Rate
 from tests.conftest import FIXTURE_KB
 from tests.support.bot_api import FakeBotAPI, group_chat, make_user
 from tests.support.harness import Clock, running_bot, services
@@ -51,7 +51,7 @@ def knowledge(tmp_path: Path) -> Path:
 async def bot(api: FakeBotAPI, tmp_path: Path, knowledge: Path):
     async with running_bot(api, tmp_path, knowledge_dir=knowledge, staff_ids=frozenset({STAFF["id"]})) as app:
         # The flood gate has its own tests; these dialogues go faster than a person types.
-        app.bot_data[FLOOD_GATE_KEY] = FloodGate(burst=1_000)
+        app.update_processor.gate.gate = FloodGate({kind: Rate(1_000, 1.0) for kind in Kind})
         await start_reminder_jobs(app, interval=3600, first=3600, pacing=FAST)
         yield app
 
@@ -338,12 +338,14 @@ async def test_non_staff_cannot_press_staff_buttons_or_upload(api: FakeBotAPI, b
 
 async def test_staff_tools_answer_only_in_the_private_chat(api: FakeBotAPI, bot) -> None:
     group = group_chat(-100555, "Staff e ospiti")
-    for command in ("/export", "/changes", "/undo"):
+    for command in ("/export", "/changes", "/undo", "/digest"):
         (reply,) = await send(
             api, STAFF, api.command(STAFF, command, chat=group, mention_bot=True), chat_id=group["id"]
         )
-        assert reply["text"].startswith("Gli strumenti per lo staff funzionano solo nella nostra chat privata")
+        assert reply["text"].startswith("I comandi dello staff rispondono solo in una chat privata")
     assert api.documents_to(group["id"]) == []
+    (history,) = await send(api, STAFF, api.command(STAFF, "/start", args="staff-changes"))  # the note's link
+    assert history["text"].startswith("Non è ancora stata fatta nessuna modifica")
 
 
 # -- the spreadsheet round trip ------------------------------------------------------------------------------------
@@ -474,7 +476,7 @@ async def noted(api: FakeBotAPI, tmp_path: Path, knowledge: Path):
         staff_digest_time=dt.time(9, 0),
         staff_new_question_notes=True,
     ) as app:
-        app.bot_data[FLOOD_GATE_KEY] = FloodGate(burst=1_000)
+        app.update_processor.gate.gate = FloodGate({kind: Rate(1_000, 1.0) for kind in Kind})
         await start_reminder_jobs(app, interval=3600, first=3600, pacing=FAST)
         yield app, clock
 

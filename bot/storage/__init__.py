@@ -2,11 +2,13 @@
 
 from bot.storage.answer_requests import AnswerRequest
 from bot.storage.errors import (
+    DatabaseFileGoneError,
     DatabaseLockedError,
     MigrationError,
     ReadOnlyDatabaseError,
     SchemaVersionError,
     StorageError,
+    UnstorableValueError,
 )
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, Migration
 from bot.storage.records import (
@@ -29,6 +31,7 @@ __all__ = [
     "AnswerRequest",
     "ChangeKind",
     "ChangeRecord",
+    "DatabaseFileGoneError",
     "DatabaseLockedError",
     "FeedbackRecord",
     "Migration",
@@ -42,5 +45,6 @@ __all__ = [
     "Subscriber",
     "SubscriptionRecord",
     "UnansweredRecord",
+    "UnstorableValueError",
     "UserRecord",
 ]

@@ -60,7 +60,7 @@ async def send_reply(
     keyboard = reply_keyboard(reply, services.catalogs[reply.lang], feedback_entry=feedback_entry, notify_id=notify_id)
     quote = None if privately else group_reply_target(update)
     sent = await send_html(context.bot, chat_id, reply_html(reply), keyboard, reply_to=quote)
-    if reply.answered:
+    if reply.answered and sent is not None:  # None: Telegram's answer was lost, so its message id is unknown
         services.recent.remember(chat_id, sent.message_id, log_text)
 
 

@@ -925,6 +925,7 @@ class FakeBotAPI:
         self._blocked: dict[int, str | None] = {}
         self._missing: set[int] = set()
         self._delays: dict[str, float] = {}
+        self._after_effects: dict[str, deque[float | None]] = {}  # per method: answer late (seconds) or drop (None)
         self._rate_per_second: float | None = None
         self._rate_retry_after = 1
         self._rate_window: deque[float] = deque()
@@ -1214,8 +1215,20 @@ class FakeBotAPI:
         else:
             self._delays.pop(name, None)
 
+    def answer_late(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` are carried out, but their answer leaves ``seconds`` later (a
+        client with a shorter read timeout cannot know that Telegram took the request)."""
+        name = self._canonical(method) or method
+        self._after_effects.setdefault(name, deque()).extend([seconds] * times)
+
+    def drop_connection(self, method: str, *, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` are carried out, then the connection closes without an answer."""
+        name = self._canonical(method) or method
+        self._after_effects.setdefault(name, deque()).extend([None] * times)
+
     def reset_faults(self) -> None:
         """Remove every injected fault, blocked/missing chat, delay and rate limit."""
+        self._after_effects.clear()
         self._faults.clear()
         self._blocked.clear()
         self._missing.clear()
@@ -1696,6 +1709,16 @@ class FakeBotAPI:
             call.result = result
             body: dict[str, Any] = {"ok": True, "result": result}
             payload = self._encode(body)
+            effects = self._after_effects.get(canonical)
+            if effects:
+                seconds = effects.popleft()
+                if seconds is None:
+                    call.status, call.description = 200, "connection dropped after the request was carried out"
+                    self._notify()
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return web.Response(status=200)  # never reaches the client
+                await asyncio.sleep(seconds)
         except ApiError as exc:
             status = exc.status
             body = exc.body()

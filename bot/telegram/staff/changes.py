@@ -13,7 +13,7 @@ from bot.telegram import callbacks
 from bot.telegram.context import BotContext
 from bot.telegram.feature import Feature
 from bot.telegram.replies import edit_or_send, pressed, say
-from bot.telegram.staff.common import StaffButtonHandler, private_only, staff_command
+from bot.telegram.staff.common import StaffButtonHandler, staff_command
 from bot.telegram.staff.edits import APPLY, CANCEL, apply, preview
 
 RECENT_CHANGES = 10
@@ -43,7 +43,7 @@ def record_line(record: ChangeRecord, tr: Translator, zone: str) -> str:
 
 async def undo_command(update: Update, context: BotContext) -> None:
     services, tr, user = context.services, context.tr, update.effective_user
-    if user is None or not await private_only(update, context):
+    if user is None:
         return
     record = await services.storage.last_undoable_change()
     if record is None:
@@ -67,8 +67,6 @@ async def undo_command(update: Update, context: BotContext) -> None:
 
 async def changes_command(update: Update, context: BotContext) -> None:
     services, tr = context.services, context.tr
-    if not await private_only(update, context):
-        return
     records = await services.storage.recent_changes(RECENT_CHANGES)
     if not records:
         await say(update, context, escape(tr.gettext("No change has been made from Telegram or a spreadsheet yet.")))

@@ -1,15 +1,20 @@
 """What staff features share: who is staff (one `filters.User` from BOT_STAFF_IDS, for commands and buttons
-alike), the open unanswered questions, grouped, the one way to reload the knowledge base (commands, the file watch
-and edits made from Telegram all use it), and keeping staff-only output out of group chats."""
+alike), staff output only in private chats, the open unanswered questions, grouped, and the one way to reload the
+knowledge base (/reload, the file watch and edits made from Telegram all use it).
+
+Staff output quotes users (their unanswered questions, what they voted) and holds what the group need not see, so
+staff commands and buttons work only in a private chat with the bot. In a group, a staff command gets a short note
+with a link that opens the private chat and runs it there: t.me/<bot>?start=staff-stats-7 is /stats 7.
+"""
 
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
@@ -25,7 +30,9 @@ from bot.telegram.replies import say
 log = logging.getLogger(__name__)
 
 MAX_UNANSWERED_READ = 5000
+DEEP_LINK_PREFIX = "staff-"
 STAMP_KEY = "knowledge_stamp"
+_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Telegram allows after ?start=
 _LANGUAGE_SECTION = re.compile(r"(?:^|\n|\|\|)[ \t]*(it|en)[ \t]*:", re.IGNORECASE)
 
 
@@ -34,12 +41,62 @@ def staff_filter(staff_ids: frozenset[int]) -> filters.User:
 
 
 def staff_command(command: str, callback: Callback, staff: filters.User) -> CommandHandler[BotContext, None]:
-    return CommandHandler(command, callback, filters=staff)
+    return StaffCommandHandler(command, callback, staff)
+
+
+class StaffCommandHandler(CommandHandler[BotContext, None]):
+    """`/command` from staff in a private chat, or `/start staff-command[-argument...]` (the link given in groups);
+    in a group, the note and the link instead of the command's output."""
+
+    def __init__(self, command: str, callback: Callback, staff: filters.User) -> None:
+        super().__init__([command, "start"], self._in_private, filters=staff)
+        self.command = command
+        self.run = callback
+
+    def check_update(self, update: object) -> bool | tuple[list[str], bool | dict[str, list[object]] | None] | None:
+        found = super().check_update(update)
+        if not isinstance(found, tuple) or not isinstance(update, Update) or update.effective_message is None:
+            return found
+        args, filter_result = found
+        if _command_name(update.effective_message) != "start":
+            return found
+        link = f"{DEEP_LINK_PREFIX}{self.command}"
+        private = update.effective_message.chat.type == ChatType.PRIVATE
+        if not private or len(args) != 1 or not (args[0] == link or args[0].startswith(link + "-")):
+            return None  # an ordinary /start: the conversation's
+        return args[0][len(link) + 1 :].split("-") if args[0] != link else [], filter_result
+
+    async def _in_private(self, update: Update, context: BotContext) -> None:
+        chat = update.effective_chat
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            await say(update, context, private_chat_note(context, self.command, context.args or []))
+            return
+        await self.run(update, context)
+
+
+def private_chat_note(context: BotContext, command: str, args: Sequence[str]) -> str:
+    payload = "-".join([DEEP_LINK_PREFIX + command, *args])
+    if not _PAYLOAD.fullmatch(payload):
+        payload = DEEP_LINK_PREFIX + command  # arguments a link cannot carry (a broadcast's text): left out
+    tr = context.tr
+    url = f"https://t.me/{context.bot.username}?start={payload}"
+    return (
+        escape(tr.gettext("Staff commands answer only in a private chat, so nothing about users reaches a group."))
+        + f'\n<a href="{escape(url)}">'
+        + escape(tr.gettext("Open /%(command)s in a private chat with me", command=command))
+        + "</a>"
+    )
+
+
+def _command_name(message: Message) -> str:
+    entity = message.entities[0] if message.entities else None
+    text = message.text or ""
+    return text[1 : entity.length].split("@")[0].lower() if entity else ""
 
 
 class StaffButtonHandler(ButtonHandler):
-    """A button only staff may press. `filters.User` reads messages, not button presses, so the presser is
-    checked against the same filter's ids here."""
+    """A button only staff may press, under a message in a private chat. `filters.User` reads messages, not button
+    presses, so the presser is checked against the same filter's ids here."""
 
     def __init__(self, callback: Callback, action: str, target: str, staff: filters.User) -> None:
         super().__init__(callback, action, target)
@@ -50,6 +107,9 @@ class StaffButtonHandler(ButtonHandler):
             return None
         if update.callback_query.from_user.id not in self.staff.user_ids:
             return None
+        message = update.callback_query.message
+        if message is None or message.chat.type != ChatType.PRIVATE:
+            return None  # staff output lives in private chats only: anywhere else it is a stale or forged button
         return super().check_update(update)
 
 
@@ -110,30 +170,6 @@ async def reload_now(context: BotContext) -> tuple[Problem, ...]:
         return result.errors
     await after_reload(context.bot_data, services)
     return ()
-
-
-# -- staff output stays private ----------------------------------------------------------------------------------
-
-
-def in_private_chat(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
-
-
-async def private_only(update: Update, context: BotContext) -> bool:
-    """True in a private chat; in a group, a short note that says where to ask, and nothing else."""
-    if in_private_chat(update):
-        return True
-    await say(
-        update,
-        context,
-        escape(
-            context.tr.gettext(
-                "Staff tools work only in our private chat: write to me there, @%(bot)s.", bot=context.bot.username
-            ),
-            quote=False,
-        ),
-    )
-    return False
 
 
 def split_languages(text: str) -> dict[str, str]:

@@ -24,7 +24,7 @@ from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Servi
 from bot.telegram.delivery import courier_of
 from bot.telegram.feature import Feature
 from bot.telegram.replies import say
-from bot.telegram.staff.common import open_unanswered, private_only, staff_command
+from bot.telegram.staff.common import open_unanswered, staff_command
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,6 @@ async def check_staff_notes(context: BotContext) -> None:
 async def digest_command(update: Update, context: BotContext) -> None:
     """The digest of the last day, now, even when it is quiet."""
     services, tr = context.services, context.tr
-    if not await private_only(update, context):
-        return
     now = services.clock()
     content = await digest_content(services, now - DAY, now)
     await say(update, context, digest_text(content, services.assistant.kb, tr, services.config.timezone))

@@ -28,8 +28,9 @@ from bot.storage import AnswerRequest, ChangeKind, ChangeRecord
 from bot.telegram import callbacks
 from bot.telegram.context import BotContext
 from bot.telegram.delivery import courier_of
-from bot.telegram.formatting import button_label, reply_html, split_message
+from bot.telegram.formatting import button_label, reply_html
 from bot.telegram.sending import send_html
+from bot.telegram.splitting import split_html
 from bot.telegram.staff.common import reload_now
 
 log = logging.getLogger(__name__)
@@ -270,7 +271,7 @@ def notice_html(request: AnswerRequest, reply: Reply, tr: Translator) -> str:
     head = "🔔 " + escape(tr.gettext("You asked: “%(question)s”. Now I have an answer:", question=question))
     foot = "<i>" + escape(tr.gettext("I send this once, because you asked me to tell you.")) + "</i>"
     text = f"{head}\n\n{reply_html(reply)}\n\n{foot}"
-    if len(split_message(text)) == 1:
+    if len(split_html(text)) == 1:
         return text
     short = tr.gettext("You asked: “%(question)s”. Now I have an answer: ask me again to read it.", question=question)
     return "🔔 " + escape(short) + f"\n\n{foot}"

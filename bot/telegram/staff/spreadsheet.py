@@ -31,7 +31,7 @@ from bot.telegram.context import BotContext
 from bot.telegram.feature import Feature
 from bot.telegram.replies import say
 from bot.telegram.sending import with_retries
-from bot.telegram.staff.common import open_groups, private_only, staff_command
+from bot.telegram.staff.common import open_groups, staff_command
 from bot.telegram.staff.edits import preview
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ MAX_PROBLEMS_SHOWN = 30
 
 async def export_command(update: Update, context: BotContext) -> None:
     services, tr, user = context.services, context.tr, update.effective_user
-    if user is None or not await private_only(update, context):
+    if user is None:
         return
     kb, groups, now = services.assistant.kb, await open_groups(services), services.clock()
     directory = services.live.directory
