@@ -1,5 +1,6 @@
 """One configuration object, read from the environment (and a `.env` file) in one place."""
 
+import datetime as dt
 import os
 import re
 from collections.abc import Mapping
@@ -12,6 +13,8 @@ from bot.shipped import KNOWLEDGE_DIR
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{5,}$")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram allows 1-256 of these; 16 makes it worth one
+_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
 
 
 class ConfigError(Exception):
@@ -32,6 +35,8 @@ class Config:
     webhook_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"  # the bot's own logs; DEBUG also shows python-telegram-bot's
     reminder_hours: tuple[int, int] = (9, 20)  # reminders go out from the first hour until the second, local time
+    staff_digest_time: dt.time | None = dt.time(9, 0)  # the daily staff digest, local time; None: no digest
+    staff_new_question_notes: bool = False  # a note to staff for each new group of unanswered questions
     staff_lang: str | None = None  # it | en: the staff tools' language where no staff member's own is known
     # The prepared knowledge base is kept here (bot/assistant_cache.py); None: not kept. load_config puts it next to
     # the database unless BOT_CACHE_DIR says otherwise ("off": not kept).
@@ -68,6 +73,23 @@ def _hours(raw: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+def _digest_time(raw: str) -> dt.time | None:
+    if raw.lower() in ("off", "no", "none"):
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f"BOT_STAFF_DIGEST_TIME must be a time like 09:00, or off, got {raw!r}.")
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def _switch(name: str, raw: str) -> bool:
+    if raw.lower() in ("on", "yes", "true", "1"):
+        return True
+    if raw.lower() in ("off", "no", "false", "0"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {raw!r}.")
+
+
 def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Config:
     """Read the configuration; with `dotenv`, a `.env` file in the working directory fills unset variables."""
     if environ is None:
@@ -87,16 +109,24 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     webhook_url = environ.get("BOT_WEBHOOK_URL", "").strip() or None
     if webhook_url and not webhook_url.startswith("https://"):
         raise ConfigError("BOT_WEBHOOK_URL must be a public https:// address (Telegram only calls HTTPS webhooks).")
+    webhook_secret = environ.get("BOT_WEBHOOK_SECRET", "").strip() or None
+    if webhook_url and not (webhook_secret and _WEBHOOK_SECRET.fullmatch(webhook_secret)):
+        raise ConfigError(
+            "BOT_WEBHOOK_SECRET must be set with BOT_WEBHOOK_URL: 16 to 256 letters, digits, _ or - (e.g. the output "
+            "of `openssl rand -hex 32`), so that only Telegram can send updates to the webhook."
+        )
     port = environ.get("PORT", "").strip() or "8443"
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not _NUMBER.fullmatch(port) or not 0 < int(port) < 65536:
         raise ConfigError(f"PORT must be a TCP port number, got {port!r}.")
     retention = environ.get("BOT_RETENTION_DAYS", "").strip() or "90"
-    if not retention.isdigit() or not 1 <= int(retention) <= 3650:
+    if not _NUMBER.fullmatch(retention) or not 1 <= int(retention) <= 3650:
         raise ConfigError(f"BOT_RETENTION_DAYS must be a number of days between 1 and 3650, got {retention!r}.")
     log_level = environ.get("BOT_LOG_LEVEL", "").strip().upper() or Config.log_level
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}.")
     reminder_hours = _hours(environ.get("BOT_REMINDER_HOURS", "").strip() or "9-20")
+    digest_time = _digest_time(environ.get("BOT_STAFF_DIGEST_TIME", "").strip() or "09:00")
+    notes = _switch("BOT_STAFF_NEW_QUESTION_NOTES", environ.get("BOT_STAFF_NEW_QUESTION_NOTES", "").strip() or "off")
     staff_lang = environ.get("BOT_STAFF_LANG", "").strip().lower()
     if staff_lang not in ("", "it", "en"):
         raise ConfigError(f"BOT_STAFF_LANG must be it or en, got {staff_lang[:20]!r}.")
@@ -112,9 +142,11 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         retention_days=int(retention),
         webhook_url=webhook_url,
         webhook_port=int(port),
-        webhook_secret=environ.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+        webhook_secret=webhook_secret,
         log_level=log_level,
         reminder_hours=reminder_hours,
+        staff_digest_time=digest_time,
+        staff_new_question_notes=notes,
         staff_lang=staff_lang or None,
         cache_dir=None if cache_dir.lower() == "off" else Path(cache_dir) if cache_dir else database.parent / "cache",
     )

@@ -117,7 +117,12 @@ async def test_the_web_process_listens_on_port_with_health(tmp_path: Path) -> No
     port = _free_port()
     async with FakeBotAPI() as api:
         env = env_for(
-            api.base_url, tmp_path, token=api.token, BOT_WEBHOOK_URL="https://escp.example.org", PORT=str(port)
+            api.base_url,
+            tmp_path,
+            token=api.token,
+            BOT_WEBHOOK_URL="https://escp.example.org",
+            BOT_WEBHOOK_SECRET="a-secret-of-sixteen-or-more",
+            PORT=str(port),
         )
         process = await asyncio.create_subprocess_exec(
             sys.executable, *shlex.split(procfile()["web"])[1:], cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE

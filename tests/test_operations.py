@@ -174,7 +174,12 @@ async def test_webhook_mode_serves_health_on_the_same_port(tmp_path: Path) -> No
     port = _free_port()
     async with FakeBotAPI() as api:
         env = env_for(
-            api.base_url, tmp_path, token=api.token, BOT_WEBHOOK_URL="https://bot.example.org/hook", PORT=str(port)
+            api.base_url,
+            tmp_path,
+            token=api.token,
+            BOT_WEBHOOK_URL="https://bot.example.org/hook",
+            BOT_WEBHOOK_SECRET="a-secret-of-sixteen-or-more",
+            PORT=str(port),
         )
         bot = await BotProcess.start(env, tmp_path)
         await bot.wait_for_line("bot running (webhook mode)")

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.telegram.flood import FloodGate, Verdict
 from bot.telegram.privacy import apply_retention
 from tests.conftest import FIXED_NOW, FIXTURE_KB
 from tests.support.bot_api import FakeBotAPI, group_chat, make_user
@@ -30,26 +29,6 @@ async def next_reply(api: FakeBotAPI, user: dict, update: dict) -> dict:
     api.push_update(update)
     await api.wait_for_messages(user["id"], count=before + 1)
     return api.sent_messages(user["id"])[before]
-
-
-# -- flood control (pure) ----------------------------------------------------------------------------------------
-
-
-def test_flood_gate_allows_a_burst_then_warns_once_then_drops() -> None:
-    gate = FloodGate(burst=3, refill_per_second=0.5)
-    verdicts = [gate.check(1, now=100.0) for _ in range(6)]
-    assert verdicts == [Verdict.ALLOW] * 3 + [Verdict.WARN, Verdict.DROP, Verdict.DROP]
-    assert gate.check(2, now=100.0) is Verdict.ALLOW  # other users are not affected
-    assert gate.check(1, now=102.0) is Verdict.ALLOW  # one token back after two seconds
-    assert gate.check(1, now=102.0) is Verdict.WARN  # a new flood gets a new warning
-
-
-def test_flood_gate_forgets_idle_users() -> None:
-    gate = FloodGate()
-    for user in range(100):
-        gate.check(user, now=0.0)
-    gate.check(999, now=10_000.0)
-    assert len(gate) == 1
 
 
 # -- flood control (end to end) ----------------------------------------------------------------------------------
@@ -118,7 +97,7 @@ async def test_forget_deletes_after_confirmation(api: FakeBotAPI, bot) -> None:
 async def test_retention_removes_user_ids_from_old_questions(api: FakeBotAPI, bot) -> None:
     storage = services(bot).storage
     old = FIXED_NOW - dt.timedelta(days=120)
-    await storage.log_question(
+    old_id = await storage.log_question(
         user_id=ADA["id"],
         text="vecchia domanda",
         lang="it",
@@ -128,7 +107,7 @@ async def test_retention_removes_user_ids_from_old_questions(api: FakeBotAPI, bo
         candidates=[],
         now=old,
     )
-    await storage.log_question(
+    recent_id = await storage.log_question(
         user_id=ADA["id"],
         text="domanda recente",
         lang="it",
@@ -138,6 +117,10 @@ async def test_retention_removes_user_ids_from_old_questions(api: FakeBotAPI, bo
         candidates=[],
         now=FIXED_NOW,
     )
+    await storage.request_answer(ADA["id"], old_id, "it", old)  # 🔔 pressed long ago, never answered
+    await storage.request_answer(ADA["id"], recent_id, "it", FIXED_NOW)
     await apply_retention(SimpleNamespace(services=services(bot)))  # what the daily job runs
     rows = {row.text: row.user_id for row in await storage.unanswered_questions()}
     assert rows == {"vecchia domanda": None, "domanda recente": ADA["id"]}
+    waiting = await storage.answer_requests_for([old_id, recent_id])
+    assert [(r.user_id, r.unanswered_id) for r in waiting] == [(ADA["id"], recent_id)]

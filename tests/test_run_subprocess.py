@@ -135,7 +135,7 @@ async def test_webhook_mode_receives_updates(tmp_path: Path) -> None:
             BOT_DATABASE=str(tmp_path / "bot.sqlite3"),
             BOT_KNOWLEDGE_DIR=str(FIXTURE_KB),
             BOT_WEBHOOK_URL="https://bot.example.org/telegram",
-            BOT_WEBHOOK_SECRET="s3cret-value",
+            BOT_WEBHOOK_SECRET=(secret := "s3cret-value-long-enough"),
             PORT=str(port),
         )
         process = await start_bot_process(env, tmp_path)
@@ -161,7 +161,7 @@ async def test_webhook_mode_receives_updates(tmp_path: Path) -> None:
                 async with session.post(
                     f"http://127.0.0.1:{port}/{path}",
                     data=json.dumps(update),
-                    headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret-value"},
+                    headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
                 ) as accepted:
                     assert accepted.status == 200
             (answer,) = await api.wait_for_messages(BOB["id"], timeout=15)

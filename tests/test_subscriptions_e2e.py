@@ -23,6 +23,7 @@ from bot.telegram.deadlines import deadline_keyboard, subscription_text
 from bot.telegram.delivery import Courier, start_reminder_jobs
 from bot.telegram.staff.broadcast import BroadcastSyntaxError, parse_broadcast, usage
 from tests.support.bot_api import FakeBotAPI, make_user
+from tests.support.harness import Clock
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after` will be of type:DeprecationWarning")
 
@@ -32,14 +33,6 @@ BOB = make_user(1002, "Bob", "en")
 EVE = make_user(1003, "Eve", "en")
 FAST = Pacing(per_second=200, per_chat_interval=0.05, backoff_first=0.02, backoff_max=0.1)
 CATALOGS = Catalogs()
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -59,6 +52,7 @@ async def running(
         staff_ids=frozenset({STAFF["id"]}),
         database=tmp_path / "db.sqlite3",
         knowledge_dir=knowledge,
+        staff_digest_time=None,  # the staff digest has its own tests
     )
     application = build_application(config, storage, clock=clock)
     courier = await start_reminder_jobs(application, interval=3600, first=first_tick, pacing=FAST)
@@ -172,11 +166,11 @@ async def test_staff_broadcast_preview_confirm_deliver_and_report(server, tmp_pa
         assert "<b>Proroga</b>" in previews[1]["text"]
         summary = server.last_sent(staff)
         assert "n. 1" in summary["text"]  # the announcement's number, in the staff member's Italian
-        buttons = [b["callback_data"] for b in summary["reply_markup"]["inline_keyboard"][0]]
-        assert buttons == ["b:send:1", "b:cancel:1"]
+        send, cancel = [b["callback_data"] for b in summary["reply_markup"]["inline_keyboard"][0]]
+        assert send.startswith("b:send:1:") and cancel.startswith("b:cancel:1:")  # + the draft's code
         assert server.texts_to(ADA["id"]) == []  # nothing goes out before confirmation
 
-        server.push_update(server.callback_query(STAFF, "b:send:1", summary))
+        server.push_update(server.callback_query(STAFF, send, summary))
         await server.wait_for_messages(ADA["id"])
         await server.wait_for_messages(BOB["id"])
         report = await server.wait_for_messages(staff, count=5)
@@ -187,7 +181,7 @@ async def test_staff_broadcast_preview_confirm_deliver_and_report(server, tmp_pa
         assert (await storage.subscription(EVE["id"])).unsubscribe_reason == "blocked"
         assert server.message(staff, summary["message_id"])["text"].startswith("✅")
 
-        server.push_update(server.callback_query(STAFF, "b:send:1", summary))  # a second tap sends nothing
+        server.push_update(server.callback_query(STAFF, send, summary))  # a second tap sends nothing
         await answered(server, 2)
         calls = server.calls_to("answerCallbackQuery")
         assert calls[-1].params["show_alert"] is True
@@ -202,7 +196,8 @@ async def test_a_cancelled_broadcast_sends_nothing(server, tmp_path, fixture_kb_
         server.push_update(server.command(STAFF, "/broadcast", "it: Annullato || en: Cancelled"))
         await server.wait_for_messages(STAFF["id"], count=3)
         summary = server.last_sent(STAFF["id"])
-        server.push_update(server.callback_query(STAFF, "b:cancel:1", summary))
+        cancel = summary["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+        server.push_update(server.callback_query(STAFF, cancel, summary))
         await answered(server, 1)
         await courier.cycle()
         assert (await storage.broadcast_draft(1)).state == "cancelled"

@@ -1,11 +1,14 @@
 """Persistence for the bot: users, questions, feedback, subscriptions, with privacy built in."""
 
+from bot.storage.answer_requests import AnswerRequest
 from bot.storage.errors import (
+    DatabaseFileGoneError,
     DatabaseLockedError,
     MigrationError,
     ReadOnlyDatabaseError,
     SchemaVersionError,
     StorageError,
+    UnstorableValueError,
 )
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, Migration
 from bot.storage.records import (
@@ -18,12 +21,17 @@ from bot.storage.records import (
     UnansweredRecord,
     UserRecord,
 )
+from bot.storage.staff_edits import ChangeKind, ChangeRecord
 from bot.storage.store import Storage
 
 __all__ = [
     "LATEST_VERSION",
     "MIGRATIONS",
     "STATUSES",
+    "AnswerRequest",
+    "ChangeKind",
+    "ChangeRecord",
+    "DatabaseFileGoneError",
     "DatabaseLockedError",
     "FeedbackRecord",
     "Migration",
@@ -37,5 +45,6 @@ __all__ = [
     "Subscriber",
     "SubscriptionRecord",
     "UnansweredRecord",
+    "UnstorableValueError",
     "UserRecord",
 ]

@@ -21,6 +21,15 @@ class ReadOnlyDatabaseError(StorageError):
     """A write was attempted on a database that can only be read."""
 
 
+class UnstorableValueError(StorageError):
+    """A value SQLite cannot hold (an integer of 2**63 or more, as only a forged update carries): the database is
+    fine, this one record cannot be stored."""
+
+
+class DatabaseFileGoneError(StorageError):
+    """The database file was deleted or replaced while open: writes would go to a file nobody will ever read."""
+
+
 class SchemaVersionError(StorageError):
     """The file's schema does not match the code (newer than the code, or not migrated)."""
 
@@ -43,8 +52,11 @@ def from_sqlite(exc: sqlite3.Error, action: str) -> StorageError:
 
 @contextmanager
 def translated(action: str) -> Iterator[None]:
-    """Re-raise sqlite3 errors (aiosqlite re-raises them as is) as StorageError, chained for the log."""
+    """Re-raise sqlite3 errors (aiosqlite re-raises them as is) as StorageError, chained for the log; also a number
+    SQLite cannot hold (an integer of 2**63 or more: sqlite3 raises OverflowError while binding it)."""
     try:
         yield
     except sqlite3.Error as exc:
         raise from_sqlite(exc, action) from exc
+    except OverflowError as exc:
+        raise UnstorableValueError(f"{action}: a number too large for the database ({exc})") from exc

@@ -9,11 +9,12 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, Defaults, ExtBot, Job
 
 from bot.assistant import Assistant, Prepared
 from bot.assistant_cache import configured_cache
@@ -28,19 +29,41 @@ from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Servi
 from bot.telegram.delivery import start_reminder_jobs
 from bot.telegram.errors import on_error
 from bot.telegram.feature import DEEP_LINKS_KEY, Feature
-from bot.telegram.flood import flood_handler
-from bot.telegram.ordering import PerChatOrderedProcessor
+from bot.telegram.flood import FloodControl
+from bot.telegram.ordering import ChatQueues, ScreenedUpdatesRequest
 from bot.telegram.reader import KNOWN_COMMANDS_KEY, reader_handler
-from bot.telegram.staff import broadcast, knowledge, notices, stats, unanswered
-from bot.telegram.staff.common import staff_filter
+from bot.telegram.staff import (
+    answering,
+    broadcast,
+    changes,
+    database,
+    digest,
+    knowledge,
+    notices,
+    spreadsheet,
+    stats,
+    unanswered,
+)
+from bot.telegram.staff.common import keep_served, staff_filter
 
 log = logging.getLogger(__name__)
 
 STORAGE_BUSY_TIMEOUT_MS = 1000
 MENUS_KEY = "features"
-FLOOD_GROUP, READER_GROUP = -2, -1  # before the features (group 0): a flood stops an update before anything else
+# Before the features (group 0): the reader; then dialogues waiting for a staff member's text.
+READER_GROUP, INPUT_GROUP = -2, -1
 #: Every message is HTML the bot wrote (escaped where it quotes users); links never unfurl into previews.
 DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+
+class LeanApplication(Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]):
+    """python-telegram-bot notes the user and chat of every update for its persistence even when there is none,
+    and then nothing ever empties those sets: an entry per user and per chat, forever. The bot has no persistence
+    (what must last is in SQLite), so nothing is noted."""
+
+    def _mark_for_persistence_update(self, *, update: object | None = None, job: Job[Any] | None = None) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -59,19 +82,25 @@ def assistant_factory(
 
 
 def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature]:
-    """Every feature, in registration order; the fallback comes last, where it takes only what no other did."""
+    """Every feature, in registration order: the staff tools first, as their links (/start staff-stats) must reach
+    them before the conversation's /start; the fallback last, where it takes only what no other did."""
     staff = staff_filter(config.staff_ids)
     return (
+        unanswered.feature(staff),
+        stats.feature(staff),
+        knowledge.feature(staff, knowledge_check_seconds),
+        answering.feature(staff),
+        changes.feature(staff),
+        spreadsheet.feature(staff),
+        digest.feature(staff),
+        broadcast.feature(staff),
+        notices.feature(staff),
+        database.feature(),
         conversation.feature(),
         topics.feature(),
         deadlines.feature(),
         privacy.feature(),
         groups.feature(),
-        unanswered.feature(staff),
-        stats.feature(staff),
-        knowledge.feature(staff, knowledge_check_seconds),
-        broadcast.feature(staff),
-        notices.feature(staff),
         fallback.feature(),
     )
 
@@ -94,24 +123,29 @@ def build_application(
         last_good=last_good,
         cache=configured_cache(config),
     )
+    queues = ChatQueues()
     application = (
         ApplicationBuilder()
+        .get_updates_request(ScreenedUpdatesRequest(queues))
+        .application_class(LeanApplication)
         .token(config.require_token())
         .base_url(config.api_base_url)
         .base_file_url(file_base_url(config.api_base_url))
         .defaults(DEFAULTS)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerChatOrderedProcessor())
+        .concurrent_updates(queues)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()
     )
     application.bot_data[SERVICES_KEY] = Services(config, live, catalogs, clock, database=storage)
-    application.add_handler(flood_handler(), group=FLOOD_GROUP)
+    queues.gate = FloodControl(application)  # flood control decides as updates arrive, before they queue
     application.add_handler(reader_handler(), group=READER_GROUP)
     enabled = features(config, knowledge_check_seconds)
     for feature in enabled:
         application.add_handlers(feature.handlers)
+        if feature.input_handlers:
+            application.add_handlers(feature.input_handlers, group=INPUT_GROUP)
         if feature.start is not None:
             feature.start(application)
     application.bot_data[MENUS_KEY] = enabled
@@ -135,7 +169,7 @@ async def on_startup(application: BotApplication) -> None:
         # A short busy timeout: when the file is locked, users wait at most a second, then get the answer anyway.
         services.database = await Storage.open(services.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
     await publish_commands(application, services.catalogs)
-    await knowledge.keep_served(services)
+    await keep_served(services)
     await start_reminder_jobs(application)
 
 

@@ -6,10 +6,11 @@ handlers write `context.services` and `context.tr` instead of digging in `bot_da
 
 import logging
 import re
+import sys
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -20,29 +21,89 @@ from bot.config import Config
 from bot.i18n import Catalogs, Translator
 from bot.language import choose_language
 from bot.live import LiveAssistant
-from bot.storage import Storage, StorageError
+from bot.matching.text import MAX_ANALYSED_CHARS
+from bot.storage import Storage, StorageError, UnstorableValueError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SERVICES_KEY = "services"
 LANG_KEY = "lang"  # user_data: the user's stored language choice (None: automatic)
+#: An IETF language tag as Telegram sends it ("it", "en-GB", "pt-br"); anything else is not one.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+
+
+def telegram_language(code: str | None) -> str | None:
+    """The language of the user's Telegram app, or None when what the update says is not a language tag (a
+    forged update can put anything there, of any length, and it is stored)."""
+    return code if code is not None and len(code) <= 35 and _LANGUAGE_TAG.fullmatch(code) else None
 
 
 class RecentQuestions:
-    """The question each recent answer replied to, so a 👎 can be stored with it. Bounded; lost on restart."""
+    """The question each recent answer replied to, so a 👎 can be stored with it; lost on restart.
 
-    def __init__(self, capacity: int = 10_000) -> None:
+    Only what the matcher reads of a question is kept (its first MAX_ANALYSED_CHARS characters), and the map is
+    capped in bytes, so long questions cannot make it grow past `max_bytes`.
+    """
+
+    ENTRY_OVERHEAD = 200  # bytes per entry besides the text: the key tuple, its ints, the map's own slot
+
+    def __init__(self, max_bytes: int = 4 * 1024 * 1024) -> None:
         self._items: OrderedDict[tuple[int, int], str] = OrderedDict()
-        self._capacity = capacity
+        self._max_bytes = max_bytes
+        self._bytes = 0
 
     def remember(self, chat_id: int, message_id: int, question: str) -> None:
+        question = question[:MAX_ANALYSED_CHARS]
+        self._forget((chat_id, message_id))
         self._items[(chat_id, message_id)] = question
-        while len(self._items) > self._capacity:
-            self._items.popitem(last=False)
+        self._bytes += self._size(question)
+        while self._bytes > self._max_bytes and self._items:
+            self._forget(next(iter(self._items)))
 
     def get(self, chat_id: int, message_id: int) -> str:
         return self._items.get((chat_id, message_id), "")
+
+    def _forget(self, key: tuple[int, int]) -> None:
+        question = self._items.pop(key, None)
+        if question is not None:
+            self._bytes -= self._size(question)
+
+    def _size(self, question: str) -> int:
+        return sys.getsizeof(question) + self.ENTRY_OVERHEAD
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class RecentUsers:
+    """Per-user data of the users seen most recently, served as `BotContext.user_data`.
+
+    python-telegram-bot keeps a dict for every user it ever saw (20,000 users, 20,000 dicts, never freed). What the
+    bot keeps per user is a cache of the database (the reader's language choice, when the visit was last recorded),
+    so the least recently seen users are forgotten past `capacity`: their next update reads the database again.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._data: OrderedDict[int, dict[Any, Any]] = OrderedDict()
+        self._capacity = capacity
+
+    def of(self, user_id: int) -> dict[Any, Any]:
+        data = self._data.get(user_id)
+        if data is None:
+            data = self._data[user_id] = {}
+            if len(self._data) > self._capacity:
+                self._data.popitem(last=False)
+        else:
+            self._data.move_to_end(user_id)
+        return data
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 @dataclass
@@ -55,6 +116,7 @@ class Services:
     clock: Clock
     database: Storage | None = None  # opened when the application starts, unless a test passes one in
     recent: RecentQuestions = field(default_factory=RecentQuestions)
+    users: RecentUsers = field(default_factory=RecentUsers)
 
     @property
     def storage(self) -> Storage:
@@ -82,6 +144,9 @@ class Services:
         """Run a storage call; if the database fails, log loudly and let the user still get an answer."""
         try:
             return await action()
+        except UnstorableValueError as exc:
+            log.warning("could not %s: %s", what, exc)
+            return None
         except StorageError:
             log.exception("DATABASE FAILURE while trying to %s; the bot keeps answering without it", what)
             return None
@@ -91,6 +156,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     """The context of one update: the services, and the language of the bot's own words for its reader."""
 
     _client_lang: str | None = None
+    _reader_id: int | None = None
 
     @classmethod
     def from_update(
@@ -98,8 +164,18 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     ) -> "BotContext":
         context = super().from_update(update, application)
         if isinstance(update, Update) and update.effective_user is not None:
-            context._client_lang = update.effective_user.language_code
+            context._reader_id = update.effective_user.id
+            context._client_lang = telegram_language(update.effective_user.language_code)
         return context
+
+    @property
+    def user_data(self) -> dict[Any, Any] | None:
+        """The reader's cached data, from the bounded `Services.users` (not python-telegram-bot's unbounded map)."""
+        return None if self._reader_id is None else self.services.users.of(self._reader_id)
+
+    @user_data.setter
+    def user_data(self, _: object) -> NoReturn:
+        raise AttributeError("user_data cannot be replaced; change its contents instead")
 
     @property
     def services(self) -> Services:

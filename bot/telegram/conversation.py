@@ -3,6 +3,7 @@
 Each handler is small: the assistant does the thinking, the context knows the reader's language.
 """
 
+import logging
 from functools import partial
 from html import escape
 
@@ -13,6 +14,7 @@ from bot.assistant import Reply
 from bot.deadlines import all_passed_note
 from bot.i18n import Translator, mark
 from bot.outcome import Outcome
+from bot.storage import StorageError
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ButtonHandler
 from bot.telegram.context import LANG_KEY, BotContext
@@ -25,12 +27,15 @@ from bot.telegram.replies import (
     deliver_privately,
     edit_or_send,
     group_reply_target,
+    in_group,
     pressed,
     pressed_by_author,
     reply_chat_id,
     say,
 )
 from bot.telegram.sending import send_html, show_typing
+
+log = logging.getLogger(__name__)
 
 # -- questions ---------------------------------------------------------------------------------------------------
 
@@ -45,24 +50,27 @@ async def send_reply(
     chat_id = user.id if privately and user else reply_chat_id(update)
     if chat_id is None:
         return
+    logged = None
     if reply.kind is not Outcome.EMPTY:
-        await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
+        logged = await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
     feedback_entry = next(
         (p.entry_id for p in reply.parts if p.entry_id not in services.assistant.index.smalltalk), None
     )
-    keyboard = reply_keyboard(reply, services.catalogs[reply.lang], feedback_entry=feedback_entry)
+    notify_id = logged if reply.needs_staff else None
+    keyboard = reply_keyboard(reply, services.catalogs[reply.lang], feedback_entry=feedback_entry, notify_id=notify_id)
     quote = None if privately else group_reply_target(update)
     sent = await send_html(context.bot, chat_id, reply_html(reply), keyboard, reply_to=quote)
-    if reply.answered:
+    if reply.answered and sent is not None:  # None: Telegram's answer was lost, so its message id is unknown
         services.recent.remember(chat_id, sent.message_id, log_text)
 
 
-async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> None:
+async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> int | None:
     """The question for statistics (and for staff when it was not answered); a question of the message left
-    unanswered beside answered ones goes to staff on its own."""
+    unanswered beside answered ones goes to staff on its own. Returns the id the question was logged under (the
+    unanswered question's, see Storage.log_question), None if the database failed."""
     services = context.services
     user = update.effective_user
-    await services.store(
+    logged = await services.store(
         "log the question",
         lambda: services.storage.log_question(
             user_id=user.id if user else None,
@@ -88,6 +96,7 @@ async def log_reply(update: Update, context: BotContext, reply: Reply, log_text:
             now=services.clock(),
         )
         await services.store("log the question", unanswered)
+    return logged
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -117,6 +126,30 @@ async def answer_button(update: Update, context: BotContext) -> None:
     await deliver_privately(
         update, context, lambda: send_reply(update, context, reply, log_text=reply.question, privately=True)
     )
+
+
+async def notify_button(update: Update, context: BotContext) -> None:
+    """🔔: tell this user, privately, when staff answer the question; once, through the delivery ledger."""
+    services, tr, query = context.services, context.tr, pressed(update)
+    author = pressed_by_author(update)
+    lang = None if author else tr.lang  # the author: the language of their question
+    try:
+        recorded = await services.storage.request_answer(
+            query.from_user.id, int(context.button.group(1)), lang, services.clock()
+        )
+    except StorageError:
+        log.exception("DATABASE FAILURE while recording a request to be told of an answer")
+        await query.answer(tr.gettext("Sorry, I cannot note that right now. Please try later."), show_alert=True)
+        return
+    if recorded is None:
+        await query.answer(tr.gettext("The staff have already dealt with this question: ask me again."))
+        return
+    done = tr.gettext("I will tell you in our private chat when there is an answer, once.")
+    if author and not in_group(update):
+        await query.answer(done if recorded else tr.gettext("Already noted: I will tell you."))
+        return
+    # in a group: the answer will come privately, so make sure the member can be written to
+    await deliver_privately(update, context, lambda: send_html(context.bot, query.from_user.id, escape(done)))
 
 
 async def feedback_button(update: Update, context: BotContext) -> None:
@@ -224,6 +257,7 @@ def feature() -> Feature:
             ButtonHandler(answer_button, callbacks.ANSWER, f"({callbacks.ID})"),
             ButtonHandler(feedback_button, callbacks.FEEDBACK, rf"([+-]):({callbacks.ID})"),
             ButtonHandler(language_button, callbacks.LANGUAGE, "(it|en|auto)"),
+            ButtonHandler(notify_button, callbacks.NOTIFY, r"(\d{1,18})"),
             MessageHandler(MESSAGES & filters.TEXT & ~filters.COMMAND, on_text),
         ],
         commands={

@@ -115,7 +115,8 @@ async def subscription_button(update: Update, context: BotContext) -> None:
     closed = all_passed_note(services.assistant.kb, services.clock(), tr, services.assistant.timezone) is not None
     try:
         await with_retries(
-            lambda: query.edit_message_reply_markup(deadline_keyboard(tr, subscribed=on, all_passed=closed))
+            lambda: query.edit_message_reply_markup(deadline_keyboard(tr, subscribed=on, all_passed=closed)),
+            idempotent=True,
         )
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():

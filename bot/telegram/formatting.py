@@ -1,10 +1,9 @@
-"""Turn replies into Telegram HTML within Telegram's message limits."""
+"""Turn replies into Telegram HTML (sending.send_html splits it within Telegram's message limits)."""
 
 from html import escape
 
 from bot.assistant import AnswerPart, Reply, Source
 
-MAX_MESSAGE_CHARS = 4096
 MAX_BUTTON_LABEL = 60
 
 
@@ -37,26 +36,3 @@ def reply_html(reply: Reply) -> str:
     if reply.unanswered_note:
         sections.append(f"<i>{escape(reply.unanswered_note)}</i>")
     return "\n\n".join(sections)
-
-
-def split_message(html: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Split at paragraph, then line, then space boundaries so no part exceeds `limit`.
-
-    Tags the bot writes itself (<a>, <i>, <b>) never span a line break, so cutting at line breaks keeps them whole;
-    escaped text has no raw '<' to cut in two.
-    """
-    parts: list[str] = []
-    rest = html
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"))
-        if cut <= limit // 4:
-            cut = window.rfind(" ")
-        if cut <= limit // 4:
-            amp = window.rfind("&")
-            cut = amp if amp > window.rfind(";") else limit  # never cut an entity such as &amp; in two
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest.strip() or not parts:
-        parts.append(rest)
-    return parts

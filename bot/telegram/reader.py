@@ -8,8 +8,9 @@ Group chatter the bot ignores is neither recorded nor counted, and neither is as
 
 import datetime as dt
 import re
+from typing import Any, Protocol
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import TypeHandler
 
@@ -23,7 +24,17 @@ MYDATA, FORGET = "mydata", "forget"  # privacy.py's commands, and their deep-lin
 _PRIVACY_COMMAND = re.compile(rf"^/(?:{MYDATA}|{FORGET}|start\s+(?:{MYDATA}|{FORGET}))(?:@\w+)?(?:\s|$)")
 
 
-def addressed_to_bot(message: Message, context: BotContext) -> str | None:
+class HasBot(Protocol):
+    """A handler's context, or the application itself (the flood gate decides before there is a context)."""
+
+    @property
+    def bot(self) -> Bot: ...
+
+    @property
+    def bot_data(self) -> dict[Any, Any]: ...
+
+
+def addressed_to_bot(message: Message, context: HasBot) -> str | None:
     """In a group, the text meant for the bot (mention removed), or None when the message is not for the bot."""
     text = message.text or ""
     if message.chat.type == ChatType.PRIVATE:
@@ -38,14 +49,14 @@ def addressed_to_bot(message: Message, context: BotContext) -> str | None:
     return None
 
 
-def command_for_another_bot(message: Message, context: BotContext) -> bool:
+def command_for_another_bot(message: Message, context: HasBot) -> bool:
     """`/help@other_bot` in a group: not ours to answer."""
     command = (message.text or "").split(maxsplit=1)[0] if message.text else ""
     name, at, target = command.partition("@")
     return bool(name.startswith("/") and at and target.lower() != (context.bot.username or "").lower())
 
 
-def for_the_bot(update: Update, context: BotContext) -> bool:
+def for_the_bot(update: Update, context: HasBot) -> bool:
     """Button presses, private messages, and group messages that are commands or addressed to the bot."""
     if update.effective_user is None or not (update.callback_query or update.message or update.edited_message):
         return False  # membership changes, channel posts, polls...: nobody to reply to
@@ -89,7 +100,7 @@ async def remember_reader(update: object, context: BotContext) -> None:
     if seen is not None and dt.timedelta(0) <= now - seen < SEEN_REFRESH:
         return
     record = await services.store(
-        "record the user", lambda: services.storage.touch_user(user.id, user.language_code, now)
+        "record the user", lambda: services.storage.touch_user(user.id, context.client_lang, now)
     )
     if record is not None:
         context.user_data[LANG_KEY] = record.chosen_lang

@@ -110,7 +110,7 @@ async def edit_or_send(update: Update, context: BotContext, text: str, keyboard:
     query = pressed(update)
     if isinstance(query.message, Message):
         try:
-            await with_retries(lambda: query.edit_message_text(text, reply_markup=keyboard))
+            await with_retries(lambda: query.edit_message_text(text, reply_markup=keyboard), idempotent=True)
             return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():

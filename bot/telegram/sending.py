@@ -1,4 +1,10 @@
-"""Sending to Telegram with the retries a real network needs: flood waits honoured, network blips retried.
+"""Sending to Telegram with the retries a real network needs, and never twice.
+
+Flood waits are honoured and requests that certainly did not reach Telegram (connection refused, Telegram's
+429/500/502/503) are tried again. A request whose answer was lost after it went out (a read timeout, a dropped
+connection) may well have been carried out: the Bot API has no idempotency key, so sending it again could show the
+user the same message twice. Such a send is presumed delivered and not repeated, as the broadcast engine does
+(bot/reminders/delivery.py, whose `certainly_not_sent` decides). Edits are safe to repeat and say so.
 
 Parse mode (HTML) and link previews (off) come from the application's `Defaults` (app.py), not from each call.
 """
@@ -13,30 +19,43 @@ from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.telegram.formatting import split_message
+from bot.reminders.delivery import certainly_not_sent, retry_seconds
+from bot.telegram.splitting import split_html
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_ATTEMPTS = 4
 MAX_FLOOD_WAIT = 60.0
+#: How long to wait for Telegram's answer to a reply (python-telegram-bot's default read timeout).
+REPLY_READ_TIMEOUT = 5.0
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int = MAX_ATTEMPTS) -> T:
-    """Retry on RetryAfter (waiting what Telegram asks) and on network errors (backing off); re-raise the rest."""
+class MaybeDelivered(NetworkError):
+    """The request went out but its answer was lost: Telegram may have carried it out, so it is not repeated."""
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]], *, attempts: int = MAX_ATTEMPTS, idempotent: bool = False
+) -> T:
+    """Retry on RetryAfter (waiting what Telegram asks) and on network errors that certainly did not reach
+    Telegram (backing off); with `idempotent`, on any network error. An unknowable outcome of a call that is not
+    idempotent raises MaybeDelivered; everything else is re-raised."""
     delay = 0.5
     for attempt in range(1, attempts + 1):
         try:
             return await call()
         except RetryAfter as exc:
-            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
+            wait = retry_seconds(exc)
             if attempt == attempts or wait > MAX_FLOOD_WAIT:
                 raise
             log.warning("flood limit: waiting %.1f s as Telegram asks", wait)
-            await asyncio.sleep(float(wait))
+            await asyncio.sleep(wait)
         except BadRequest:
             raise  # a final answer, although python-telegram-bot derives it from NetworkError
         except (TimedOut, NetworkError) as exc:
+            if not idempotent and not certainly_not_sent(exc):
+                raise MaybeDelivered(str(exc)) from exc
             if attempt == attempts:
                 raise
             log.warning("network error talking to Telegram (%s); retrying in %.1f s", exc, delay)
@@ -47,18 +66,30 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int = MAX_
 
 async def send_html(
     bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None, *, reply_to: int | None = None
-) -> Message:
+) -> Message | None:
     """Send `html` in as many messages as Telegram's limit needs; the keyboard goes under the last one. With
-    `reply_to`, the first part replies to that message (in groups: whose question this answers)."""
-    parts = split_message(html)
+    `reply_to`, the first part replies to that message (in groups: whose question this answers).
+
+    Returns the last message, or None when Telegram's answer to it was lost (it was presumably delivered).
+    """
+    parts = split_html(html)
     message: Message | None = None
     for index, part in enumerate(parts):
         markup = keyboard if index == len(parts) - 1 else None
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to and index == 0 else None
-        message = await with_retries(
-            partial(bot.send_message, chat_id, part, reply_markup=markup, reply_parameters=quote)
+        send = partial(
+            bot.send_message,
+            chat_id,
+            part,
+            reply_markup=markup,
+            reply_parameters=quote,
+            read_timeout=REPLY_READ_TIMEOUT,
         )
-    assert message is not None
+        try:
+            message = await with_retries(send)
+        except MaybeDelivered as exc:
+            log.warning("Telegram's answer to a message was lost (%s); presumed delivered, not sent again", exc)
+            message = None
     return message
 
 

@@ -8,8 +8,6 @@ webhook (PTB's own examples add routes the same way, with a web server of one's 
 
 import asyncio
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -28,12 +26,12 @@ from bot.storage import StorageError
 from bot.telegram.app import build_application, last_good_knowledge
 from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services, job_queue
 from bot.telegram.errors import describe, install_redaction
+from bot.telegram.webhook import webhook_path, webhook_server
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 60.0
-MAX_WEBHOOK_BODY = 1024 * 1024  # Telegram's updates are a few KB; anything near this is not Telegram
 HEALTH_PATH = "/health"
 #: python-telegram-bot's polling loop sleeps up to 30 s between failed attempts and only then notices a stop; past
 #: this the sleep is cancelled (the last updates are then confirmed at the next start instead).
@@ -160,32 +158,6 @@ async def start_heartbeat(application: BotApplication, mode: str) -> None:
 # -- webhook -----------------------------------------------------------------------------------------------------
 
 
-def webhook_path(token: str) -> str:
-    """A path derived from the token, so only Telegram knows it; never the token itself."""
-    return "/" + hashlib.sha256(token.encode()).hexdigest()[:32]
-
-
-class WebhookHandler(tornado.web.RequestHandler):
-    """Telegram's POSTs: the secret header checked in constant time, the update handed to the application."""
-
-    def initialize(self, bot_application: BotApplication, secret: str | None) -> None:
-        self.bot_application = bot_application
-        self.secret = secret
-
-    async def post(self) -> None:
-        if self.secret is not None:
-            given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-            if not hmac.compare_digest(given.encode(), self.secret.encode()):
-                self.set_status(HTTPStatus.FORBIDDEN)
-                return
-        try:
-            update = Update.de_json(json.loads(self.request.body), self.bot_application.bot)
-        except (ValueError, TypeError, KeyError):
-            self.set_status(HTTPStatus.BAD_REQUEST)
-            return
-        await self.bot_application.update_queue.put(update)
-
-
 class HealthHandler(tornado.web.RequestHandler):
     """GET /health: 200 while the heartbeat is fresh, else 503; what `python -m bot health` says, as JSON."""
 
@@ -200,17 +172,17 @@ class HealthHandler(tornado.web.RequestHandler):
         self.finish(json.dumps({"healthy": healthy, "status": line}))
 
 
-async def start_webhook(application: BotApplication, config: Config) -> tornado.httpserver.HTTPServer:
-    token = config.require_token()
+async def start_webhook(
+    application: BotApplication, config: Config, listen: str = "0.0.0.0"
+) -> tornado.httpserver.HTTPServer:
+    token, secret = config.require_token(), config.webhook_secret
+    if not secret:  # load_config refuses a webhook URL without one; this is for a Config built by hand
+        raise ConfigError("BOT_WEBHOOK_SECRET must be set with BOT_WEBHOOK_URL.")
     path = webhook_path(token)
-    routes = [
-        (path, WebhookHandler, {"bot_application": application, "secret": config.webhook_secret}),
-        (HEALTH_PATH, HealthHandler, {"config": config, "services": application.bot_data[SERVICES_KEY]}),
-    ]
-    web = tornado.web.Application(routes, log_function=lambda handler: None)  # no access log: every update is a hit
-    server = tornado.httpserver.HTTPServer(web, max_body_size=MAX_WEBHOOK_BODY)
-    server.listen(config.webhook_port, address="0.0.0.0")
+    health = (HEALTH_PATH, HealthHandler, {"config": config, "services": application.bot_data[SERVICES_KEY]})
+    server = webhook_server(application, path=path, secret=secret, routes=[health])
+    server.listen(config.webhook_port, address=listen)
     url = f"{(config.webhook_url or '').rstrip('/')}{path}"
-    await application.bot.set_webhook(url, secret_token=config.webhook_secret, allowed_updates=Update.ALL_TYPES)
+    await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
     log.info("webhook listening on port %d; health at %s", config.webhook_port, HEALTH_PATH)
     return server

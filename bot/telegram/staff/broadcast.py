@@ -7,9 +7,13 @@
 Each text starts where a line (or a `||` on a single line) begins with `it:` or `en:`; Telegram formatting (bold,
 links...) is kept. The draft lives in the database, so Confirm still works after a restart and a second tap on it
 sends nothing. Non-staff get exactly the "unknown command" reply (fallback.py), so the command's existence is not
-revealed.
+revealed. The Send and Cancel buttons carry a code derived from the bot's secret token, the draft and the chat it
+was shown in: draft numbers are sequential, and a forged button press must not be able to name one.
 """
 
+import base64
+import hashlib
+import hmac
 import html
 import re
 
@@ -24,13 +28,14 @@ from bot.telegram.context import BotContext
 from bot.telegram.delivery import courier_of
 from bot.telegram.feature import Feature
 from bot.telegram.keyboards import LANGUAGE_NAMES
-from bot.telegram.replies import edit_or_send, pressed, say
-from bot.telegram.staff.common import StaffButtonHandler, staff_command
+from bot.telegram.replies import answer_stale_button, edit_or_send, pressed, say
+from bot.telegram.staff.common import StaffButtonHandler, split_languages, staff_command
 
 MAX_TEXT_CHARS = 3900  # Telegram's 4096, less room for the preview's heading
 SEND, CANCEL = "send", "cancel"
+CODE_CHARS = 16
+BUTTON_TARGET = rf"({SEND}|{CANCEL}):(\d{{1,18}}):([a-z2-7]{{{CODE_CHARS}}})"  # action, draft id, confirmation code
 
-_SECTION = re.compile(r"(?:^|\n|\|\|)[ \t]*(it|en)[ \t]*:", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -40,18 +45,10 @@ class BroadcastSyntaxError(ValueError):
 
 def parse_broadcast(text_html: str) -> dict[str, str]:
     """{"it": ..., "en": ...} from the command's argument (HTML, as Telegram formatted it)."""
-    matches = list(_SECTION.finditer(text_html))
-    if not matches or text_html[: matches[0].start()].strip():
-        raise BroadcastSyntaxError("missing")
-    texts: dict[str, str] = {}
-    for match, following in zip(matches, [*matches[1:], None], strict=True):
-        lang = match.group(1).lower()
-        body = text_html[match.end() : following.start() if following else len(text_html)].strip()
-        if lang in texts or not body:
-            raise BroadcastSyntaxError("missing")
-        texts[lang] = body
-    if set(texts) != set(LANGUAGES):
-        raise BroadcastSyntaxError("missing")
+    try:
+        texts = split_languages(text_html)
+    except ValueError:
+        raise BroadcastSyntaxError("missing") from None
     if any(len(html.unescape(_TAG.sub("", body))) > MAX_TEXT_CHARS for body in texts.values()):
         raise BroadcastSyntaxError("too long")
     return texts
@@ -68,17 +65,23 @@ def usage(tr: Translator) -> str:
     )
 
 
-def confirm_keyboard(tr: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
+def confirmation_code(secret: str, broadcast_id: int, chat_id: int) -> str:
+    """16 base32 characters (80 bits) that only someone holding `secret` can compute for this draft and chat."""
+    digest = hmac.new(secret.encode(), f"broadcast:{broadcast_id}:{chat_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:CODE_CHARS].lower()
+
+
+def confirm_keyboard(tr: Translator, broadcast_id: int, code: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     "✅ " + tr.gettext("Send"),
-                    callback_data=callbacks.encode(callbacks.BROADCAST, f"{SEND}:{broadcast_id}"),
+                    callback_data=callbacks.encode(callbacks.BROADCAST, f"{SEND}:{broadcast_id}:{code}"),
                 ),
                 InlineKeyboardButton(
                     "✖️ " + tr.gettext("Cancel"),
-                    callback_data=callbacks.encode(callbacks.BROADCAST, f"{CANCEL}:{broadcast_id}"),
+                    callback_data=callbacks.encode(callbacks.BROADCAST, f"{CANCEL}:{broadcast_id}:{code}"),
                 ),
             ]
         ]
@@ -93,7 +96,7 @@ def _argument_html(message: Message | None) -> str:
 
 async def broadcast_command(update: Update, context: BotContext) -> None:
     tr = context.tr
-    argument = _argument_html(update.effective_message)
+    argument = _argument_html(update.effective_message) if context.args else ""  # none through the /start link
     if not argument.strip():
         await say(update, context, html.escape(usage(tr), quote=False))
         return
@@ -136,13 +139,18 @@ async def preview(update: Update, context: BotContext, tr: Translator, texts: di
         + "\n"
         + tr.gettext("Send it now?")
     )
-    await say(update, context, html.escape(summary, quote=False), confirm_keyboard(tr, broadcast_id))
+    code = confirmation_code(context.bot.token, broadcast_id, chat.id)
+    await say(update, context, html.escape(summary, quote=False), confirm_keyboard(tr, broadcast_id, code))
 
 
 async def broadcast_button(update: Update, context: BotContext) -> None:
     services, tr, query = context.services, context.tr, pressed(update)
-    action, raw_id = context.button.groups()
+    action, raw_id, code = context.button.groups()
     broadcast_id = int(raw_id)
+    chat_id = query.message.chat.id if query.message else 0
+    if not hmac.compare_digest(code, confirmation_code(context.bot.token, broadcast_id, chat_id)):
+        await answer_stale_button(update, context)  # forged, or shown in another chat: what any forged button gets
+        return
     text: str | None = None
     if action == SEND:
         count = await services.storage.confirm_broadcast(broadcast_id, services.clock())
@@ -173,7 +181,7 @@ def feature(staff: filters.User) -> Feature:
     return Feature(
         handlers=[
             staff_command("broadcast", broadcast_command, staff),
-            StaffButtonHandler(broadcast_button, callbacks.BROADCAST, rf"({SEND}|{CANCEL}):(\d{{1,18}})", staff),
+            StaffButtonHandler(broadcast_button, callbacks.BROADCAST, BUTTON_TARGET, staff),
         ],
         staff_commands={"broadcast": mark("Send an announcement to the subscribers")},
     )

@@ -1,6 +1,7 @@
 """/stats: questions, answers and unanswered, users, subscribers and feedback over the last days (30 by default)."""
 
 import datetime as dt
+import re
 from html import escape
 
 from telegram import Update
@@ -14,6 +15,7 @@ from bot.telegram.replies import say
 from bot.telegram.staff.common import open_groups, staff_command
 
 DEFAULT_STATS_DAYS = 30
+DAYS = re.compile(r"[0-9]{1,4}")  # ASCII digits: str.isdigit() also takes '²', which int() refuses
 
 
 def _share(part: int, whole: int) -> str:
@@ -23,7 +25,7 @@ def _share(part: int, whole: int) -> str:
 async def stats_command(update: Update, context: BotContext) -> None:
     services, tr = context.services, context.tr
     argument = context.args[0] if context.args else str(DEFAULT_STATS_DAYS)
-    if not argument.isdigit() or not 1 <= int(argument) <= 3650:
+    if not DAYS.fullmatch(argument) or not 1 <= int(argument) <= 3650:
         await say(update, context, tr.gettext("Usage: /stats [days], e.g. /stats 7 (default 30)."))
         return
     days = int(argument)
