@@ -23,7 +23,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
 from bot.heartbeat import health_report, heartbeat_path
 from bot.i18n import Catalogs, Translator, mark
-from bot.knowledge import LANGUAGES, KnowledgeError, read_knowledge_files
+from bot.knowledge import LANGUAGES, KnowledgeError, load_knowledge, read_knowledge_files
 from bot.outcome import Outcome
 from bot.storage import StorageError
 from bot.storage.backup import backup_database, restore_database
