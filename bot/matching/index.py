@@ -93,7 +93,7 @@ class MatchIndex:
                 for question in entry.questions[lang]:
                     content = self.analyzer.content_words(question)
                     surfaces.extend(content)
-                    keys = {t.key for t in self.analyzer.terms_of_words(content)}
+                    keys = set(self.analyzer.keys_of_words(content))
                     if keys:
                         phrasing_terms.append([term_ids.setdefault(k, len(term_ids)) for k in sorted(keys)])
                         phrasing_entry.append(entry_index)
@@ -101,10 +101,10 @@ class MatchIndex:
                 for lang in LANGUAGES:
                     content = self.analyzer.content_words(searchable_answer(entry.answer.get(lang), kb, lang))
                     surfaces.extend(content)
-                    for term in self.analyzer.terms_of_words(content):
-                        answer_terms.append((entry_index, term_ids.setdefault(term.key, len(term_ids))))
+                    for key in self.analyzer.keys_of_words(content):
+                        answer_terms.append((entry_index, term_ids.setdefault(key, len(term_ids))))
         self.term_ids = term_ids
-        self._known_stems = {stem(w) for w in surfaces}
+        self._known_stems = {stem(w) for w in set(surfaces)}
         self._corrector = SpellingCorrector(surfaces)
         self._phrasing_entry = np.array(phrasing_entry, dtype=np.int32)
 

@@ -37,7 +37,8 @@ class SpellingCorrector:
     """Maps an unknown word to the closest known word within the allowed edits; frequent words win ties."""
 
     def __init__(self, known_words: Iterable[str]) -> None:
-        counts = Counter(w for w in known_words if len(w) >= MIN_LENGTH - 1 and not w.isdigit())
+        every = Counter(known_words)  # counted first, then filtered: each distinct word is looked at once
+        counts = Counter({w: n for w, n in every.items() if len(w) >= MIN_LENGTH - 1 and not w.isdigit()})
         self._frequency = counts
         self._by_delete: dict[str, list[str]] = defaultdict(list)
         self._long_words: dict[int, list[str]] = defaultdict(list)
