@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.assistant import Assistant, Reply
+from bot.assistant_cache import configured_cache, prepare
 from bot.config import Config, ConfigError, load_config
 from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
 from bot.heartbeat import health_report, heartbeat_path
 from bot.i18n import Catalogs, Translator, mark
-from bot.knowledge import LANGUAGES, KnowledgeError, load_knowledge
+from bot.knowledge import LANGUAGES, KnowledgeError, load_knowledge, read_knowledge_files
 from bot.outcome import Outcome
 from bot.storage import StorageError
 from bot.storage.backup import backup_database, restore_database
@@ -42,7 +43,12 @@ TERMINAL_UNKNOWN = mark(
 
 
 def _assistant(config: Config) -> Assistant:
-    return Assistant(load_knowledge(config.knowledge_dir), timezone=config.timezone)
+    """The assistant the bot would serve, from the cache the bot keeps when it holds this knowledge base."""
+    files = read_knowledge_files(config.knowledge_dir)
+    check, prepared = prepare(files, str(config.knowledge_dir), cache=configured_cache(config))
+    if check.kb is None:
+        raise KnowledgeError(list(check.errors))
+    return Assistant(check.kb, timezone=config.timezone, prepared=prepared)
 
 
 def staff_language(config: Config, environ: Mapping[str, str] | None = None) -> str:

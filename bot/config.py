@@ -38,6 +38,9 @@ class Config:
     staff_digest_time: dt.time | None = dt.time(9, 0)  # the daily staff digest, local time; None: no digest
     staff_new_question_notes: bool = False  # a note to staff for each new group of unanswered questions
     staff_lang: str | None = None  # it | en: the staff tools' language where no staff member's own is known
+    # The prepared knowledge base is kept here (bot/assistant_cache.py); None: not kept. load_config puts it next to
+    # the database unless BOT_CACHE_DIR says otherwise ("off": not kept).
+    cache_dir: Path | None = None
 
     def require_token(self) -> str:
         if not self.token:
@@ -127,11 +130,13 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     staff_lang = environ.get("BOT_STAFF_LANG", "").strip().lower()
     if staff_lang not in ("", "it", "en"):
         raise ConfigError(f"BOT_STAFF_LANG must be it or en, got {staff_lang[:20]!r}.")
+    database = Path(environ.get("BOT_DATABASE", "").strip() or Config.database)
+    cache_dir = environ.get("BOT_CACHE_DIR", "").strip()
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
         staff_ids=_staff_ids(environ.get("BOT_STAFF_IDS", "")),
-        database=Path(environ.get("BOT_DATABASE", "").strip() or Config.database),
+        database=database,
         knowledge_dir=Path(environ.get("BOT_KNOWLEDGE_DIR", "").strip() or Config.knowledge_dir),
         timezone=timezone,
         retention_days=int(retention),
@@ -143,4 +148,5 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         staff_digest_time=digest_time,
         staff_new_question_notes=notes,
         staff_lang=staff_lang or None,
+        cache_dir=None if cache_dir.lower() == "off" else Path(cache_dir) if cache_dir else database.parent / "cache",
     )

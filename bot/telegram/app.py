@@ -16,7 +16,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, Defaults, ExtBot, Job
 
-from bot.assistant import Assistant
+from bot.assistant import Assistant, Prepared
+from bot.assistant_cache import configured_cache
 from bot.clock import Clock, utc_now
 from bot.config import Config
 from bot.i18n import Catalogs
@@ -73,8 +74,11 @@ def file_base_url(api_base_url: str) -> str:
 
 def assistant_factory(
     config: Config, catalogs: Catalogs, clock: Clock = utc_now
-) -> Callable[[KnowledgeBase], Assistant]:
-    return lambda kb: Assistant(kb, catalogs=catalogs, timezone=config.timezone, clock=clock)
+) -> Callable[[KnowledgeBase, Prepared | None], Assistant]:
+    def build(kb: KnowledgeBase, prepared: Prepared | None = None) -> Assistant:
+        return Assistant(kb, catalogs=catalogs, timezone=config.timezone, clock=clock, prepared=prepared)
+
+    return build
 
 
 def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature]:
@@ -113,7 +117,12 @@ def build_application(
     """Wire the Application. With no `storage`, the database is opened when the application starts. `last_good`
     gives the last knowledge base served, for when the files have errors (see bot/live.py)."""
     catalogs = Catalogs()
-    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock), last_good=last_good)
+    live = live or LiveAssistant(
+        config.knowledge_dir,
+        assistant_factory(config, catalogs, clock),
+        last_good=last_good,
+        cache=configured_cache(config),
+    )
     queues = ChatQueues()
     application = (
         ApplicationBuilder()
