@@ -54,8 +54,24 @@ class Analyzer:
         """Terms of already-filtered content words, longest synonym phrase first."""
         return [Term(key, " ".join(content[start:end])) for key, start, end in self._segments(content)]
 
-    def keys_of_words(self, content: Sequence[str]) -> list[str]:
-        """The keys of `terms_of_words` alone (building the index needs nothing else, for every phrasing)."""
+    def keys_of_words(self, content: Sequence[str], known: dict[str, str] | None = None) -> list[str]:
+        """The keys of `terms_of_words` alone (building the index needs nothing else, for every phrasing). `known`:
+        a memo the caller keeps while it reads many texts, of each word's key ("" for a word that may start a
+        synonym phrase, which takes the general path)."""
+        if known is not None:
+            keys = []
+            for word in content:
+                key = known.get(word)
+                if key is None:
+                    word_stem = stem(word)
+                    key = known[word] = (
+                        "" if word_stem in self._phrase_lengths else self._single.get(word_stem, word_stem)
+                    )
+                if not key:
+                    break
+                keys.append(key)
+            else:
+                return keys
         return [key for key, _, _ in self._segments(content)]
 
     def _segments(self, content: Sequence[str]) -> list[tuple[str, int, int]]:

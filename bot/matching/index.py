@@ -87,13 +87,14 @@ class MatchIndex:
         phrasing_terms: list[list[int]] = []
         phrasing_entry: list[int] = []
         answer_terms: list[tuple[int, int]] = []
+        known_keys: dict[str, str] = {}  # each word's key, worked out once while the phrasings are read
         surfaces: list[str] = [w for group in kb.synonyms for item in group for w in self.analyzer.content_words(item)]
         for entry_index, entry in enumerate(kb.entries.values()):
             for lang in LANGUAGES:
                 for question in entry.questions[lang]:
                     content = self.analyzer.content_words(question)
                     surfaces.extend(content)
-                    keys = set(self.analyzer.keys_of_words(content))
+                    keys = set(self.analyzer.keys_of_words(content, known_keys))
                     if keys:
                         phrasing_terms.append([term_ids.setdefault(k, len(term_ids)) for k in sorted(keys)])
                         phrasing_entry.append(entry_index)
@@ -101,7 +102,7 @@ class MatchIndex:
                 for lang in LANGUAGES:
                     content = self.analyzer.content_words(searchable_answer(entry.answer.get(lang), kb, lang))
                     surfaces.extend(content)
-                    for key in self.analyzer.keys_of_words(content):
+                    for key in self.analyzer.keys_of_words(content, known_keys):
                         answer_terms.append((entry_index, term_ids.setdefault(key, len(term_ids))))
         self.term_ids = term_ids
         self._known_stems = {stem(w) for w in set(surfaces)}
