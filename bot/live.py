@@ -74,6 +74,7 @@ class Reload:
     errors: tuple[Problem, ...] = ()
     check: KnowledgeCheck | None = None  # of the new version, when it serves
     assistant: Assistant | None = None
+    digest: str | None = None  # of the new version's files, when it serves
 
 
 @dataclass
@@ -161,7 +162,7 @@ class LiveAssistant:
             state.served, state.refusal = files, None
             with state.report_lock:
                 state.unreported = None
-            return Reload(ReloadOutcome.RELOADED, check=check, assistant=assistant)
+            return Reload(ReloadOutcome.RELOADED, check=check, assistant=assistant, digest=digest)
 
     async def refresh(self, *, force: bool = False) -> Reload:
         """`reload` in a worker thread: users' answers go on meanwhile."""

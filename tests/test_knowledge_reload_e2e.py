@@ -13,6 +13,7 @@ import pytest
 from bot.assistant import Assistant, Prepared
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant, ReloadOutcome
+from bot.staff.review import review
 from tests.conftest import FIXED_NOW
 from tests.support.bot_api import FakeBotAPI, make_user
 from tests.support.harness import running_bot, services
@@ -135,6 +136,41 @@ async def test_reload_replies_in_the_staff_members_language_with_warnings(
         f"• {knowledge / 'calls.yaml'}:7: entry 'deadline': only 3 Italian phrasings: add more (at least 8), the ways "
         "people really ask: short, long, colloquial, without accents"
     )
+
+
+async def test_reload_reviews_each_version_once(
+    api: FakeBotAPI, bot, knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The matcher's review of a version takes seconds at 10,000 entries: /reload with nothing changed gives the
+    same warnings at once, and an edit is reviewed again."""
+    import bot.telegram.staff.knowledge as reloading
+
+    reviewed: list[int] = []
+
+    def counting_review(check, assistant, *, place):
+        reviewed.append(len(check.kb.entries))
+        return review(check, assistant, place=place)
+
+    monkeypatch.setattr(reloading, "review", counting_review)
+
+    async def reload() -> str:
+        before = len(api.messages_to(SAM["id"]))
+        api.push_update(api.command(SAM, "/reload"))
+        await api.wait_for_messages(SAM["id"], count=before + 1, timeout=20)
+        return api.sent_messages(SAM["id"])[before]["text"]
+
+    first = await reload()
+    assert await reload() == first
+    assert reviewed == [4]
+    (knowledge / "extra.yaml").write_text(
+        "topic: {id: extra, title: {it: Altro, en: Other}}\nentries:\n  - id: extra-one\n    questions:\n"
+        "      it: [quanto costa il biglietto del treno]\n      en: [how much is the train ticket]\n"
+        "    answer: {it: Non lo so., en: I do not know.}\n    sources: [press]\n",
+        encoding="utf-8",
+    )
+    edited = await reload()
+    assert edited.startswith("Knowledge base reloaded: 5 entries.")
+    assert reviewed == [4, 5]
 
 
 async def test_a_reload_never_makes_users_wait(api: FakeBotAPI, bot, knowledge: Path) -> None:

@@ -33,9 +33,10 @@ def reads_as(detector: LanguageDetector, text: str, lang: str) -> bool:
     """True when `text` clearly reads as `lang`."""
     scores = detector.scores(text)
     others = [scores[other] for other in LANGUAGES if other != lang]
-    return detector.detect(text) == lang and all(
-        scores[lang] - other >= LANGUAGE_LEAD and scores[lang] >= LANGUAGE_RATIO * other for other in others
-    )
+    return (
+        all(scores[lang] - other >= LANGUAGE_LEAD and scores[lang] >= LANGUAGE_RATIO * other for other in others)
+        and detector.detect(text) == lang
+    )  # asked last: it reads the text again, and few texts get this far
 
 
 def _where(entry: Entry, path: str) -> Message:
