@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.config import Config
 from bot.storage import Storage
+from bot.storage.connection import DEFAULT_BUSY_TIMEOUT_MS
 from bot.telegram.app import build_application, publish_commands
 from bot.telegram.context import SERVICES_KEY, BotApplication, Services
 from tests.support.bot_api import FakeBotAPI
@@ -36,10 +37,11 @@ async def running_bot(
     staff_ids: frozenset[int] = frozenset(),
     clock: Callable[[], dt.datetime] | None = None,
     knowledge_check_seconds: float = 3600.0,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
 ) -> AsyncIterator[BotApplication]:
     """The Application polling the fake server, with its database in tmp_path; stopped cleanly afterwards."""
     config = config_for(api, tmp_path, knowledge_dir=knowledge_dir, staff_ids=staff_ids)
-    storage = await Storage.open(config.database)
+    storage = await Storage.open(config.database, busy_timeout_ms=busy_timeout_ms)
     application = build_application(
         config, storage, knowledge_check_seconds=knowledge_check_seconds, **({"clock": clock} if clock else {})
     )
