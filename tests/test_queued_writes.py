@@ -113,6 +113,30 @@ async def test_a_question_kept_for_staff_is_on_disk_when_the_call_returns(store:
     assert log_rows_on_disk(db_path) == 1
 
 
+async def test_a_feedback_vote_is_on_disk_when_the_call_returns_and_shares_the_commit(
+    store: Storage, db_path: Path, monkeypatch
+) -> None:
+    """The user is thanked after `record_feedback` returns, so the vote must be committed by then; it goes through
+    the queue, in one transaction with what was queued before it, and a later vote still replaces an earlier one."""
+    commits: list[int] = []
+    original = store._commit_queued
+
+    async def counted() -> None:
+        if store.queued:
+            commits.append(store.queued)
+        await original()
+
+    monkeypatch.setattr(store, "_commit_queued", counted)
+    await store.record_visit(BOB, "en", T0)
+    for vote in (1, -1):
+        await store.record_feedback(
+            user_id=ALICE, message_key="5:7", entry_id="deadline", question="when?", lang="en", vote=vote, now=T0
+        )
+    assert on_disk(db_path, "SELECT user_id, message_key, vote FROM feedback") == [(ALICE, "5:7", -1)]
+    assert users_on_disk(db_path) == [BOB]  # queued before the first vote, committed with it
+    assert commits == [2, 1]
+
+
 async def test_concurrent_questions_kept_for_staff_are_committed_together(store: Storage, db_path: Path) -> None:
     await asyncio.gather(*(unanswered(store, f"q{i}", user_id=i) for i in range(30)))
     assert len(on_disk(db_path, "SELECT id FROM unanswered")) == 30
