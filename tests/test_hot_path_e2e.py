@@ -174,3 +174,37 @@ async def test_a_stopped_process_commits_what_it_had_queued(tmp_path: Path) -> N
     assert all(map(answered, replies.values()))
     assert on_disk(database, "SELECT COUNT(*) FROM questions_log") == [(30,)]
     assert len(on_disk(database, "SELECT user_id FROM users")) == 30
+
+
+async def test_a_killed_process_keeps_every_vote_it_thanked_for(tmp_path: Path) -> None:
+    """A 👍 is committed (with whatever else is queued) before the user is thanked: killed right after the thanks,
+    the process has every vote on disk."""
+    database = tmp_path / "data" / "bot.sqlite3"
+    async with FakeBotAPI() as api:
+        env = bot_env(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            BOT_DATABASE=str(database),
+            BOT_KNOWLEDGE_DIR=str(FIXTURE_KB),
+        )
+        process = await start_bot_process(env, tmp_path)
+        try:
+            await api.wait_for(lambda s: s.calls_to("getUpdates"), timeout=60)
+            replies = await ask_many(api, {6000 + i: ANSWERED for i in range(12)})
+            for user_id, reply in replies.items():
+                (thumbs_up,) = [
+                    button["callback_data"]
+                    for row in reply["reply_markup"]["inline_keyboard"]
+                    for button in row
+                    if button["text"] == "👍"
+                ]
+                api.push_update(api.callback_query(make_user(user_id, f"User {user_id}", "en"), thumbs_up, reply))
+            await api.wait_for_calls("answerCallbackQuery", count=len(replies), timeout=30)
+        finally:
+            process.kill()
+            await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    thanked = {call.params["callback_query_id"] for call in api.calls_to("answerCallbackQuery") if call.ok}
+    assert len(thanked) == len(replies)
+    votes = on_disk(database, "SELECT user_id, vote FROM feedback ORDER BY user_id")
+    assert votes == [(user_id, 1) for user_id in sorted(replies)]
