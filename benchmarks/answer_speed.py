@@ -5,8 +5,10 @@ Every measurement runs in a fresh process (this script re-run with --child), one
 sizes interleaved across repetitions, so nothing is warm that a new bot process would not have warm, and the
 process's RSS (read from /proc, never tracemalloc) is that knowledge base's alone. In each process:
 
-* knowledge load (`load_knowledge`) and index build (`Assistant(kb)`) are timed with nothing else running:
-  no tracemalloc, no profiler;
+* knowledge load (reading and checking the files) and index build (`Assistant(kb)`) are timed with nothing else
+  running: no tracemalloc, no profiler; the result is then kept in an assistant cache (bot/assistant_cache.py),
+  and a second process loads it from there, as a restarted bot does, and answers the same questions: both are
+  reported ("built", "from the cache");
 * the first reply after the build is reported on its own (it pays whatever is initialised lazily);
 * cold: each distinct question once, in random order: the first time this process sees it (word-level caches
   hold only what earlier, different questions put there, as in a running bot);
@@ -46,20 +48,35 @@ RESULT = "ANSWER-SPEED "
 # ------------------------------------------------------------------------------------------- the child process
 
 
-def child(knowledge: Path, questions_file: Path | None, queries: int, seed: int) -> dict[str, Any]:
+def child(knowledge: Path, questions_file: Path | None, queries: int, seed: int, cache: Path) -> dict[str, Any]:
+    """One process: the knowledge base built (then kept in `cache`), or, when `cache` holds it, loaded from there
+    as a restarted bot does; then the questions, cold and warm."""
     import os
 
-    from bot.assistant import Assistant
-    from bot.knowledge import load_knowledge
+    from bot.assistant import Assistant, Prepared
+    from bot.assistant_cache import AssistantCache, Ready
+    from bot.knowledge import KnowledgeError, check_files, read_knowledge_files
 
     pid = os.getpid()
     rss_imports = sample_process(pid).rss_mib
+    store = AssistantCache(cache)
     started = time.perf_counter()
-    kb = load_knowledge(knowledge)
+    files = read_knowledge_files(knowledge)
+    key = store.key(files, str(knowledge))
+    ready = store.load(key)
     loaded = time.perf_counter()
-    rss_loaded = sample_process(pid).rss_mib
-    assistant = Assistant(kb)
-    built = time.perf_counter()
+    if ready is None:
+        check = check_files(files.files, problems=files.problems, place=str(knowledge))
+        if check.kb is None:
+            raise KnowledgeError(list(check.errors))
+        loaded = time.perf_counter()
+        rss_loaded = sample_process(pid).rss_mib
+        assistant = Assistant(check.kb)
+        built = time.perf_counter()
+    else:
+        rss_loaded = sample_process(pid).rss_mib
+        assistant = Assistant(ready.check.kb, prepared=ready.prepared)
+        built = time.perf_counter()
     rss_built = sample_process(pid).rss_mib
     pool = load_questions(DEFAULT_SETS) if questions_file is None else read_held_out(questions_file)
     rng = random.Random(seed)
@@ -69,10 +86,17 @@ def child(knowledge: Path, questions_file: Path | None, queries: int, seed: int)
     warm = [_timed(assistant, q)[0] for q in asked]
     answered = sum(reply.answered for _, reply in cold_replies)
     after = sample_process(pid)
+    stored = 0.0
+    if ready is None:  # after the questions: what they measure is the process as it was just after the build
+        begin = time.perf_counter()
+        store.store(key, Ready(check, Prepared(assistant.index, assistant.detector)))
+        stored = time.perf_counter() - begin
     return {
-        "entries": len(kb.entries),
+        "from_cache": ready is not None,
+        "entries": len(assistant.kb.entries),
         "load_s": loaded - started,
         "index_s": built - loaded,
+        "store_s": stored,
         "rss_imports_mib": rss_imports,
         "rss_loaded_mib": rss_loaded,
         "rss_built_mib": rss_built,
@@ -99,9 +123,12 @@ def _timed(assistant: Any, question: Question) -> tuple[float, Any]:
 # ------------------------------------------------------------------------------------------ the orchestrator
 
 
-def run_child(knowledge: Path, questions: Path | None, args: argparse.Namespace, seed: int) -> dict[str, Any]:
+def run_child(
+    knowledge: Path, questions: Path | None, args: argparse.Namespace, seed: int, cache: Path
+) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", str(knowledge), "--queries", str(args.queries)]
-    command += ["--seed", str(seed)] + (["--questions-file", str(questions)] if questions else [])
+    command += ["--seed", str(seed), "--cache", str(cache)]
+    command += ["--questions-file", str(questions)] if questions else []
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=ROOT)
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode or not lines:
@@ -116,8 +143,13 @@ def print_row(label: str, runs: list[dict[str, Any]], size: int | None) -> None:
 
     r0 = runs[0]
     print(f"\n{label}: {r0['entries']} entries, {r0['questions']} questions per process ({r0['answered']} answered)")
-    print(f"  knowledge load            {mm('load_s')} s")
-    print(f"  index build               {mm('index_s')} s")
+    if r0["from_cache"]:
+        print(f"  read files + load cache   {mm('load_s')} s")
+        print(f"  assistant from the cache  {mm('index_s')} s")
+    else:
+        print(f"  knowledge load            {mm('load_s')} s")
+        print(f"  index build               {mm('index_s')} s")
+        print(f"  keep in the cache (after) {mm('store_s')} s")
     print(f"  RSS after imports         {mm('rss_imports_mib', 1)} MiB")
     print(f"  RSS after load / build    {mm('rss_loaded_mib', 1)}  |  {mm('rss_built_mib', 1)} MiB")
     print(f"  RSS peak (VmHWM)          {mm('peak_rss_mib', 1)} MiB")
@@ -142,9 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        result = child(args.child, args.questions_file, args.queries, args.seed)
+        result = child(args.child, args.questions_file, args.queries, args.seed, args.cache)
         print(RESULT + json.dumps(result))
         return 0
     started = time.monotonic()
@@ -157,14 +190,17 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             kb, held = prepare(Path(folder), size)
             bases.append((f"generated {size:,}", kb, held, size))
-        results: dict[str, list[dict[str, Any]]] = {label: [] for label, *_ in bases}
+        results: dict[str, list[dict[str, Any]]] = {}
         for rep in range(args.repetitions):
             order = bases if rep % 2 == 0 else bases[::-1]
             for label, kb, held, _ in order:
-                results[label].append(run_child(kb, held, args, args.seed + rep))
+                cache = Path(folder) / f"cache-{rep}-{label.replace(' ', '-')}"  # new: the first process builds
+                for way in ("built", "from the cache"):
+                    results.setdefault(f"{label}, {way}", []).append(run_child(kb, held, args, args.seed + rep, cache))
                 print(f"  rep {rep + 1}: {label} done", flush=True)
         for label, _, _, size in bases:
-            print_row(label, results[label], size)
+            for way in ("built", "from the cache"):
+                print_row(f"{label}, {way}", results[f"{label}, {way}"], size)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"\n(benchmark took {time.monotonic() - started:.0f} s)")

@@ -96,6 +96,19 @@ class Reply:
         return "\n\n".join(parts)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What an Assistant computes from the knowledge base alone, the slow part of building one. The assistant cache
+    (bot/assistant_cache.py) keeps it, so that a restart or a reload of the same knowledge base skips it."""
+
+    index: MatchIndex
+    detector: LanguageDetector
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, scoring: ScoringSettings | None = None) -> "Prepared":
+        return cls(MatchIndex(kb, scoring), LanguageDetector(kb))
+
+
 def source_line(source: Source, lang: str) -> str:
     title = source.title.get(lang)
     return f"{title} ({source.url})" if source.url else title
@@ -113,14 +126,19 @@ class Assistant:
         clock: Clock = utc_now,
         thresholds: Thresholds | None = None,
         scoring: ScoringSettings | None = None,
+        prepared: Prepared | None = None,
     ) -> None:
+        """`prepared`: the index and language model of this same `kb` (from the cache), else they are built."""
+        if prepared is not None and prepared.index.settings != (scoring or ScoringSettings()):
+            raise ValueError("the prepared index was built with other scoring settings")
+        prepared = prepared or Prepared.build(kb, scoring)
         self.kb = kb
         self.catalogs = catalogs or Catalogs()
         self.timezone = timezone
         self.clock = clock
         self.thresholds = thresholds or Thresholds()
-        self.index = MatchIndex(kb, scoring)
-        self.detector = LanguageDetector(kb)
+        self.index = prepared.index
+        self.detector = prepared.detector
         self.interpreter = Interpreter(self.index, self.thresholds, self.details_given())
 
     def language_for(self, text: str, *, chosen: str | None = None, telegram: str | None = None) -> str:

@@ -1,4 +1,5 @@
-"""Command line: `python -m bot [run|chat|ask|validate|evaluate|unanswered|suggest|health|backup|restore]`.
+"""Command line: `python -m bot COMMAND`: run, chat, ask, validate, evaluate, unanswered, suggest, export, import,
+health, backup, restore.
 
 With no command the bot starts on Telegram when a token is configured, else the terminal chat, so the README's
 single start command does something useful on a fresh machine.
@@ -17,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.assistant import Assistant, Reply
+from bot.assistant_cache import configured_cache, prepare
 from bot.config import Config, ConfigError, load_config
 from bot.evaluation import Bars, CaseFileError, evaluate, format_report, load_all
 from bot.heartbeat import health_report, heartbeat_path
 from bot.i18n import Catalogs, Translator, mark
-from bot.knowledge import LANGUAGES, KnowledgeError, load_knowledge
+from bot.knowledge import LANGUAGES, KnowledgeError, load_knowledge, read_knowledge_files
 from bot.outcome import Outcome
 from bot.storage import StorageError
 from bot.storage.backup import backup_database, restore_database
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # imported when used: `ask` and `chat` start without them
     from bot.staff import QuestionGroup
 
 EXIT_CONFIG = 2
+YES = ("y", "yes", "s", "si", "sì")
 EXIT_KNOWLEDGE = 3  # the bot cannot start: its knowledge base has errors and no earlier version was ever served
 #: The terminal logs nothing, so its "I don't know" must not say that staff were told (the Telegram one does).
 TERMINAL_UNKNOWN = mark(
@@ -40,7 +43,12 @@ TERMINAL_UNKNOWN = mark(
 
 
 def _assistant(config: Config) -> Assistant:
-    return Assistant(load_knowledge(config.knowledge_dir), timezone=config.timezone)
+    """The assistant the bot would serve, from the cache the bot keeps when it holds this knowledge base."""
+    files = read_knowledge_files(config.knowledge_dir)
+    check, prepared = prepare(files, str(config.knowledge_dir), cache=configured_cache(config))
+    if check.kb is None:
+        raise KnowledgeError(list(check.errors))
+    return Assistant(check.kb, timezone=config.timezone, prepared=prepared)
 
 
 def staff_language(config: Config, environ: Mapping[str, str] | None = None) -> str:
@@ -222,6 +230,123 @@ def _suggest(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace, config: Config) -> int:
+    from bot.editing.changes import read_folder
+    from bot.editing.workbook import export_workbook
+
+    tr = _staff_translator(args, config)
+    assistant = _assistant(config)
+    groups = []
+    if config.database.is_file():  # opening a missing database would create one
+        groups = asyncio.run(_open_groups(config, None, assistant.index.analyzer))
+    kb = assistant.kb
+    data = export_workbook(kb, read_folder(config.knowledge_dir), groups, dt.datetime.now(dt.UTC))
+    args.file.write_bytes(data)
+    print(
+        tr.gettext(
+            "Wrote %(file)s: %(entries)d entries, %(dates)d dates, %(sources)d sources, %(groups)d groups of "
+            "unanswered questions (from %(database)s).",
+            file=args.file,
+            entries=len(kb.entries),
+            dates=len(kb.dates),
+            sources=len(kb.sources),
+            groups=len(groups),
+            database=config.database.resolve(),
+        )
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace, config: Config) -> int:
+    """The workbook's changes: shown, confirmed (or --yes), checked, written, and recorded for /undo."""
+    from bot.editing.changes import StaleChange, check_change, read_folder, write_change
+    from bot.editing.merge import MergeError, workbook_change
+    from bot.editing.summary import summarise, summary_lines
+    from bot.editing.workbook import MAX_FILE_BYTES, WorkbookError, folder_version, read_workbook
+
+    tr = _staff_translator(args, config)
+    directory = config.knowledge_dir
+    if args.file.stat().st_size > MAX_FILE_BYTES:
+        print(tr.gettext("That file is too large: a workbook of the knowledge base is well under 5 MB."))
+        return 1
+    try:
+        content = read_workbook(args.file.read_bytes())
+        if content.problems:
+            raise MergeError(list(content.problems))
+        folder = read_folder(directory)
+        kb = load_knowledge(directory)
+        change = workbook_change(folder, kb, content)
+    except WorkbookError as exc:
+        print(tr.gettext("Nothing was changed: %(reason)s.", reason=str(exc)))
+        return 1
+    except MergeError as exc:
+        print(tr.gettext("Nothing was changed. Fix these cells and send the file again:"))
+        print("\n".join(exc.problems))
+        return 1
+    try:
+        after = check_change(directory, change)
+    except KnowledgeError as exc:  # the workbook's errors, not the folder's: exit 1 like any refused input
+        print(tr.gettext("Nothing was changed: the knowledge base would not be valid."))
+        for problem in exc.problems:
+            print(problem.text(tr.gettext))
+        return 1
+    assert after.kb is not None
+    lines = summary_lines(summarise(kb, after.kb), tr)
+    print("\n".join(lines))
+    for warning in after.warnings:
+        print(warning.text(tr.gettext))
+    if change.empty:
+        return 0
+    if content.version and content.version != folder_version(folder):
+        print(
+            tr.gettext(
+                "The knowledge base changed since this workbook was exported: where the two differ, the workbook "
+                "wins. Check the summary."
+            )
+        )
+    if not args.yes and input(tr.gettext("Apply these changes? [y/N] ")).strip().lower() not in YES:
+        print(tr.gettext("Nothing was changed."))
+        return 1
+    try:
+        write_change(directory, change)
+    except StaleChange as exc:
+        print(
+            tr.gettext(
+                "%(files)s changed since this preview (edited by hand, or another change came first): nothing was "
+                "written. Prepare the change again.",
+                files=", ".join(exc.files),
+            )
+        )
+        return 1
+    applied = tr.gettext(
+        "Applied to %(folder)s: a running bot reloads it within seconds (or send /reload).", folder=directory
+    )
+    print(applied)
+    if config.database.is_file():
+        change_id = asyncio.run(_record_import(config, "\n".join(lines), change.to_json()))
+        print(tr.gettext("Recorded as change #%(id)d: /undo in Telegram reverses it.", id=change_id))
+    else:
+        print(
+            tr.gettext(
+                "There is no database at %(path)s: the change is not recorded, so /undo cannot reverse it.",
+                path=config.database.resolve(),
+            )
+        )
+    return 0
+
+
+async def _record_import(config: Config, summary: str, files: str) -> int:
+    from bot.storage import Storage
+
+    async with await Storage.open(config.database) as storage:
+        now = dt.datetime.now(dt.UTC)
+        change_id = await storage.create_change(
+            user_id=None, kind="workbook", summary=summary, files=files, effects={}, now=now
+        )
+        await storage.mark_change_applied(change_id, now)
+    return change_id
+
+
 def _run(args: argparse.Namespace, config: Config) -> int:
     config.require_token()
     if getattr(args, "webhook", False) and not config.webhook_url:
@@ -310,6 +435,16 @@ def build_parser() -> argparse.ArgumentParser:
     stubs.add_argument("--since", type=_since, help="only questions asked on or after this date (YYYY-MM-DD)")
     stubs.add_argument("--limit", type=int, default=10, help="how many stubs (default 10)")
     stubs.set_defaults(handler=_suggest)
+
+    export = commands.add_parser("export", help="staff: the knowledge base as a spreadsheet (XLSX) to edit")
+    export.add_argument("file", type=Path, help="the .xlsx file to write")
+    export.set_defaults(handler=_export)
+    load_workbook = commands.add_parser(
+        "import", help="staff: apply an edited spreadsheet to the knowledge base (shows what changes first)"
+    )
+    load_workbook.add_argument("file", type=Path, help="an .xlsx file made by export")
+    load_workbook.add_argument("--yes", action="store_true", help="apply without asking")
+    load_workbook.set_defaults(handler=_import)
 
     health = commands.add_parser("health", help="operators: exit 0 if the running bot is healthy (fresh heartbeat)")
     health.set_defaults(handler=_health)

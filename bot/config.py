@@ -1,5 +1,6 @@
 """One configuration object, read from the environment (and a `.env` file) in one place."""
 
+import datetime as dt
 import os
 import re
 from collections.abc import Mapping
@@ -34,7 +35,12 @@ class Config:
     webhook_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"  # the bot's own logs; DEBUG also shows python-telegram-bot's
     reminder_hours: tuple[int, int] = (9, 20)  # reminders go out from the first hour until the second, local time
+    staff_digest_time: dt.time | None = dt.time(9, 0)  # the daily staff digest, local time; None: no digest
+    staff_new_question_notes: bool = False  # a note to staff for each new group of unanswered questions
     staff_lang: str | None = None  # it | en: the staff tools' language where no staff member's own is known
+    # The prepared knowledge base is kept here (bot/assistant_cache.py); None: not kept. load_config puts it next to
+    # the database unless BOT_CACHE_DIR says otherwise ("off": not kept).
+    cache_dir: Path | None = None
 
     def require_token(self) -> str:
         if not self.token:
@@ -65,6 +71,23 @@ def _hours(raw: str) -> tuple[int, int]:
     if not match or not 0 <= int(match[1]) < int(match[2]) <= 24:
         raise ConfigError(f"BOT_REMINDER_HOURS must be two hours like 9-20 (from 9:00 until 20:00), got {raw!r}.")
     return int(match[1]), int(match[2])
+
+
+def _digest_time(raw: str) -> dt.time | None:
+    if raw.lower() in ("off", "no", "none"):
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f"BOT_STAFF_DIGEST_TIME must be a time like 09:00, or off, got {raw!r}.")
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def _switch(name: str, raw: str) -> bool:
+    if raw.lower() in ("on", "yes", "true", "1"):
+        return True
+    if raw.lower() in ("off", "no", "false", "0"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {raw!r}.")
 
 
 def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Config:
@@ -102,14 +125,18 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}.")
     reminder_hours = _hours(environ.get("BOT_REMINDER_HOURS", "").strip() or "9-20")
+    digest_time = _digest_time(environ.get("BOT_STAFF_DIGEST_TIME", "").strip() or "09:00")
+    notes = _switch("BOT_STAFF_NEW_QUESTION_NOTES", environ.get("BOT_STAFF_NEW_QUESTION_NOTES", "").strip() or "off")
     staff_lang = environ.get("BOT_STAFF_LANG", "").strip().lower()
     if staff_lang not in ("", "it", "en"):
         raise ConfigError(f"BOT_STAFF_LANG must be it or en, got {staff_lang[:20]!r}.")
+    database = Path(environ.get("BOT_DATABASE", "").strip() or Config.database)
+    cache_dir = environ.get("BOT_CACHE_DIR", "").strip()
     return Config(
         token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_base_url=base_url,
         staff_ids=_staff_ids(environ.get("BOT_STAFF_IDS", "")),
-        database=Path(environ.get("BOT_DATABASE", "").strip() or Config.database),
+        database=database,
         knowledge_dir=Path(environ.get("BOT_KNOWLEDGE_DIR", "").strip() or Config.knowledge_dir),
         timezone=timezone,
         retention_days=int(retention),
@@ -118,5 +145,8 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv: bool = True
         webhook_secret=webhook_secret,
         log_level=log_level,
         reminder_hours=reminder_hours,
+        staff_digest_time=digest_time,
+        staff_new_question_notes=notes,
         staff_lang=staff_lang or None,
+        cache_dir=None if cache_dir.lower() == "off" else Path(cache_dir) if cache_dir else database.parent / "cache",
     )

@@ -8,8 +8,7 @@ messages too, but it is spelt like English).
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
+from collections.abc import Mapping, Sequence
 
 from bot.knowledge.model import LANGUAGES, KnowledgeBase
 from bot.matching.lexicon import STOPWORDS_EN, STOPWORDS_IT
@@ -28,23 +27,26 @@ _DECISIVE_MARGIN = 1.0
 _NGRAM_SIZES = (2, 3, 4)
 
 
-def _all_words(texts: Iterable[str]) -> Iterator[str]:
-    return (w for text in texts for w in words(text))
-
-
 def _ngrams(word: str) -> list[str]:
     padded = f"<{word}>"
     return [padded[i : i + n] for n in _NGRAM_SIZES for i in range(len(padded) - n + 1)]
 
 
+def _ngram_counts(training: Sequence[str]) -> Counter[str]:
+    """Letter n-gram counts of the words, each distinct word's n-grams made once (words repeat a lot)."""
+    counts: Counter[str] = Counter()
+    for word, times in Counter(training).items():
+        for gram in _ngrams(word):
+            counts[gram] += times
+    return counts
+
+
 class SpellingModel:
     """Letter n-gram frequencies per language: which language a word unknown to both word lists looks like."""
 
-    def __init__(self, texts: Mapping[str, Iterable[str]]) -> None:
-        counts = {
-            lang: Counter(g for w in islice(_all_words(texts.get(lang, ())), MAX_TRAINING_WORDS) for g in _ngrams(w))
-            for lang in LANGUAGES
-        }
+    def __init__(self, words_by_lang: Mapping[str, Sequence[str]]) -> None:
+        """`words_by_lang`: each language's words in text order; the first MAX_TRAINING_WORDS are learnt from."""
+        counts = {lang: _ngram_counts(words_by_lang.get(lang, ())[:MAX_TRAINING_WORDS]) for lang in LANGUAGES}
         vocabulary = len(set().union(*counts.values())) or 1
         self._log_p = {}
         self._unseen = {}
@@ -75,19 +77,25 @@ class LanguageDetector:
 
     def __init__(self, kb: KnowledgeBase | None = None) -> None:
         vocab: dict[str, set[str]] = {"it": set(STOPWORDS_IT), "en": set(STOPWORDS_EN)}
-        texts: dict[str, list[str]] = {"it": [" ".join(STOPWORDS_IT)], "en": [" ".join(STOPWORDS_EN)]}
+        # Each text is read into words once, for both the word lists and the spelling model. The function words one
+        # by one, in a fixed order: joined, they were longer than `words` reads, and which of them it read changed
+        # with each process's string hashing.
+        text_words: dict[str, list[str]] = {
+            lang: [w for sw in sorted(vocab[lang]) for w in words(sw)] for lang in LANGUAGES
+        }
         if kb is not None:
             for entry in kb.entries.values():
                 for lang in LANGUAGES:
-                    texts[lang].extend(entry.questions[lang])
+                    for text in entry.questions[lang]:
+                        text_words[lang].extend(words(text))
                     if entry.answer:
-                        texts[lang].append(entry.answer.get(lang))
+                        text_words[lang].extend(words(entry.answer.get(lang)))
             for lang in LANGUAGES:
-                vocab[lang].update(w for text in texts[lang] for w in words(text))
+                vocab[lang].update(text_words[lang])
         shared = vocab["it"] & vocab["en"]
         self._only = {lang: frozenset(vocab[lang] - shared) for lang in LANGUAGES}
         self._function = {"it": STOPWORDS_IT - STOPWORDS_EN, "en": STOPWORDS_EN - STOPWORDS_IT}
-        self._spelling = SpellingModel(texts)
+        self._spelling = SpellingModel(text_words)
 
     def scores(self, text: str) -> dict[str, float]:
         scores = dict.fromkeys(LANGUAGES, 0.0)

@@ -5,6 +5,9 @@ current version meanwhile; the loader's limits bound how long that takes. A vers
 (`KnowledgeFiles.digest`): the one serving is recorded only once it serves, and a refused one only so that staff
 are told about it once. Any change to the files is a new version, tried again.
 
+What checking and indexing a version produce comes from the assistant cache when it holds that exact version
+(bot/assistant_cache.py): a restart, or a reload back to a version served before, skips the work.
+
 At start-up, a knowledge base with errors is served from the last good version when the caller can supply one (the
 database keeps it), and staff are told; with no good version at all the bot cannot start (KnowledgeError).
 """
@@ -19,14 +22,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from bot.assistant import Assistant
+from bot.assistant import Assistant, Prepared
+from bot.assistant_cache import AssistantCache, prepare
 from bot.knowledge import (
     KnowledgeBase,
     KnowledgeCheck,
     KnowledgeError,
     KnowledgeFiles,
     Problem,
-    check_files,
     read_knowledge_files,
 )
 from bot.knowledge.problems import message
@@ -89,22 +92,25 @@ class LiveAssistant:
     def __init__(
         self,
         directory: Path,
-        build: Callable[[KnowledgeBase], Assistant],
+        build: Callable[[KnowledgeBase, Prepared | None], Assistant],
         *,
         last_good: Callable[[], Mapping[str, bytes] | None] | None = None,
+        cache: AssistantCache | None = None,
     ) -> None:
-        """Serve the files in `directory`; if they have errors, the files `last_good()` returns (read only then)."""
+        """Serve the files in `directory`; if they have errors, the files `last_good()` returns (read only then).
+        `build(kb, prepared)` makes the Assistant, from what `cache` (if any) kept of that knowledge base."""
         self.directory = directory
         self._build = build
+        self._cache = cache
         files = read_knowledge_files(directory)
-        check = check_files(files.files, problems=files.problems, place=str(directory))
-        if check.kb is not None:
-            self.current = build(check.kb)
+        check, assistant = self._prepare(files, str(directory))
+        if assistant is not None:
+            self.current = assistant
             self._state = _State(files)
             return
         fallback = last_good() if last_good is not None else None
-        good = check_files(fallback) if fallback is not None else None
-        if good is None or good.kb is None:
+        assistant = None if fallback is None else self._prepare(KnowledgeFiles(dict(fallback)), "knowledge")[1]
+        if assistant is None:
             raise KnowledgeError(list(check.errors))
         log.error(
             "the knowledge base in %s has %d error(s), first: %s; serving the last good version",
@@ -112,9 +118,13 @@ class LiveAssistant:
             len(check.errors),
             check.errors[0],
         )
-        self.current = build(good.kb)
+        self.current = assistant
         refusal = Refusal(files.digest, check.errors, at_startup=True)
         self._state = _State(KnowledgeFiles(dict(fallback or {})), refusal=refusal, unreported=refusal)
+
+    def _prepare(self, files: KnowledgeFiles, place: str) -> tuple[KnowledgeCheck, Assistant | None]:
+        check, prepared = prepare(files, place, cache=self._cache)
+        return check, self._build(check.kb, prepared) if check.kb is not None else None
 
     @property
     def served(self) -> KnowledgeFiles:
@@ -137,8 +147,7 @@ class LiveAssistant:
                 return Reload(ReloadOutcome.ALREADY_REFUSED, state.refusal.errors)
             try:
                 with collection_paused():
-                    check = check_files(files.files, problems=files.problems, place=str(self.directory))
-                    assistant = self._build(check.kb) if check.kb is not None else None
+                    check, assistant = self._prepare(files, str(self.directory))
             except Exception as exc:  # a bug or MemoryError must not leave the version untried, nor staff untold
                 log.exception("loading the knowledge base failed")
                 failure = message("the bot could not load this version (%(error)s)", error=type(exc).__name__)

@@ -76,6 +76,11 @@ def topics_button(lang: str) -> tuple[str, str]:
     return ("📚 " + tr(lang, "Topics"), "m:")
 
 
+def notify_button(lang: str, question_id: int) -> tuple[str, str]:
+    """🔔 under "I don't know yet": its data names the question as it was logged."""
+    return ("🔔 " + tr(lang, "Tell me when there is an answer"), f"r:{question_id}")
+
+
 @pytest.fixture
 async def bot(api: FakeBotAPI, tmp_path: Path, fixture_kb_dir: Path):
     """The bot on a private copy of the fixture knowledge base (safe to edit and /reload), with one staff member."""
@@ -191,7 +196,7 @@ async def test_a_10000_character_message_gets_the_unknown_reply_and_is_stored_wh
     assert len(LONG_UNKNOWN) == 10_000  # Telegram caps messages at 4096, but the bot must cope with more
     reply = await ask(api, ADA, LONG_UNKNOWN)
     assert reply["text"] == tr("it", UNKNOWN)
-    assert buttons(reply) == [topics_button("it")]
+    assert buttons(reply) == [topics_button("it"), notify_button("it", 1)]
     await still_healthy(api, caplog)
     assert await stored_texts(bot) == [LONG_UNKNOWN]
 
@@ -213,7 +218,7 @@ async def test_a_10000_character_near_miss_gets_did_you_mean_and_is_stored_whole
     assert len(LONG_NEAR_MISS) == 10_000
     reply = await ask(api, ADA, LONG_NEAR_MISS)
     assert reply["text"] == tr("it", SUGGEST)
-    assert buttons(reply) == [("Qual è la scadenza?", "a:deadline"), topics_button("it")]
+    assert buttons(reply) == [("Qual è la scadenza?", "a:deadline"), topics_button("it"), notify_button("it", 1)]
     await still_healthy(api, caplog)
     assert await stored_texts(bot) == [LONG_NEAR_MISS]
 
@@ -284,10 +289,10 @@ async def test_sql_looking_text_is_stored_verbatim_and_the_tables_survive(
 ) -> None:
     tables = table_names(tmp_path / "bot.sqlite3")
     assert {"users", "unanswered", "questions_log"} <= set(tables)
-    for text in SQL_TEXTS:
+    for number, text in enumerate(SQL_TEXTS, start=1):
         reply = await ask(api, BOB, text)
         assert reply["text"] == tr("en", UNKNOWN), text
-        assert buttons(reply) == [topics_button("en")]
+        assert buttons(reply) == [topics_button("en"), notify_button("en", number)]
     await still_healthy(api, caplog, BOB)
     assert await stored_texts(bot) == SQL_TEXTS
     assert table_names(tmp_path / "bot.sqlite3") == tables

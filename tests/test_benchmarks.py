@@ -72,12 +72,14 @@ def test_answer_speed_reports_cold_and_warm_latency_and_rss(tmp_path: Path) -> N
         "answer_speed.py", "--sizes", "40", "--repetitions", "1", "--queries", "30", "--json", str(tmp_path / "r")
     )
     results = json.loads((tmp_path / "r").read_text())
-    shipped, generated = results["shipped"][0], results["generated 40"][0]
-    assert shipped["questions"] == 30 and generated["questions"] == 30
-    for figures in (shipped, generated):
+    runs = [results[f"{base}, {way}"][0] for base in ("shipped", "generated 40") for way in ("built", "from the cache")]
+    assert [run["from_cache"] for run in runs] == [False, True, False, True]  # the second process reads the first's
+    for figures in runs:
+        assert figures["questions"] == 30
         assert figures["cold_p99_ms"] > 0 and figures["warm_p99_ms"] > 0
         assert figures["rss_built_mib"] >= figures["rss_imports_mib"] > 10
-    assert "cold p50 / p99" in out and "warm p50 / p99" in out
+    assert runs[0]["store_s"] > 0 and runs[1]["entries"] == runs[0]["entries"]
+    assert "cold p50 / p99" in out and "warm p50 / p99" in out and "assistant from the cache" in out
 
 
 def test_startup_times_the_process_to_its_first_poll_and_a_reload(tmp_path: Path) -> None:

@@ -577,3 +577,28 @@ async def test_server_refuses_connections_while_stopped(server: FakeBotAPI) -> N
             await client.get_me()
         await server.start()
         assert (await client.get_me()).username == "escp_test_bot"
+
+
+async def test_files_users_send_are_downloaded_as_from_telegram(server: FakeBotAPI) -> None:
+    """getFile, then the file URL beside the API (what PTB's File.download_* fetch), with Telegram's refusals."""
+    file_url = server.base_url.removesuffix("/bot") + "/file/bot"
+    async with Bot(server.token, base_url=server.base_url, base_file_url=file_url) as client:
+        content = b"PK\x03\x04 workbook bytes"
+        update = server.document_message(ADA, file_name="kb.xlsx", content=content)
+        document = update["message"]["document"]
+        assert document["file_size"] == len(content)
+        file = await client.get_file(document["file_id"])
+        assert file.file_size == len(content) and file.file_path.endswith(".xlsx")
+        assert bytes(await file.download_as_bytearray()) == content
+        assert server.downloads == [file.file_path.rsplit("/file/bot" + server.token + "/", 1)[-1]]
+        with pytest.raises(BadRequest, match="Invalid file_id"):
+            await client.get_file("FAKE-document-999999")
+        huge = server.document_message(ADA, content=b"x" * (20 * 1024 * 1024 + 1))
+        with pytest.raises(BadRequest, match="File is too big"):
+            await client.get_file(huge["message"]["document"]["file_id"])
+    path = server.downloads[0]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{file_url}123456:WRONG-token/{path}") as response:
+            assert response.status == 401
+        async with http.get(f"{file_url}{server.token}/documents/nothing.xlsx") as response:
+            assert response.status == 404

@@ -1,5 +1,6 @@
 """Configuration from the environment: defaults, and clear errors that never echo the token."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,15 @@ def test_log_level_and_reminder_hours() -> None:
             load_config({"BOT_REMINDER_HOURS": wrong})
     with pytest.raises(ConfigError, match="BOT_LOG_LEVEL"):
         load_config({"BOT_LOG_LEVEL": "verbose"})
+
+
+def test_staff_digest_and_new_question_notes() -> None:
+    defaults = load_config({})
+    assert defaults.staff_digest_time == dt.time(9, 0) and defaults.staff_new_question_notes is False
+    config = load_config({"BOT_STAFF_DIGEST_TIME": "7:30", "BOT_STAFF_NEW_QUESTION_NOTES": "on"})
+    assert config.staff_digest_time == dt.time(7, 30) and config.staff_new_question_notes is True
+    assert load_config({"BOT_STAFF_DIGEST_TIME": "off"}).staff_digest_time is None
+    with pytest.raises(ConfigError, match="BOT_STAFF_DIGEST_TIME must be a time like 09:00, or off"):
+        load_config({"BOT_STAFF_DIGEST_TIME": "25:00"})
+    with pytest.raises(ConfigError, match="BOT_STAFF_NEW_QUESTION_NOTES must be on or off"):
+        load_config({"BOT_STAFF_NEW_QUESTION_NOTES": "sometimes"})

@@ -178,6 +178,9 @@ async def test_forget_counts_only_what_was_stored_before(api: FakeBotAPI, bot) -
         "subscription": [],
         "deliveries": [],
         "broadcast_reports": [],
+        "answer_requests": [],
+        "knowledge_changes": [],
+        "staff_drafts": [],
     }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
+from bot.assistant import Assistant, Prepared
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant, ReloadOutcome
 from tests.conftest import FIXED_NOW
@@ -168,10 +168,10 @@ def test_an_unexpected_failure_refuses_the_version_and_the_next_change_is_tried(
     """A failure the checks do not foresee (a bug, MemoryError) refuses that version, once, and is retried when the
     files change: the version is not marked as seen before it loaded."""
 
-    def build(kb: KnowledgeBase) -> Assistant:
+    def build(kb: KnowledgeBase, prepared: Prepared | None) -> Assistant:
         if "explode" in kb.entries:
             raise MemoryError
-        return Assistant(kb)
+        return Assistant(kb, prepared=prepared)
 
     live = LiveAssistant(knowledge, build)
     calls = knowledge / "calls.yaml"

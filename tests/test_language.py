@@ -1,5 +1,9 @@
 """Reply language: explicit choice > the question's language > Telegram client language > Italian."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from bot.assistant import Assistant
@@ -52,3 +56,24 @@ def test_the_text_decides_when_it_can_even_for_one_word(small_assistant: Assista
 def test_client_language_when_the_text_cannot_tell(small_assistant: Assistant, text: str) -> None:
     assert small_assistant.reply(text, telegram_lang="en").lang == "en"
     assert small_assistant.reply(text, telegram_lang="it-IT").lang == "it"
+
+
+def test_the_detector_is_the_same_in_every_process() -> None:
+    """What it learns must not depend on the process's string hashing (it once read a different part of the
+    function-word list in each process): a restarted bot, or one started from the assistant cache, detects the same."""
+    script = (
+        "import hashlib; from bot.language import LanguageDetector; d = LanguageDetector(); "
+        "m = d._spelling; print(hashlib.sha256(repr((sorted(d._only['it']), sorted(d._only['en']), "
+        "sorted(m._log_p['it'].items()), sorted(m._log_p['en'].items()))).encode()).hexdigest())"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(seen) == 1

@@ -97,7 +97,7 @@ async def test_forget_deletes_after_confirmation(api: FakeBotAPI, bot) -> None:
 async def test_retention_removes_user_ids_from_old_questions(api: FakeBotAPI, bot) -> None:
     storage = services(bot).storage
     old = FIXED_NOW - dt.timedelta(days=120)
-    await storage.log_question(
+    old_id = await storage.log_question(
         user_id=ADA["id"],
         text="vecchia domanda",
         lang="it",
@@ -107,7 +107,7 @@ async def test_retention_removes_user_ids_from_old_questions(api: FakeBotAPI, bo
         candidates=[],
         now=old,
     )
-    await storage.log_question(
+    recent_id = await storage.log_question(
         user_id=ADA["id"],
         text="domanda recente",
         lang="it",
@@ -117,6 +117,10 @@ async def test_retention_removes_user_ids_from_old_questions(api: FakeBotAPI, bo
         candidates=[],
         now=FIXED_NOW,
     )
+    await storage.request_answer(ADA["id"], old_id, "it", old)  # 🔔 pressed long ago, never answered
+    await storage.request_answer(ADA["id"], recent_id, "it", FIXED_NOW)
     await apply_retention(SimpleNamespace(services=services(bot)))  # what the daily job runs
     rows = {row.text: row.user_id for row in await storage.unanswered_questions()}
     assert rows == {"vecchia domanda": None, "domanda recente": ADA["id"]}
+    waiting = await storage.answer_requests_for([old_id, recent_id])
+    assert [(r.user_id, r.unanswered_id) for r in waiting] == [(ADA["id"], recent_id)]

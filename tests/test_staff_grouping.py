@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.matching.analyzer import Analyzer
-from bot.staff import QuestionGroup, group_questions
+from bot.staff import QuestionGroup, group_candidates, group_questions
 from bot.staff.grouping import typo_corrections
 from bot.storage.records import UnansweredRecord
 
@@ -271,3 +271,14 @@ def test_threshold_one_keeps_only_identical_term_sets(analyzer: Analyzer) -> Non
     corpus = [("x", "en", "erasmus deadline"), ("x", "it", "scadenza erasmus"), ("y", "en", "when is erasmus deadline")]
     groups = group_questions(make_records(corpus), analyzer, threshold=1.0)
     assert sorted(g.count for g in groups) == [1, 2]
+
+
+def test_group_candidates_rank_the_entries_the_bot_had_in_mind_for_the_whole_group() -> None:
+    asked = datetime(2026, 11, 25, tzinfo=UTC)
+    records = [
+        UnansweredRecord(1, None, "a", "it", asked, (("deadline", 0.4), ("eligibility", 0.45)), "open"),
+        UnansweredRecord(2, None, "b", "en", asked, (("deadline", 0.3),), "open"),
+        UnansweredRecord(3, None, "c", "en", asked, (), "open"),
+    ]
+    assert group_candidates(records) == ["deadline", "eligibility"]  # 0.7 over 0.45: it came up for more of them
+    assert group_candidates([]) == []

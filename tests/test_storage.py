@@ -640,6 +640,9 @@ async def test_export_of_unknown_user_is_empty(store: Storage) -> None:
         "subscription": [],
         "deliveries": [],
         "broadcast_reports": [],
+        "answer_requests": [],
+        "knowledge_changes": [],
+        "staff_drafts": [],
     }
 
 

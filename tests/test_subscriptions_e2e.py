@@ -23,6 +23,7 @@ from bot.telegram.deadlines import deadline_keyboard, subscription_text
 from bot.telegram.delivery import Courier, start_reminder_jobs
 from bot.telegram.staff.broadcast import BroadcastSyntaxError, parse_broadcast, usage
 from tests.support.bot_api import FakeBotAPI, make_user
+from tests.support.harness import Clock
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after` will be of type:DeprecationWarning")
 
@@ -32,14 +33,6 @@ BOB = make_user(1002, "Bob", "en")
 EVE = make_user(1003, "Eve", "en")
 FAST = Pacing(per_second=200, per_chat_interval=0.05, backoff_first=0.02, backoff_max=0.1)
 CATALOGS = Catalogs()
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -59,6 +52,7 @@ async def running(
         staff_ids=frozenset({STAFF["id"]}),
         database=tmp_path / "db.sqlite3",
         knowledge_dir=knowledge,
+        staff_digest_time=None,  # the staff digest has its own tests
     )
     application = build_application(config, storage, clock=clock)
     courier = await start_reminder_jobs(application, interval=3600, first=first_tick, pacing=FAST)

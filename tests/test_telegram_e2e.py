@@ -137,7 +137,7 @@ async def test_start_payload_opens_a_topic_or_an_answer(api: FakeBotAPI, bot) ->
 async def test_unknown_question_is_logged_exactly_once(api: FakeBotAPI, bot) -> None:
     reply = await ask(api, BOB, "What's the best pizza in Naples?")
     assert reply["text"].startswith("I don't know the answer to that yet")
-    assert buttons(reply) == [("📚 Topics", "m:")]
+    assert buttons(reply) == [("📚 Topics", "m:"), ("🔔 Tell me when there is an answer", "r:1")]
     await ask(api, BOB, "Who can take part?")
     await ask(api, BOB, "what is the deadline for Erasmus+?")
     logged = await eventually(lambda: services(bot).storage.unanswered_questions(), lambda rows: len(rows) >= 2)
@@ -150,7 +150,11 @@ async def test_unknown_question_is_logged_exactly_once(api: FakeBotAPI, bot) -> 
 async def test_did_you_mean_offers_buttons(api: FakeBotAPI, bot) -> None:
     reply = await ask(api, BOB, "what is the deadline for Erasmus+?")
     assert reply["text"].startswith("I don't have a sure answer to that yet")
-    assert buttons(reply) == [("What is the deadline?", "a:deadline"), ("📚 Topics", "m:")]
+    assert buttons(reply) == [
+        ("What is the deadline?", "a:deadline"),
+        ("📚 Topics", "m:"),
+        ("🔔 Tell me when there is an answer", "r:1"),
+    ]
 
 
 async def test_feedback_is_stored_with_the_question(api: FakeBotAPI, bot) -> None:

@@ -44,7 +44,7 @@ from bot.knowledge.model import (
     Topic,
 )
 from bot.knowledge.problems import LANGUAGE_NAMES, Message, Problem, in_order, message, quote
-from bot.knowledge.yaml_lines import LineDict, LineList, ShapeError, ShapeLimits, check_shape, load_with_lines
+from bot.knowledge.yaml_lines import LineDict, LineList, ShapeError, ShapeLimits, read_bounded
 
 T = TypeVar("T")
 
@@ -137,11 +137,18 @@ def _loader_fields(cls: type) -> set[str]:
     return {f.name for f in dataclasses.fields(cls) if f.metadata.get("loader")}
 
 
+_KEYS: dict[type, dict[str, Any]] = {}
+
+
 def _keys(cls: type) -> dict[str, Any]:
-    """The YAML keys of a schema class, with their types."""
+    """The YAML keys of a schema class, with their types (asked for every item: worked out once per class)."""
+    if (known := _KEYS.get(cls)) is not None:
+        return known
     hidden = _loader_fields(cls)
     fields = getattr(cls, "__pydantic_fields__", {})
-    return {info.alias or name: info.annotation for name, info in fields.items() if name not in hidden}
+    return _KEYS.setdefault(
+        cls, {info.alias or name: info.annotation for name, info in fields.items() if name not in hidden}
+    )
 
 
 def _schema_class(annotation: Any) -> type | None:
@@ -353,8 +360,7 @@ class _Reader:
         else:
             text = data
         try:
-            check_shape(text, SHAPE)
-            document = load_with_lines(text)
+            document = read_bounded(text, SHAPE)
         except ShapeError as exc:
             self.unreadable(Diagnosis(exc.line, exc.reason, exc.hint), text)
             return

@@ -39,7 +39,7 @@ PLACEHOLDER_KINDS = ("date", "time", "countdown")
 #: "Yes." / "No!" / "Sì;" / "No" alone: a verdict that does not say what it is about.
 BARE_VERDICT = re.compile(r"^\s*(?:yes|no|s[iì]|yep|nope)\s*(?:[.!;?…]|$)", re.IGNORECASE)
 
-SCHEMA = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
+SCHEMA = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True, defer_build=True)
 ID_FORMAT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _URL = re.compile(r"^https?://\S+$")
@@ -401,6 +401,11 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         for name in ("entries", "sources", "dates"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (for the assistant cache) with its mappings as dicts: read-only views do not pickle."""
+        fields = (dict(self.entries), self.topics, dict(self.sources), dict(self.dates), self.synonyms, self.ignore)
+        return (KnowledgeBase, fields)
 
     def answerable(self, entry_id: str) -> bool:
         entry = self.entries.get(entry_id)

@@ -4,6 +4,11 @@ measures a document's shape before building it, so a hostile file costs little.
 YAML aliases (`*name`) repeat an anchored value without copying it: nine lines can stand for a billion values (the
 "billion laughs"), which whatever walks the result then expands. `check_shape` walks the parser's events once,
 counting every value as the result will hold it, aliases expanded, and stops at the first limit passed.
+
+`read_bounded` does both in one pass over libyaml's events (the parse is most of the cost of loading a knowledge
+base): it counts as `check_shape` does, and builds the values as `load_with_lines` would. What it does not build
+itself (explicit tags, merge keys, a list or mapping used as a key, a broken anchor, several documents) it leaves
+to `check_shape` then `load_with_lines`, so its result, errors included, is always theirs.
 """
 
 from dataclasses import dataclass
@@ -14,7 +19,13 @@ from yaml.events import (
     AliasEvent,
     CollectionEndEvent,
     CollectionStartEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
     ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
 )
 
 from bot.knowledge.problems import Message, message, quote
@@ -151,6 +162,147 @@ def check_shape(text: str, limits: ShapeLimits) -> None:
 
 
 _WRITE_OUT = message("write each text out in full instead of repeating it with &name and *name")
+
+
+_STR = "tag:yaml.org,2002:str"
+#: Implicitly typed plain scalars the one pass builds with the loader's own constructors; other implicit types
+#: (merge keys `<<`, the value key `=`) go to the general loader.
+_BUILT_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp"))
+_IMPLICIT = _LineLoader.yaml_implicit_resolvers
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()  # its scalar constructors keep no state
+_NO_KEY = object()
+
+
+class _Unusual(Exception):
+    """Something read_bounded leaves to the general loader."""
+
+
+class _Open:
+    """A mapping or sequence being read, with its anchor and the value count when it began."""
+
+    __slots__ = ("anchor", "began", "key", "key_line", "value")
+
+    def __init__(self, value: LineDict | LineList, anchor: str | None, began: int) -> None:
+        self.value, self.anchor, self.began = value, anchor, began
+        self.key: Any = _NO_KEY
+        self.key_line = 0
+
+
+def _scalar(event: ScalarEvent) -> Any:
+    """The value of a scalar as the safe loader resolves and constructs it."""
+    if event.tag not in (None, "!"):
+        raise _Unusual
+    value = event.value
+    if not event.implicit[0]:  # quoted: text
+        return value
+    for tag, pattern in _IMPLICIT.get(value[:1], []) + _IMPLICIT.get(None, []):
+        if pattern.match(value):
+            if tag not in _BUILT_TAGS:
+                raise _Unusual
+            node = yaml.ScalarNode(tag, value)  # marks are only for errors, and these constructors raise none
+            return _LineLoader.yaml_constructors[tag](_CONSTRUCTOR, node)
+    return value
+
+
+def read_bounded(text: str, limits: ShapeLimits) -> Any:
+    """`check_shape(text, limits)` then `load_with_lines(text)`, in one pass where the document allows."""
+    try:
+        return _read_once(text, limits)
+    except _Unusual:
+        check_shape(text, limits)
+        return load_with_lines(text)
+
+
+def _read_once(text: str, limits: ShapeLimits) -> Any:
+    parser = _SafeLoader(text)
+    sizes: dict[str, int] = {}  # anchor -> values it stands for, once its value is complete (as check_shape)
+    anchored: dict[str, tuple[Any, int]] = {}  # anchor -> its value and the line it starts at
+    stack: list[_Open] = []
+    root: Any = None
+    documents = 0
+    count = 0
+
+    def place(value: Any, line: int) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        top = stack[-1]
+        if isinstance(top.value, LineList):
+            top.value.append(value)
+            top.value.item_lines.append(line)
+        elif top.key is _NO_KEY:
+            if isinstance(value, LineDict | LineList):
+                raise _Unusual  # a collection as a key: the general loader says what is wrong
+            top.key, top.key_line = value, line
+        else:
+            mapping, key = top.value, top.key
+            if key in mapping:
+                mapping.duplicate_keys.append((key, top.key_line))
+            mapping[key] = value
+            mapping.key_lines[key] = top.key_line
+            top.key = _NO_KEY
+
+    try:
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            line = event.start_mark.line + 1
+            if kind is ScalarEvent:
+                count += 1
+                if len(event.value) > limits.scalar_chars:
+                    raise ShapeError(line, _too_long(event.value, limits.scalar_chars))
+                value = _scalar(event)
+                if event.anchor:
+                    sizes[event.anchor] = 1
+                    if event.anchor in anchored:
+                        raise _Unusual
+                    anchored[event.anchor] = (value, line)
+                place(value, line)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                count += 1
+                if len(stack) >= limits.depth:
+                    reason = message("nested more than %(depth)d levels deep", depth=limits.depth)
+                    raise ShapeError(line, reason, message("check the indentation of this line and the ones above"))
+                if event.tag not in (None, "!"):
+                    raise _Unusual
+                collection: LineDict | LineList
+                if kind is MappingStartEvent:
+                    collection = LineDict()
+                    collection.key_lines = {}
+                    collection.duplicate_keys = []
+                else:
+                    collection = LineList()
+                    collection.item_lines = []
+                collection.line = line
+                place(collection, line)
+                if event.anchor:
+                    if event.anchor in anchored:
+                        raise _Unusual
+                    anchored[event.anchor] = (collection, line)
+                stack.append(_Open(collection, event.anchor, count))
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                done = stack.pop()
+                if done.anchor:
+                    sizes[done.anchor] = count - done.began + 1
+            elif kind is AliasEvent:
+                if any(item.anchor == event.anchor for item in stack):
+                    reason = message("the alias *%(name)s refers to itself", name=(event.anchor or "")[:20])
+                    raise ShapeError(line, reason, _WRITE_OUT)
+                if event.anchor not in anchored:
+                    raise _Unusual
+                count += sizes[event.anchor]
+                place(*anchored[event.anchor])
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual
+            elif kind is StreamEndEvent:
+                return root
+            if count > limits.values:
+                raise ShapeError(line, _too_many(limits.values), _WRITE_OUT)
+    finally:
+        parser.dispose()
 
 
 def _too_long(value: str, limit: int) -> Message:

@@ -52,20 +52,28 @@ class Analyzer:
 
     def terms_of_words(self, content: Sequence[str]) -> list[Term]:
         """Terms of already-filtered content words, longest synonym phrase first."""
+        return [Term(key, " ".join(content[start:end])) for key, start, end in self._segments(content)]
+
+    def keys_of_words(self, content: Sequence[str]) -> list[str]:
+        """The keys of `terms_of_words` alone (building the index needs nothing else, for every phrasing)."""
+        return [key for key, _, _ in self._segments(content)]
+
+    def _segments(self, content: Sequence[str]) -> list[tuple[str, int, int]]:
+        """(key, start, end) of each term of the content words."""
         stems = [stem(w) for w in content]
-        terms: list[Term] = []
+        segments: list[tuple[str, int, int]] = []
         i = 0
         while i < len(stems):
             for n in self._phrase_lengths.get(stems[i], ()):
                 concept = self._phrases.get(tuple(stems[i : i + n])) if i + n <= len(stems) else None
                 if concept:
-                    terms.append(Term(concept, " ".join(content[i : i + n])))
+                    segments.append((concept, i, i + n))
                     i += n
                     break
             else:
-                terms.append(Term(self._single.get(stems[i], stems[i]), content[i]))
+                segments.append((self._single.get(stems[i], stems[i]), i, i + 1))
                 i += 1
-        return terms
+        return segments
 
     def terms(self, text: str) -> list[Term]:
         return self.terms_of_words(self.content_words(text))

@@ -14,6 +14,7 @@ after spelling correction had its chance. An entry scores as its best phrasing, 
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,7 @@ class MatchIndex:
                 for question in entry.questions[lang]:
                     content = self.analyzer.content_words(question)
                     surfaces.extend(content)
-                    keys = {t.key for t in self.analyzer.terms_of_words(content)}
+                    keys = set(self.analyzer.keys_of_words(content))
                     if keys:
                         phrasing_terms.append([term_ids.setdefault(k, len(term_ids)) for k in sorted(keys)])
                         phrasing_entry.append(entry_index)
@@ -100,10 +101,10 @@ class MatchIndex:
                 for lang in LANGUAGES:
                     content = self.analyzer.content_words(searchable_answer(entry.answer.get(lang), kb, lang))
                     surfaces.extend(content)
-                    for term in self.analyzer.terms_of_words(content):
-                        answer_terms.append((entry_index, term_ids.setdefault(term.key, len(term_ids))))
+                    for key in self.analyzer.keys_of_words(content):
+                        answer_terms.append((entry_index, term_ids.setdefault(key, len(term_ids))))
         self.term_ids = term_ids
-        self._known_stems = {stem(w) for w in surfaces}
+        self._known_stems = {stem(w) for w in set(surfaces)}
         self._corrector = SpellingCorrector(surfaces)
         self._phrasing_entry = np.array(phrasing_entry, dtype=np.int32)
 
@@ -133,6 +134,23 @@ class MatchIndex:
             t for terms, e in zip(phrasing_terms, phrasing_entry, strict=True) if e in smalltalk_indexes for t in terms
         }
         self._conversational = np.array([t in chat for t in range(len(term_ids))], dtype=bool)
+
+    # -- stored in the assistant cache (bot/assistant_cache.py): the same index, in fewer objects ---------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Each list of per-term arrays as one array and its offsets (one object instead of one per term: quick to
+        store and to load); the entry sets are left out, as they follow from the entry postings."""
+        state = dict(self.__dict__)
+        for name in _PACKED:
+            state[name] = _pack(state[name])
+        del state["_entry_sets"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in _PACKED:
+            state[name] = _unpack(state[name])
+        state["_entry_sets"] = _EntrySets(state["_entry_postings"])
+        self.__dict__.update(state)
 
     def analyse(self, text: str) -> QueryTerms:
         """The terms of a text as this index knows them, after spelling correction."""
@@ -269,3 +287,34 @@ def _information(counts: Iterable[float], n_entries: int, prior: float) -> float
     if n_entries > len(values) and rest > 0:
         entropy -= (n_entries - len(values)) * rest * math.log(rest)
     return max(math.log(n_entries) - entropy, 0.05)
+
+
+_PACKED = ("_postings", "_entry_postings")
+
+
+def _pack(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    ends = np.cumsum([len(a) for a in arrays], dtype=np.int64)
+    joined = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
+    return joined.astype(np.int32, copy=False), ends
+
+
+def _unpack(packed: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+    joined, ends = packed
+    return np.split(joined, ends[:-1]) if len(ends) else []
+
+
+class _EntrySets(Sequence[frozenset[int]]):
+    """The entries that use each term, as sets, made from the entry postings when first asked for."""
+
+    def __init__(self, entry_postings: list[np.ndarray]) -> None:
+        self._postings = entry_postings
+        self._sets: dict[int, frozenset[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._postings)
+
+    def __getitem__(self, term_id: int) -> frozenset[int]:  # type: ignore[override]
+        found = self._sets.get(term_id)
+        if found is None:
+            found = self._sets[term_id] = frozenset(self._postings[term_id].tolist())
+        return found

@@ -7,7 +7,8 @@ tried only for long words, with rapidfuzz over the long known words.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -18,6 +19,7 @@ MIN_LENGTH = 5
 #: unrelated words into known ones ("presidente" -> "presente", "terminale" -> "termine").
 TWO_EDITS_FROM = 10
 _CACHE_LIMIT = 50_000
+_SEPARATOR = " "  # never inside a word (words are tokens of letters, digits, '.' and ',')
 
 
 def allowed_edits(word: str, candidate_length: int) -> int:
@@ -35,7 +37,8 @@ class SpellingCorrector:
     """Maps an unknown word to the closest known word within the allowed edits; frequent words win ties."""
 
     def __init__(self, known_words: Iterable[str]) -> None:
-        counts = Counter(w for w in known_words if len(w) >= MIN_LENGTH - 1 and not w.isdigit())
+        every = Counter(known_words)  # counted first, then filtered: each distinct word is looked at once
+        counts = Counter({w: n for w, n in every.items() if len(w) >= MIN_LENGTH - 1 and not w.isdigit()})
         self._frequency = counts
         self._by_delete: dict[str, list[str]] = defaultdict(list)
         self._long_words: dict[int, list[str]] = defaultdict(list)
@@ -45,6 +48,18 @@ class SpellingCorrector:
             if len(word) >= TWO_EDITS_FROM - 1:
                 self._long_words[len(word)].append(word)
         self._cache: dict[str, str | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For the assistant cache: each list of words as one string (a few objects instead of hundreds of
+        thousands: quick to store and to load), and no corrections remembered from questions."""
+        state = dict(self.__dict__)
+        state["_by_delete"] = {key: _SEPARATOR.join(words) for key, words in self._by_delete.items()}
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["_by_delete"] = _JoinedWords(state["_by_delete"])
+        self.__dict__.update(state)
 
     def correct(self, word: str) -> str | None:
         """The known word meant, or None when nothing is close enough."""
@@ -77,3 +92,17 @@ class SpellingCorrector:
                 key = (int(found[1]), -self._frequency[found[0]], found[0])
                 best = min(best, key) if best else key
         return best[2] if best else None
+
+
+class _JoinedWords:
+    """The delete index of a stored corrector: a key's words are split out when asked for."""
+
+    def __init__(self, joined: Mapping[str, str]) -> None:
+        self._joined = joined
+
+    def get(self, key: str, default: tuple[str, ...] = ()) -> list[str] | tuple[str, ...]:
+        words = self._joined.get(key)
+        return default if words is None else words.split(_SEPARATOR)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_JoinedWords, (self._joined,))

@@ -210,6 +210,16 @@ def _prefix(ordered: Sequence[str], weights: dict[str, float], threshold: float)
 # -- groups ----------------------------------------------------------------------------------------------------
 
 
+def group_candidates(records: Iterable[UnansweredRecord]) -> list[str]:
+    """The entries the bot had in mind for a group's questions (stored with each), most likely first: each
+    entry's scores summed over the questions, so one that came up for many of them ranks above a single near miss."""
+    totals: dict[str, float] = defaultdict(float)
+    for record in records:
+        for entry_id, score in record.candidates:
+            totals[entry_id] += score
+    return sorted(totals, key=lambda entry_id: (-totals[entry_id], entry_id))
+
+
 def _make_group(records: Sequence[UnansweredRecord]) -> QuestionGroup:
     newest_first = sorted(records, key=lambda r: (r.asked_at, r.id), reverse=True)
     samples: list[UnansweredRecord] = []

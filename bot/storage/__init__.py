@@ -1,5 +1,6 @@
 """Persistence for the bot: users, questions, feedback, subscriptions, with privacy built in."""
 
+from bot.storage.answer_requests import AnswerRequest
 from bot.storage.errors import (
     DatabaseFileGoneError,
     DatabaseLockedError,
@@ -20,12 +21,16 @@ from bot.storage.records import (
     UnansweredRecord,
     UserRecord,
 )
+from bot.storage.staff_edits import ChangeKind, ChangeRecord
 from bot.storage.store import Storage
 
 __all__ = [
     "LATEST_VERSION",
     "MIGRATIONS",
     "STATUSES",
+    "AnswerRequest",
+    "ChangeKind",
+    "ChangeRecord",
     "DatabaseFileGoneError",
     "DatabaseLockedError",
     "FeedbackRecord",

@@ -30,11 +30,14 @@ _SQLITE_INTEGERS = range(-(2**63), 2**63)
 @dataclass(frozen=True, slots=True)
 class Queued:
     """One statement of a queued write. Statements of different `sql` must commute (each kind writes its own rows
-    and reads nothing another kind writes): a commit runs each kind's statements together, in their order."""
+    and reads nothing another kind writes): a commit runs each kind's statements together, in their order.
+    With `row_id`, a waited `queue` returns the id SQLite gave the inserted row (its kind is then run one statement
+    at a time: executemany gives no row ids)."""
 
     what: str  # for the log, should it be lost: "visit", "question kept for staff"...
     sql: str
     params: tuple[Any, ...]
+    row_id: bool = False
 
 
 class StorageBase:
@@ -62,7 +65,8 @@ class StorageBase:
         self._identity = _identity(self.path) if self.path else None
         self._queued: list[Queued] = []
         self._committing = 0  # statements taken from _queued by the commit in progress
-        self._waiting: list[asyncio.Future[None]] = []  # of the writes in _queued queued with `wait`
+        #: of the writes in _queued queued with `wait`: each gets the row ids of the commit (see Queued.row_id)
+        self._waiting: list[asyncio.Future[dict[int, int]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._committer: asyncio.Task[None] | None = None
 
@@ -142,13 +146,16 @@ class StorageBase:
 
     # -- queued writes ---------------------------------------------------------------------------------------------
 
-    async def queue(self, statements: Sequence[Queued], *, wait: bool = False) -> None:
+    async def queue(self, statements: Sequence[Queued], *, wait: bool = False) -> list[int | None]:
         """Write `statements` (one unit: they are committed together) with other queued writes, in one transaction.
 
         Without `wait` this returns at once (unless QUEUE_LIMIT writes are already queued: then it waits for them to
         be committed); a failure to commit is logged loudly, as nobody waits for it. With `wait` the commit starts
         now and this returns once it is done, or raises its StorageError. Values are checked here, so one record
-        SQLite would refuse never costs the others theirs: UnstorableValueError."""
+        SQLite would refuse never costs the others theirs: UnstorableValueError.
+
+        Returns, for each statement, the id of the row it inserted when it asked for one (`Queued.row_id`) and was
+        waited for; else None."""
         self._ensure_open()
         for statement in statements:
             _check_storable(statement.params)
@@ -157,14 +164,16 @@ class StorageBase:
             self._ensure_open()
         self._queued.extend(statements)
         if wait:
-            committed = asyncio.get_running_loop().create_future()
+            committed: asyncio.Future[dict[int, int]] = asyncio.get_running_loop().create_future()
             self._waiting.append(committed)
             self._commit_soon()
-            await asyncio.shield(committed)  # a cancelled caller's write is committed all the same
-        elif len(self._queued) >= QUEUE_BATCH:
+            row_ids = await asyncio.shield(committed)  # a cancelled caller's write is committed all the same
+            return [row_ids.get(id(statement)) for statement in statements]
+        if len(self._queued) >= QUEUE_BATCH:
             self._commit_soon()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(QUEUE_SECONDS, self._commit_soon)
+        return [None] * len(statements)
 
     async def commit_queued(self) -> None:
         """Commit what is queued now (e.g. before the process is stopped some other way than `close`)."""
@@ -207,14 +216,21 @@ class StorageBase:
             return
         statements, waiting = self._queued, self._waiting
         self._queued, self._waiting = [], []
-        by_kind: dict[str, list[tuple[Any, ...]]] = {}
+        by_kind: dict[str, list[Queued]] = {}
         for statement in statements:
-            by_kind.setdefault(statement.sql, []).append(statement.params)
+            by_kind.setdefault(statement.sql, []).append(statement)
         self._committing = len(statements)
+        row_ids: dict[int, int] = {}  # id(statement) -> the row it inserted, for the statements that ask
         try:
             async with self._transaction() as conn:
-                for sql, rows in by_kind.items():
-                    await conn.executemany(sql, rows)
+                for sql, kind in by_kind.items():
+                    if any(statement.row_id for statement in kind):
+                        for statement in kind:
+                            async with conn.execute(sql, statement.params) as cursor:
+                                if statement.row_id and cursor.lastrowid is not None:
+                                    row_ids[id(statement)] = cursor.lastrowid
+                    else:
+                        await conn.executemany(sql, [statement.params for statement in kind])
         except BaseException as exc:
             failure = exc if isinstance(exc, StorageError) else StorageError(f"the commit was interrupted ({exc!r})")
             lost = Counter(statement.what for statement in statements)
@@ -234,7 +250,7 @@ class StorageBase:
             self._committing = 0
         for future in waiting:
             if not future.done():
-                future.set_result(None)
+                future.set_result(row_ids)
 
     def _ensure_open(self) -> None:
         if self._closed:

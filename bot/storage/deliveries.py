@@ -16,11 +16,15 @@ import aiosqlite
 
 from bot.storage.base import StorageBase
 from bot.storage.sqlutil import fetch_all, fetch_one, insert, run, storable_text
+from bot.storage.staff_edits import write_staff_state
 from bot.storage.timefmt import to_db
 
 DayTime = tuple[dt.date, dt.time | None]
 
 OPEN = ("pending", "sending")
+#: Kinds sent to subscribers: a row whose chat unsubscribed before it went out is dropped. Reports, answer notices
+#: and staff digests go to whoever asked for them, subscribed or not.
+FOR_SUBSCRIBERS = ("reminder", "change", "broadcast")
 SETTLED_UNCONFIRMED = "claimed by a run that ended before Telegram answered: presumed delivered, not sent again"
 
 # A subscriber's language: their explicit choice when they made one since subscribing, else the subscription's.
@@ -100,7 +104,7 @@ class DeliveriesMixin(StorageBase):
         async with self._writing() as conn:
             if await _any_key_recorded(conn, keys):
                 return None
-            batch_id = await _new_batch(conn, kind, texts, now, subject=subject)
+            batch_id = await new_batch(conn, kind, texts, now, subject=subject)
             await _add_subscribers(conn, batch_id, now)
             await _record_keys(conn, keys, batch_id, now)
         return batch_id
@@ -139,11 +143,11 @@ class DeliveriesMixin(StorageBase):
                 return False
             for index, (subject, texts) in enumerate(notices):
                 if drafts is None:
-                    batch_id = await _new_batch(conn, "change", texts, now, subject=subject)
+                    batch_id = await new_batch(conn, "change", texts, now, subject=subject)
                     await _add_subscribers(conn, batch_id, now)
                     continue
                 lineage, (day, time), held = drafts[index]
-                draft_id = await _new_batch(conn, "change", texts, now, subject=subject, state="draft")
+                draft_id = await new_batch(conn, "change", texts, now, subject=subject, state="draft")
                 await run(
                     conn,
                     "INSERT INTO change_drafts (batch_id, lineage, previous_day, previous_time) VALUES (?, ?, ?, ?)",
@@ -229,7 +233,7 @@ class DeliveriesMixin(StorageBase):
     async def create_broadcast_draft(self, texts: Mapping[str, str], chat_id: int, lang: str, now: dt.datetime) -> int:
         """A broadcast waiting for confirmation; its report will go to chat_id in lang."""
         async with self._writing() as conn:
-            batch_id = await _new_batch(conn, "broadcast", texts, now, state="draft")
+            batch_id = await new_batch(conn, "broadcast", texts, now, state="draft")
             await run(
                 conn,
                 "INSERT INTO delivery_reports (batch_id, chat_id, lang) VALUES (?, ?, ?)",
@@ -299,7 +303,7 @@ class DeliveriesMixin(StorageBase):
             )
             if row is None:
                 return None
-            report_id = await _new_batch(conn, "report", {row["lang"]: text}, now, subject=f"broadcast:{broadcast_id}")
+            report_id = await new_batch(conn, "report", {row["lang"]: text}, now, subject=f"broadcast:{broadcast_id}")
             await run(
                 conn,
                 "INSERT INTO deliveries (batch_id, chat_id, lang, updated_at) VALUES (?, ?, ?, ?)",
@@ -309,6 +313,32 @@ class DeliveriesMixin(StorageBase):
                 conn, "UPDATE delivery_reports SET report_batch_id = ? WHERE batch_id = ?", (report_id, broadcast_id)
             )
         return report_id
+
+    async def enqueue_staff_note(
+        self,
+        texts: Mapping[str, str] | None,
+        recipients: Iterable[tuple[int, str]],
+        now: dt.datetime,
+        *,
+        subject: str,
+        state: Mapping[str, str],
+    ) -> int | None:
+        """A digest or note to staff members' private chats, each in their language (chat id, lang), and the
+        bookkeeping that says it was done, in one unit of work (so it is queued once whatever happens). With no
+        `texts` (nothing to report) only the bookkeeping is recorded. Returns the batch id."""
+        async with self._writing() as conn:
+            batch_id = None
+            if texts:
+                batch_id = await new_batch(conn, "digest", texts, now, subject=subject)
+                for chat_id, lang in sorted(set(recipients)):
+                    await run(
+                        conn,
+                        "INSERT INTO deliveries (batch_id, chat_id, lang, updated_at) VALUES (?, ?, ?, ?)",
+                        (batch_id, chat_id, lang, to_db(now)),
+                    )
+            for key, value in state.items():
+                await write_staff_state(conn, key, value)
+        return batch_id
 
     async def batch_counts(self, batch_id: int) -> BatchCounts:
         async with self._reading() as conn:
@@ -356,7 +386,7 @@ class DeliveriesMixin(StorageBase):
             )
             if row is None:
                 return False
-            if row["kind"] != "report" and not row["active"]:
+            if row["kind"] in FOR_SUBSCRIBERS and not row["active"]:
                 await _set_status(conn, delivery_id, "dropped", "unsubscribed before delivery", now)
                 return False
             await run(
@@ -405,7 +435,7 @@ class DeliveriesMixin(StorageBase):
             )
 
 
-async def _new_batch(
+async def new_batch(
     conn: aiosqlite.Connection,
     kind: str,
     texts: Mapping[str, str],

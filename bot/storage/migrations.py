@@ -3,7 +3,8 @@
 Each migration runs in its own write transaction and bumps PRAGMA user_version inside it, so a
 failure leaves the file at its previous version. Notes for future migrations:
 - `PRAGMA foreign_keys` cannot change inside a transaction; rebuild tables with the documented
-  12-step procedure instead.
+  12-step procedure instead: mark the migration `rebuilds_tables`, and `_apply` turns foreign keys off around
+  its transaction and runs `PRAGMA foreign_key_check` before committing.
 - A new table that stores a user id or chat id must also be listed in privacy.USER_DATA.
 """
 
@@ -25,6 +26,16 @@ class Migration:
     version: int
     description: str
     steps: tuple[Step, ...]
+    rebuilds_tables: bool = False  # recreates a table other tables refer to (SQLite's 12-step procedure)
+
+
+async def _carry_sequence(conn: aiosqlite.Connection) -> None:
+    """A rebuilt AUTOINCREMENT table keeps its counter, so that ids are never reused."""
+    await conn.execute("DELETE FROM sqlite_sequence WHERE name = 'delivery_batches_new'")
+    await conn.execute(
+        """INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'delivery_batches_new', seq FROM sqlite_sequence WHERE name = 'delivery_batches'"""
+    )
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -167,7 +178,70 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        5,
+        "staff answer from Telegram: requests to be told of an answer, knowledge-base changes with undo, "
+        "staff drafts and bookkeeping; answer notices and staff digests in the delivery ledger",
+        (
+            # delivery_batches gains two kinds: a CHECK constraint changes only by rebuilding the table.
+            """CREATE TABLE delivery_batches_new (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind       TEXT NOT NULL
+                    CHECK (kind IN ('reminder', 'change', 'broadcast', 'report', 'answer', 'digest')),
+                subject    TEXT,
+                texts      TEXT NOT NULL,
+                state      TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('draft', 'queued', 'cancelled')),
+                created_at TEXT NOT NULL
+            )""",
+            "INSERT INTO delivery_batches_new SELECT id, kind, subject, texts, state, created_at FROM delivery_batches",
+            _carry_sequence,
+            "DROP TABLE delivery_batches",
+            "ALTER TABLE delivery_batches_new RENAME TO delivery_batches",
+            # "Tell me when there is an answer": one row per user and question, deleted once the answer is queued.
+            """CREATE TABLE answer_requests (
+                id            INTEGER PRIMARY KEY,
+                user_id       INTEGER NOT NULL,
+                unanswered_id INTEGER NOT NULL REFERENCES unanswered (id) ON DELETE CASCADE,
+                lang          TEXT NOT NULL,
+                requested_at  TEXT NOT NULL,
+                UNIQUE (unanswered_id, user_id)
+            )""",
+            "CREATE INDEX answer_requests_user_id ON answer_requests (user_id)",
+            "CREATE INDEX answer_requests_requested_at ON answer_requests (requested_at)",
+            # Every change staff make to the knowledge files from Telegram or a workbook: who, when, what, and the
+            # files before and after (a JSON list of [name, before, after]) so that it can be undone.
+            """CREATE TABLE knowledge_changes (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id    INTEGER,
+                kind       TEXT NOT NULL CHECK (kind IN ('phrasing', 'entry', 'workbook', 'undo')),
+                summary    TEXT NOT NULL,
+                files      TEXT NOT NULL,
+                effects    TEXT NOT NULL DEFAULT '{}',
+                state      TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'applied', 'cancelled', 'undone')),
+                created_at TEXT NOT NULL,
+                applied_at TEXT,
+                undone_at  TEXT,
+                undoes     INTEGER REFERENCES knowledge_changes (id) ON DELETE SET NULL
+            )""",
+            "CREATE INDEX knowledge_changes_state ON knowledge_changes (state, id)",
+            "CREATE INDEX knowledge_changes_user_id ON knowledge_changes (user_id)",
+            # A staff member's answer being written (the steps of the ✍️ dialogue), one at a time.
+            """CREATE TABLE staff_drafts (
+                user_id    INTEGER PRIMARY KEY,
+                data       TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            # Small facts the staff notes remember across restarts (when the last digest went out...).
+            """CREATE TABLE staff_state (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )""",
+        ),
+        rebuilds_tables=True,
+    ),
 )
+
 
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -211,6 +285,18 @@ async def check_version(conn: aiosqlite.Connection, migrations: Sequence[Migrati
 
 async def _apply(conn: aiosqlite.Connection, migration: Migration) -> int:
     label = f"migration {migration.version} ({migration.description})"
+    if not migration.rebuilds_tables:
+        return await _apply_steps(conn, migration, label)
+    with translated(f"{label}: cannot turn foreign keys off"):
+        await conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        return await _apply_steps(conn, migration, label)
+    finally:
+        with translated(f"{label}: cannot turn foreign keys back on"):
+            await conn.execute("PRAGMA foreign_keys = ON")
+
+
+async def _apply_steps(conn: aiosqlite.Connection, migration: Migration, label: str) -> int:
     try:
         with translated(f"{label}: cannot start a write transaction"):
             await conn.execute("BEGIN IMMEDIATE")  # in the try: if we are cancelled, it still runs
@@ -221,6 +307,11 @@ async def _apply(conn: aiosqlite.Connection, migration: Migration) -> int:
                     await conn.execute(step)
                 else:
                     await step(conn)
+            if migration.rebuilds_tables:
+                async with conn.execute("PRAGMA foreign_key_check") as cursor:
+                    broken = list(await cursor.fetchall())
+                if broken:
+                    raise MigrationError(f"{label} would break {len(broken)} reference(s); rolled back")
             # int() keeps this safe: PRAGMA takes no bound parameters.
             await conn.execute(f"PRAGMA user_version = {int(migration.version)}")
             current = migration.version

@@ -27,6 +27,9 @@ USER_DATA: tuple[UserTable, ...] = (
     UserTable("subscriptions", "chat_id", "subscription"),
     UserTable("deliveries", "chat_id", "deliveries"),
     UserTable("delivery_reports", "chat_id", "broadcast_reports"),
+    UserTable("answer_requests", "user_id", "answer_requests"),
+    UserTable("knowledge_changes", "user_id", "knowledge_changes"),
+    UserTable("staff_drafts", "user_id", "staff_drafts"),
 )
 
 

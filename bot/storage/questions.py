@@ -50,15 +50,16 @@ class QuestionsMixin(StorageBase):
         score: float,
         candidates: Sequence[tuple[str, float]],
         now: datetime,
-    ) -> None:
+    ) -> int | None:
         """As `log_question`, committed together with other writes (StorageBase.queue): an answered question's
-        statistics at most QUEUE_SECONDS later; a question kept for staff before this returns, as the user is told
-        it was passed on."""
+        statistics at most QUEUE_SECONDS later (returns None); a question kept for staff before this returns, as
+        the user is told it was passed on (returns its id, which staff and the user's 🔔 button refer to)."""
         logged, unanswered = _question_rows(user_id, text, lang, outcome, entry_id, score, candidates, now)
         if unanswered is None:
             await self.queue([logged])
-        else:
-            await self.queue([logged, unanswered], wait=True)
+            return None
+        _, kept_id = await self.queue([logged, unanswered], wait=True)
+        return kept_id
 
     async def unanswered_questions(
         self,
@@ -109,7 +110,7 @@ def _question_rows(
     if outcome == Outcome.ANSWER:
         return logged, None
     kept = (user_id, storable_text(text), lang, stamp, _candidates_json(candidates))
-    return logged, Queued("question kept for staff", _UNANSWERED_SQL, kept)
+    return logged, Queued("question kept for staff", _UNANSWERED_SQL, kept, row_id=True)
 
 
 def _candidates_json(candidates: Sequence[tuple[str, float]]) -> str:

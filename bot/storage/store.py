@@ -1,10 +1,12 @@
 """The Storage facade the bot uses; each concern lives in its own mixin module."""
 
+from bot.storage.answer_requests import AnswerRequestsMixin
 from bot.storage.deliveries import DeliveriesMixin
 from bot.storage.feedback import FeedbackMixin
 from bot.storage.knowledge import KnowledgeMixin
 from bot.storage.privacy import PrivacyMixin
 from bot.storage.questions import QuestionsMixin
+from bot.storage.staff_edits import StaffEditsMixin
 from bot.storage.stats import StatsMixin
 from bot.storage.subscriptions import SubscriptionsMixin
 from bot.storage.users import UsersMixin
@@ -17,6 +19,8 @@ class Storage(
     StatsMixin,
     SubscriptionsMixin,
     DeliveriesMixin,
+    AnswerRequestsMixin,
+    StaffEditsMixin,
     PrivacyMixin,
     KnowledgeMixin,
 ):

@@ -16,7 +16,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, Defaults, ExtBot, Job
 
-from bot.assistant import Assistant
+from bot.assistant import Assistant, Prepared
+from bot.assistant_cache import configured_cache
 from bot.clock import Clock, utc_now
 from bot.config import Config
 from bot.i18n import Catalogs
@@ -31,14 +32,26 @@ from bot.telegram.feature import DEEP_LINKS_KEY, Feature
 from bot.telegram.flood import FloodControl
 from bot.telegram.ordering import ChatQueues, ScreenedUpdatesRequest
 from bot.telegram.reader import KNOWN_COMMANDS_KEY, reader_handler
-from bot.telegram.staff import broadcast, database, knowledge, notices, stats, unanswered
-from bot.telegram.staff.common import staff_filter
+from bot.telegram.staff import (
+    answering,
+    broadcast,
+    changes,
+    database,
+    digest,
+    knowledge,
+    notices,
+    spreadsheet,
+    stats,
+    unanswered,
+)
+from bot.telegram.staff.common import keep_served, staff_filter
 
 log = logging.getLogger(__name__)
 
 STORAGE_BUSY_TIMEOUT_MS = 1000
 MENUS_KEY = "features"
-READER_GROUP = -1  # before the features (group 0)
+# Before the features (group 0): the reader; then dialogues waiting for a staff member's text.
+READER_GROUP, INPUT_GROUP = -2, -1
 #: Every message is HTML the bot wrote (escaped where it quotes users); links never unfurl into previews.
 DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
@@ -61,8 +74,11 @@ def file_base_url(api_base_url: str) -> str:
 
 def assistant_factory(
     config: Config, catalogs: Catalogs, clock: Clock = utc_now
-) -> Callable[[KnowledgeBase], Assistant]:
-    return lambda kb: Assistant(kb, catalogs=catalogs, timezone=config.timezone, clock=clock)
+) -> Callable[[KnowledgeBase, Prepared | None], Assistant]:
+    def build(kb: KnowledgeBase, prepared: Prepared | None = None) -> Assistant:
+        return Assistant(kb, catalogs=catalogs, timezone=config.timezone, clock=clock, prepared=prepared)
+
+    return build
 
 
 def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature]:
@@ -73,6 +89,10 @@ def features(config: Config, knowledge_check_seconds: float) -> Sequence[Feature
         unanswered.feature(staff),
         stats.feature(staff),
         knowledge.feature(staff, knowledge_check_seconds),
+        answering.feature(staff),
+        changes.feature(staff),
+        spreadsheet.feature(staff),
+        digest.feature(staff),
         broadcast.feature(staff),
         notices.feature(staff),
         database.feature(),
@@ -97,7 +117,12 @@ def build_application(
     """Wire the Application. With no `storage`, the database is opened when the application starts. `last_good`
     gives the last knowledge base served, for when the files have errors (see bot/live.py)."""
     catalogs = Catalogs()
-    live = live or LiveAssistant(config.knowledge_dir, assistant_factory(config, catalogs, clock), last_good=last_good)
+    live = live or LiveAssistant(
+        config.knowledge_dir,
+        assistant_factory(config, catalogs, clock),
+        last_good=last_good,
+        cache=configured_cache(config),
+    )
     queues = ChatQueues()
     application = (
         ApplicationBuilder()
@@ -119,6 +144,8 @@ def build_application(
     enabled = features(config, knowledge_check_seconds)
     for feature in enabled:
         application.add_handlers(feature.handlers)
+        if feature.input_handlers:
+            application.add_handlers(feature.input_handlers, group=INPUT_GROUP)
         if feature.start is not None:
             feature.start(application)
     application.bot_data[MENUS_KEY] = enabled
@@ -142,7 +169,7 @@ async def on_startup(application: BotApplication) -> None:
         # A short busy timeout: when the file is locked, users wait at most a second, then get the answer anyway.
         services.database = await Storage.open(services.config.database, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS)
     await publish_commands(application, services.catalogs)
-    await knowledge.keep_served(services)
+    await keep_served(services)
     await start_reminder_jobs(application)
 
 

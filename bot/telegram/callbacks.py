@@ -24,7 +24,9 @@ SUBSCRIPTION = "s"  # s:<on|off>
 BROADCAST = "b"  # b:<send|cancel>:<broadcast id>
 NOTICE = "n"  # n:<send|drop>:<change notice id>  (staff)
 PRIVACY = "p"  # p:<forget|keep>
-UNANSWERED = "u"  # u:p:<page> | u:<r|i>:<group key>:<page>  (staff)
+UNANSWERED = "u"  # u:p:<page> | u:<r|i|w>:<group key>:<page> | u:a:<group key>:<page>:<entry id>  (staff)
+KNOWLEDGE = "k"  # k:<y|n>:<change id> | k:t:<topic id> | k:s:<source id>  (staff: knowledge-base changes)
+NOTIFY = "r"  # r:<unanswered question id>  ("🔔 tell me when there is an answer": r for ring)
 
 _DATA = re.compile(r"^([a-z]):([a-z0-9+\-:]{0,60})$")
 #: Knowledge-base ids (entries, topics) as the loader accepts them, as long as the data format allows.

@@ -3,6 +3,7 @@
 Each handler is small: the assistant does the thinking, the context knows the reader's language.
 """
 
+import logging
 from functools import partial
 from html import escape
 
@@ -13,6 +14,7 @@ from bot.assistant import Reply
 from bot.deadlines import all_passed_note
 from bot.i18n import Translator, mark
 from bot.outcome import Outcome
+from bot.storage import StorageError
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ButtonHandler
 from bot.telegram.context import LANG_KEY, BotContext
@@ -25,12 +27,15 @@ from bot.telegram.replies import (
     deliver_privately,
     edit_or_send,
     group_reply_target,
+    in_group,
     pressed,
     pressed_by_author,
     reply_chat_id,
     say,
 )
 from bot.telegram.sending import TypingWhileSlow, send_html
+
+log = logging.getLogger(__name__)
 
 # -- questions ---------------------------------------------------------------------------------------------------
 
@@ -40,14 +45,20 @@ async def send_reply(
 ) -> None:
     """Send an assistant reply with its buttons, remember it for feedback, and log it for staff; `privately`
     sends it to the user's private chat instead of where they are (a group)."""
-    await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
-    await send_logged_reply(update, context, reply, log_text=log_text, privately=privately)
+    logged = await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
+    await send_logged_reply(update, context, reply, log_text=log_text, logged=logged, privately=privately)
 
 
 async def send_logged_reply(
-    update: Update, context: BotContext, reply: Reply, *, log_text: str, privately: bool = False
+    update: Update,
+    context: BotContext,
+    reply: Reply,
+    *,
+    log_text: str,
+    logged: int | None,
+    privately: bool = False,
 ) -> None:
-    """`send_reply` once `log_reply` is done."""
+    """`send_reply` once `log_reply` is done; `logged` is what it returned."""
     services = context.services
     user = update.effective_user
     chat_id = user.id if privately and user else reply_chat_id(update)
@@ -56,25 +67,27 @@ async def send_logged_reply(
     feedback_entry = next(
         (p.entry_id for p in reply.parts if p.entry_id not in services.assistant.index.smalltalk), None
     )
-    keyboard = reply_keyboard(reply, services.catalogs[reply.lang], feedback_entry=feedback_entry)
+    notify_id = logged if reply.needs_staff else None
+    keyboard = reply_keyboard(reply, services.catalogs[reply.lang], feedback_entry=feedback_entry, notify_id=notify_id)
     quote = None if privately else group_reply_target(update)
     sent = await send_html(context.bot, chat_id, reply_html(reply), keyboard, reply_to=quote)
     if reply.answered and sent is not None:  # None: Telegram's answer was lost, so its message id is unknown
         services.recent.remember(chat_id, sent.message_id, log_text)
 
 
-async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> None:
+async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> int | None:
     """The question for statistics (and for staff when it was not answered); a question of the message left
     unanswered beside answered ones goes to staff on its own. Statistics are queued, committed with others soon
-    after; what staff are to see is committed before this returns (storage `log_question_soon`)."""
+    after; what staff are to see is committed before this returns (storage `log_question_soon`). Returns the id
+    of the question kept for staff, None when none was kept or the database failed."""
     if reply.kind is Outcome.EMPTY:
-        return
+        return None
     services = context.services
     user = update.effective_user
     log_question = partial(
         services.storage.log_question_soon, user_id=user.id if user else None, lang=reply.lang, now=services.clock()
     )
-    await services.store(
+    logged = await services.store(
         "log the question",
         lambda: log_question(
             text=log_text,
@@ -89,6 +102,7 @@ async def log_reply(update: Update, context: BotContext, reply: Reply, log_text:
             log_question, text=question, outcome=Outcome.UNKNOWN, entry_id=None, score=0.0, candidates=[]
         )
         await services.store("log the question", unanswered)
+    return logged
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -99,8 +113,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     async with TypingWhileSlow(context.bot, message.chat_id):  # "typing..." only if the reply is slow to come
         assistant = context.services.assistant
         reply = assistant.reply(text, chosen_lang=context.chosen_lang, telegram_lang=context.client_lang)
-        await log_reply(update, context, reply, text)
-    await send_logged_reply(update, context, reply, log_text=text)
+        logged = await log_reply(update, context, reply, text)
+    await send_logged_reply(update, context, reply, log_text=text, logged=logged)
 
 
 async def answer_button(update: Update, context: BotContext) -> None:
@@ -119,6 +133,30 @@ async def answer_button(update: Update, context: BotContext) -> None:
     await deliver_privately(
         update, context, lambda: send_reply(update, context, reply, log_text=reply.question, privately=True)
     )
+
+
+async def notify_button(update: Update, context: BotContext) -> None:
+    """🔔: tell this user, privately, when staff answer the question; once, through the delivery ledger."""
+    services, tr, query = context.services, context.tr, pressed(update)
+    author = pressed_by_author(update)
+    lang = None if author else tr.lang  # the author: the language of their question
+    try:
+        recorded = await services.storage.request_answer(
+            query.from_user.id, int(context.button.group(1)), lang, services.clock()
+        )
+    except StorageError:
+        log.exception("DATABASE FAILURE while recording a request to be told of an answer")
+        await query.answer(tr.gettext("Sorry, I cannot note that right now. Please try later."), show_alert=True)
+        return
+    if recorded is None:
+        await query.answer(tr.gettext("The staff have already dealt with this question: ask me again."))
+        return
+    done = tr.gettext("I will tell you in our private chat when there is an answer, once.")
+    if author and not in_group(update):
+        await query.answer(done if recorded else tr.gettext("Already noted: I will tell you."))
+        return
+    # in a group: the answer will come privately, so make sure the member can be written to
+    await deliver_privately(update, context, lambda: send_html(context.bot, query.from_user.id, escape(done)))
 
 
 async def feedback_button(update: Update, context: BotContext) -> None:
@@ -226,6 +264,7 @@ def feature() -> Feature:
             ButtonHandler(answer_button, callbacks.ANSWER, f"({callbacks.ID})"),
             ButtonHandler(feedback_button, callbacks.FEEDBACK, rf"([+-]):({callbacks.ID})"),
             ButtonHandler(language_button, callbacks.LANGUAGE, "(it|en|auto)"),
+            ButtonHandler(notify_button, callbacks.NOTIFY, r"(\d{1,18})"),
             MessageHandler(MESSAGES & filters.TEXT & ~filters.COMMAND, on_text),
         ],
         commands={

@@ -20,11 +20,13 @@ DeepLink = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 @dataclass(frozen=True)
 class Feature:
     """Handlers in registration order, the command-menu entries (command -> description, marked for translation)
-    for everyone and for staff chats, what to start with the application (jobs), and the /start deep-link
-    payloads it answers (so features never import each other)."""
+    for everyone and for staff chats, what to start with the application (jobs), the /start deep-link
+    payloads it answers (so features never import each other), and `input_handlers`, which see messages before
+    every feature (a staff dialogue waiting for text) and raise ApplicationHandlerStop when they took one."""
 
     handlers: Sequence[Handler]
     commands: Mapping[str, str] = field(default_factory=dict)
     staff_commands: Mapping[str, str] = field(default_factory=dict)
     start: Callable[[BotApplication], None] | None = None
     deep_links: Mapping[str, DeepLink] = field(default_factory=dict)
+    input_handlers: Sequence[Handler] = ()

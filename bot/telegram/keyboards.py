@@ -40,9 +40,12 @@ def topics_button(tr: Translator) -> InlineKeyboardButton:
     return InlineKeyboardButton("📚 " + tr.gettext("Topics"), callback_data=callbacks.encode(callbacks.TOPICS))
 
 
-def reply_keyboard(reply: Reply, tr: Translator, *, feedback_entry: str | None = None) -> InlineKeyboardMarkup:
+def reply_keyboard(
+    reply: Reply, tr: Translator, *, feedback_entry: str | None = None, notify_id: int | None = None
+) -> InlineKeyboardMarkup:
     """Related questions under an answer, and 👍/👎 about `feedback_entry` (none for small talk: "thanks" is
-    not an answer to rate); candidates under "did you mean"; topics otherwise."""
+    not an answer to rate); candidates under "did you mean"; topics otherwise; and under "I don't know yet", with
+    the id the question was logged under, 🔔 "tell me when there is an answer"."""
     if reply.answered and reply.entry_id:
         rows = link_rows(reply.related)
         if feedback_entry:
@@ -50,6 +53,9 @@ def reply_keyboard(reply: Reply, tr: Translator, *, feedback_entry: str | None =
         return InlineKeyboardMarkup(rows)
     rows = link_rows(reply.suggestions)
     rows.append([topics_button(tr)])
+    if notify_id is not None:
+        label = "🔔 " + tr.gettext("Tell me when there is an answer")
+        rows.append([InlineKeyboardButton(label, callback_data=callbacks.encode(callbacks.NOTIFY, str(notify_id)))])
     return InlineKeyboardMarkup(rows)
 
 

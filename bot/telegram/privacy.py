@@ -6,7 +6,7 @@ tap on a privacy button there deletes nothing and posts nothing. Asking about yo
 visit (reader.py), so the counts /forget reports are true.
 
 A daily job removes the user id from unanswered questions and feedback older than the retention period, so staff
-keep the questions without knowing who asked.
+keep the questions without knowing who asked, and drops requests to be told of an answer that are as old.
 """
 
 import datetime as dt
@@ -45,7 +45,8 @@ def privacy_text(tr: Translator, retention_days: int) -> str:
         "last wrote: to reply in your language;\n"
         "• the questions I could not answer (text, language, time): the programme staff read them to improve the "
         "answers. After %(days)d days your user id is removed from them;\n"
-        "• your 👍/👎 on answers, and your reminder subscription, if any.\n"
+        "• your 👍/👎 on answers, your reminder subscription, if any, and the questions you asked me to tell "
+        "you about when there is an answer, until I do (at most %(days)d days).\n"
         "I keep nothing else: answered questions are counted without their text or your id.\n\n"
         "/mydata shows everything stored about you; /forget deletes it.",
         days=retention_days,
@@ -148,6 +149,22 @@ def data_sections(
             Section(
                 tr.gettext("Reminders and announcements sent to you"),
                 [tr.gettext("%(count)d, the last on %(when)s", count=len(deliveries), when=_when(last, tr, zone))],
+            )
+        )
+    requests = data.get("answer_requests", [])
+    if requests:
+        sections.append(
+            Section(
+                tr.gettext("Questions you asked to be told about when there is an answer"),
+                [tr.ngettext("%(count)d request", "%(count)d requests", len(requests))],
+            )
+        )
+    changes = data.get("knowledge_changes", []) + data.get("staff_drafts", [])
+    if changes:
+        sections.append(
+            Section(
+                tr.gettext("Knowledge-base changes you made or started as staff"),
+                [tr.ngettext("%(count)d change", "%(count)d changes", len(changes))],
             )
         )
     reports = data.get("broadcast_reports", [])
@@ -306,7 +323,15 @@ async def apply_retention(context: BotContext) -> None:
     purged = await services.store(
         "purge old unsubscriptions", lambda: services.storage.purge_unsubscribed_older_than(cutoff)
     )
-    log.info("retention: %s rows anonymised, %s old unsubscriptions removed", anonymised, purged)
+    waiting = await services.store(
+        "purge old requests to be told", lambda: services.storage.purge_answer_requests_older_than(cutoff)
+    )
+    log.info(
+        "retention: %s rows anonymised, %s old unsubscriptions and %s old requests to be told removed",
+        anonymised,
+        purged,
+        waiting,
+    )
 
 
 def start_retention_job(application: BotApplication) -> None:

@@ -35,13 +35,18 @@ What it emulates (checked against PTB 22.8 and the behaviour of api.telegram.org
   validated (``callback_data`` of 1-64 bytes, one action per button) and echoed in the result.
 * ``sendDocument`` takes an uploaded file (multipart), its caption parsed like a text (at most 1024
   characters); the file's bytes are kept in ``documents_to(chat_id)``.
+* Files users send: ``document_message(user, content=b"...")`` makes a document with real bytes;
+  ``getFile`` answers its ``file_path`` (400 "invalid file_id" for an unknown id, "file is too big" over
+  Telegram's 20 MB download limit) and ``GET /file/bot<token>/<file_path>`` serves the bytes, as
+  api.telegram.org does (404 for an unknown path, 401 for a wrong token). Downloads are recorded in
+  ``downloads``.
 * ``editMessageText``/``editMessageReplyMarkup`` know the messages of each chat, answer "message is
   not modified" like Telegram, and editing the text without ``reply_markup`` drops the keyboard.
 
 Everything the server receives is recorded as a ``Call``; faults (errors, blocked or missing chats,
 rate limits, slow methods) can be injected. It keeps every handler O(1) in the number of calls so
 that it can take many thousands of requests. Only the methods the bot calls are emulated (getMe, webhooks,
-getUpdates, sendMessage, sendDocument, editMessageText/ReplyMarkup, answerCallbackQuery, setMyCommands,
+getUpdates, sendMessage, sendDocument, getFile, editMessageText/ReplyMarkup, answerCallbackQuery, setMyCommands,
 sendChatAction); any other answers 404, so a new call in the bot shows up in the tests at once.
 """
 
@@ -85,6 +90,9 @@ MAX_MESSAGE_LENGTH = 4096
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _PATH_RE = re.compile(r"^/bot([^/]*)/(?:test/)?([^/]+)/?$")
+_FILE_PATH_RE = re.compile(r"^/file/bot([^/]*)/(.+)$")
+#: The largest file a bot may download through getFile.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 _INT_RE = re.compile(r"^-?\d+$")
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -889,6 +897,8 @@ class FakeBotAPI:
         self._messages_by_chat: dict[int | str, list[dict[str, Any]]] = {}
         self._sent_by_chat: dict[int | str, list[dict[str, Any]]] = {}
         self._documents_by_chat: dict[int | str, list[tuple[str, bytes]]] = {}
+        self._files: dict[str, tuple[str, str, bytes]] = {}  # file_id -> (file_unique_id, file_path, bytes)
+        self.downloads: list[str] = []  # file paths downloaded, in order
         self._watchers: list[asyncio.Future[None]] = []
         self.unknown_methods: list[str] = []
         self.dropped_updates: list[dict[str, Any]] = []
@@ -937,6 +947,7 @@ class FakeBotAPI:
             ("getUpdates", self._get_updates),
             ("sendMessage", self._send_message),
             ("sendDocument", self._send_document),
+            ("getFile", self._get_file),
             ("editMessageText", self._edit_message_text),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
             ("answerCallbackQuery", self._answer_callback_query),
@@ -1467,13 +1478,19 @@ class FakeBotAPI:
         file_name: str = "documento.pdf",
         mime_type: str = "application/pdf",
         caption: str | None = None,
+        content: bytes | None = None,
+        file_size: int | None = None,
     ) -> dict[str, Any]:
+        """A document; with ``content`` the bot can download it (getFile, then the file URL). ``file_size``
+        overrides the size Telegram reports (by default the content's, or 52000)."""
         document = {
             **self._file_ids("document"),
             "file_name": file_name,
             "mime_type": mime_type,
-            "file_size": 52000,
+            "file_size": file_size if file_size is not None else len(content) if content is not None else 52000,
         }
+        if content is not None:
+            self.register_file(document, content, file_name)
         content: dict[str, Any] = {"document": document}
         if caption:
             content["caption"] = caption
@@ -1657,6 +1674,9 @@ class FakeBotAPI:
         return {key: _decode_value(key, value) for key, value in raw.items()}
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        file_match = _FILE_PATH_RE.match(request.path)
+        if file_match is not None and request.method == "GET":
+            return self._serve_file(*file_match.groups())
         match = _PATH_RE.match(request.path)
         if match is None:
             return self._respond(ApiError(404, "Not Found").body(), 404)
@@ -2082,7 +2102,37 @@ class FakeBotAPI:
         self._store[(key, message["message_id"])] = message
         self._sent_by_chat.setdefault(key, []).append(message)
         self._documents_by_chat.setdefault(key, []).append((upload["__file__"], content))
+        self.register_file(document, content, upload["__file__"] or "file")
         return message
+
+    def register_file(self, described: dict[str, Any], content: bytes, file_name: str = "file") -> None:
+        """Make a file (a dict with file_id, file_unique_id, file_size) downloadable."""
+        suffix = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
+        path = f"documents/file_{len(self._files)}.{suffix}"
+        described["file_size"] = described.get("file_size", len(content))
+        self._files[described["file_id"]] = (described["file_unique_id"], path, content)
+
+    def _get_file(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        file_id = params.get("file_id")
+        if not isinstance(file_id, str) or not file_id:
+            raise _bad_request("file_id is empty")
+        found = self._files.get(file_id)
+        if found is None:
+            raise _bad_request("invalid file_id")
+        unique_id, path, content = found
+        if len(content) > MAX_DOWNLOAD_BYTES:
+            raise _bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": unique_id, "file_size": len(content), "file_path": path}
+
+    def _serve_file(self, token: str, path: str) -> web.Response:
+        if token != self.token:
+            return self._respond(ApiError(401, "Unauthorized").body(), 401)
+        content = next((c for _, p, c in self._files.values() if p == path), None)
+        if content is None:
+            return self._respond(ApiError(404, "Not Found").body(), 404)
+        self.downloads.append(path)
+        self._notify()
+        return web.Response(body=content, content_type="application/octet-stream")
 
     def documents_to(self, chat_id: int | str) -> list[tuple[str, bytes]]:
         """(file name, bytes) of the documents sent to a chat."""

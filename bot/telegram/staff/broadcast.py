@@ -29,14 +29,13 @@ from bot.telegram.delivery import courier_of
 from bot.telegram.feature import Feature
 from bot.telegram.keyboards import LANGUAGE_NAMES
 from bot.telegram.replies import answer_stale_button, edit_or_send, pressed, say
-from bot.telegram.staff.common import StaffButtonHandler, staff_command
+from bot.telegram.staff.common import StaffButtonHandler, split_languages, staff_command
 
 MAX_TEXT_CHARS = 3900  # Telegram's 4096, less room for the preview's heading
 SEND, CANCEL = "send", "cancel"
 CODE_CHARS = 16
 BUTTON_TARGET = rf"({SEND}|{CANCEL}):(\d{{1,18}}):([a-z2-7]{{{CODE_CHARS}}})"  # action, draft id, confirmation code
 
-_SECTION = re.compile(r"(?:^|\n|\|\|)[ \t]*(it|en)[ \t]*:", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -46,18 +45,10 @@ class BroadcastSyntaxError(ValueError):
 
 def parse_broadcast(text_html: str) -> dict[str, str]:
     """{"it": ..., "en": ...} from the command's argument (HTML, as Telegram formatted it)."""
-    matches = list(_SECTION.finditer(text_html))
-    if not matches or text_html[: matches[0].start()].strip():
-        raise BroadcastSyntaxError("missing")
-    texts: dict[str, str] = {}
-    for match, following in zip(matches, [*matches[1:], None], strict=True):
-        lang = match.group(1).lower()
-        body = text_html[match.end() : following.start() if following else len(text_html)].strip()
-        if lang in texts or not body:
-            raise BroadcastSyntaxError("missing")
-        texts[lang] = body
-    if set(texts) != set(LANGUAGES):
-        raise BroadcastSyntaxError("missing")
+    try:
+        texts = split_languages(text_html)
+    except ValueError:
+        raise BroadcastSyntaxError("missing") from None
     if any(len(html.unescape(_TAG.sub("", body))) > MAX_TEXT_CHARS for body in texts.values()):
         raise BroadcastSyntaxError("too long")
     return texts

@@ -1,27 +1,39 @@
 """What staff features share: who is staff (one `filters.User` from BOT_STAFF_IDS, for commands and buttons
-alike), staff output only in private chats, and the open unanswered questions, grouped.
+alike), staff output only in private chats, the open unanswered questions, grouped, and the one way to reload the
+knowledge base (/reload, the file watch and edits made from Telegram all use it).
 
 Staff output quotes users (their unanswered questions, what they voted) and holds what the group need not see, so
 staff commands and buttons work only in a private chat with the bot. In a group, a staff command gets a short note
 with a link that opens the private chat and runs it there: t.me/<bot>?start=staff-stats-7 is /stats 7.
 """
 
+import asyncio
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
+from pathlib import Path
 
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
+from bot.knowledge import KnowledgeFiles, Problem
+from bot.live import ReloadOutcome
 from bot.staff import QuestionGroup, group_questions
+from bot.storage import UnansweredRecord
 from bot.telegram.callbacks import ButtonHandler, Callback
 from bot.telegram.context import BotContext, Services
+from bot.telegram.delivery import courier_of
 from bot.telegram.replies import say
+
+log = logging.getLogger(__name__)
 
 MAX_UNANSWERED_READ = 5000
 DEEP_LINK_PREFIX = "staff-"
+STAMP_KEY = "knowledge_stamp"
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Telegram allows after ?start=
+_LANGUAGE_SECTION = re.compile(r"(?:^|\n|\|\|)[ \t]*(it|en)[ \t]*:", re.IGNORECASE)
 
 
 def staff_filter(staff_ids: frozenset[int]) -> filters.User:
@@ -101,6 +113,78 @@ class StaffButtonHandler(ButtonHandler):
         return super().check_update(update)
 
 
-async def open_groups(services: Services) -> list[QuestionGroup]:
+async def open_unanswered(services: Services) -> tuple[list[QuestionGroup], dict[int, UnansweredRecord]]:
+    """The open groups, and their questions by id (with the candidate entries stored for each)."""
     records = await services.storage.unanswered_questions(status="open", limit=MAX_UNANSWERED_READ)
-    return group_questions(records, services.assistant.index.analyzer)
+    return group_questions(records, services.assistant.index.analyzer), {record.id: record for record in records}
+
+
+async def open_groups(services: Services) -> list[QuestionGroup]:
+    return (await open_unanswered(services))[0]
+
+
+# -- the knowledge base, reloaded --------------------------------------------------------------------------------
+
+
+def knowledge_stamp(directory: Path) -> tuple[object, ...]:
+    """A cheap sign that staff saved something: names, sizes and modification times of the YAML files. The content
+    decides whether it is a new version (LiveAssistant)."""
+    try:
+        return tuple(
+            sorted(
+                (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                for p in directory.iterdir()
+                if p.suffix in (".yaml", ".yml")
+            )
+        )
+    except OSError:
+        return ("missing",)
+
+
+async def after_reload(bot_data: Mapping[str, object], services: Services) -> None:
+    """A new version serves: keep it as the last good one, and let moved deadlines reach staff soon."""
+    log.info("knowledge base reloaded: %d entries", len(services.assistant.kb.entries))
+    await keep_served(services)
+    if (courier := courier_of(bot_data)) is not None:
+        courier.kick()
+
+
+async def keep_served(services: Services) -> None:
+    served: KnowledgeFiles = services.live.served
+    await services.store(
+        "keep the knowledge base as the last good version",
+        lambda: services.storage.save_knowledge_snapshot(served.files, served.digest, services.clock()),
+    )
+
+
+async def reload_now(context: BotContext) -> tuple[Problem, ...]:
+    """Reload at once, as /reload does (off the event loop; a new version is kept as the last good one), after an
+    edit made from Telegram; the errors if it was refused (the caller tells the staff member). The files' stamp is
+    recorded, so that the file watch does not take the same edit for a new one."""
+    services, live = context.services, context.services.live
+    result = await live.refresh(force=True)
+    live.unreported_refusal()  # the caller reports it
+    context.bot_data[STAMP_KEY] = await asyncio.to_thread(knowledge_stamp, live.directory)
+    if result.outcome is ReloadOutcome.REFUSED:
+        log.warning("knowledge base reload refused: %d error(s), first: %s", len(result.errors), result.errors[0])
+        return result.errors
+    await after_reload(context.bot_data, services)
+    return ()
+
+
+def split_languages(text: str) -> dict[str, str]:
+    """{"it": ..., "en": ...} from text where each language's part starts a line (or follows `||`) with `it:` or
+    `en:`; ValueError unless there is exactly one non-empty part per language and nothing before the first."""
+    matches = list(_LANGUAGE_SECTION.finditer(text))
+    if not matches or text[: matches[0].start()].strip():
+        raise ValueError("missing")
+    parts: dict[str, str] = {}
+    for match, following in zip(matches, [*matches[1:], None], strict=True):
+        lang = match.group(1).lower()
+        body = text[match.end() : following.start() if following else len(text)].strip()
+        if lang in parts or not body:
+            raise ValueError("missing")
+        parts[lang] = body
+    if set(parts) != {"it", "en"}:
+        raise ValueError("missing")
+    return parts

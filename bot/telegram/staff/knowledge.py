@@ -8,29 +8,25 @@ on the last good version (and says so to staff) instead of not starting.
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from html import escape
-from pathlib import Path
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.i18n import Translator, mark
-from bot.knowledge import KnowledgeFiles, Problem
+from bot.knowledge import Problem
 from bot.live import Refusal, Reload, ReloadOutcome
 from bot.staff.review import review
 from bot.telegram.context import SERVICES_KEY, BotApplication, BotContext, Services, job_queue
-from bot.telegram.delivery import courier_of
 from bot.telegram.feature import Feature
 from bot.telegram.replies import say
 from bot.telegram.sending import send_html, show_typing
-from bot.telegram.staff.common import staff_command
+from bot.telegram.staff.common import STAMP_KEY, after_reload, knowledge_stamp, staff_command
 
 log = logging.getLogger(__name__)
 
 RELOAD_CHECK_SECONDS = 10.0
-STAMP_KEY = "knowledge_stamp"
 MAX_ERRORS_SHOWN = 30
 MAX_WARNINGS_SHOWN = 10
 
@@ -63,22 +59,6 @@ def reloaded_text(result: Reload, tr: Translator) -> str:
     return text
 
 
-async def after_reload(bot_data: Mapping[str, object], services: Services) -> None:
-    """A new version serves: keep it as the last good one, and let moved deadlines reach staff soon."""
-    log.info("knowledge base reloaded: %d entries", len(services.assistant.kb.entries))
-    await keep_served(services)
-    if (courier := courier_of(bot_data)) is not None:
-        courier.kick()
-
-
-async def keep_served(services: Services) -> None:
-    served: KnowledgeFiles = services.live.served
-    await services.store(
-        "keep the knowledge base as the last good version",
-        lambda: services.storage.save_knowledge_snapshot(served.files, served.digest, services.clock()),
-    )
-
-
 async def reload_command(update: Update, context: BotContext) -> None:
     services, tr = context.services, context.tr
     if update.effective_chat is not None:
@@ -95,21 +75,6 @@ async def reload_command(update: Update, context: BotContext) -> None:
         reviewed = await asyncio.to_thread(review, result.check, result.assistant, place=place)
         result = Reload(result.outcome, check=reviewed, assistant=result.assistant)
     await say(update, context, reloaded_text(result, tr))
-
-
-def knowledge_stamp(directory: Path) -> tuple[object, ...]:
-    """A cheap sign that staff saved something: names, sizes and modification times of the YAML files. The content
-    decides whether it is a new version (LiveAssistant)."""
-    try:
-        return tuple(
-            sorted(
-                (p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                for p in directory.iterdir()
-                if p.suffix in (".yaml", ".yml")
-            )
-        )
-    except OSError:
-        return ("missing",)
 
 
 async def tell_staff(bot: Bot, services: Services, refusal: Refusal) -> None:
