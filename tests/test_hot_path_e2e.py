@@ -124,20 +124,26 @@ def answered(reply: dict) -> bool:
     return "31 December 2016" in reply["text"]
 
 
+async def polling_bot_process(api: FakeBotAPI, database: Path, tmp_path: Path) -> asyncio.subprocess.Process:
+    """The real `python -m bot run` against `api`, once it polls."""
+    env = bot_env(
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        BOT_DATABASE=str(database),
+        BOT_KNOWLEDGE_DIR=str(FIXTURE_KB),
+    )
+    process = await start_bot_process(env, tmp_path)
+    await api.wait_for(lambda s: s.calls_to("getUpdates"), timeout=60)
+    return process
+
+
 async def test_a_killed_process_keeps_every_question_it_told_staff_about(tmp_path: Path) -> None:
     """SIGKILL right after the replies: every question the users were told was passed on is in the database, and
     of the rest (statistics, visits) only what was queued in the last QUEUE_SECONDS can be missing."""
     database = tmp_path / "data" / "bot.sqlite3"
     async with FakeBotAPI() as api:
-        env = bot_env(
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            BOT_DATABASE=str(database),
-            BOT_KNOWLEDGE_DIR=str(FIXTURE_KB),
-        )
-        process = await start_bot_process(env, tmp_path)
+        process = await polling_bot_process(api, database, tmp_path)
         try:
-            await api.wait_for(lambda s: s.calls_to("getUpdates"), timeout=60)
             early = await ask_many(api, {7000 + i: ANSWERED if i % 2 else f"{UNKNOWN} {i}" for i in range(20)})
             await asyncio.sleep(storage_base.QUEUE_SECONDS + 1.0)
             late = await ask_many(api, {8000 + i: ANSWERED if i % 2 else f"{UNKNOWN} {i}" for i in range(20)})
@@ -157,15 +163,8 @@ async def test_a_killed_process_keeps_every_question_it_told_staff_about(tmp_pat
 async def test_a_stopped_process_commits_what_it_had_queued(tmp_path: Path) -> None:
     database = tmp_path / "data" / "bot.sqlite3"
     async with FakeBotAPI() as api:
-        env = bot_env(
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            BOT_DATABASE=str(database),
-            BOT_KNOWLEDGE_DIR=str(FIXTURE_KB),
-        )
-        process = await start_bot_process(env, tmp_path)
+        process = await polling_bot_process(api, database, tmp_path)
         try:
-            await api.wait_for(lambda s: s.calls_to("getUpdates"), timeout=60)
             replies = await ask_many(api, {9000 + i: ANSWERED for i in range(30)})
         finally:
             process.send_signal(signal.SIGTERM)  # at once: the queued writes are not committed yet
@@ -181,15 +180,8 @@ async def test_a_killed_process_keeps_every_vote_it_thanked_for(tmp_path: Path) 
     the process has every vote on disk."""
     database = tmp_path / "data" / "bot.sqlite3"
     async with FakeBotAPI() as api:
-        env = bot_env(
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            BOT_DATABASE=str(database),
-            BOT_KNOWLEDGE_DIR=str(FIXTURE_KB),
-        )
-        process = await start_bot_process(env, tmp_path)
+        process = await polling_bot_process(api, database, tmp_path)
         try:
-            await api.wait_for(lambda s: s.calls_to("getUpdates"), timeout=60)
             replies = await ask_many(api, {6000 + i: ANSWERED for i in range(12)})
             for user_id, reply in replies.items():
                 (thumbs_up,) = [

@@ -79,16 +79,22 @@ async def test_a_queued_write_is_committed_within_the_queue_delay_and_not_before
     assert store.queued == 0
 
 
-async def test_many_queued_writes_share_one_commit(store: Storage, db_path: Path, monkeypatch) -> None:
-    commits: list[int] = []
+@pytest.fixture
+def commits(store: Storage, monkeypatch) -> list[int]:
+    """How many queued statements each commit of `store` took, in order."""
+    counts: list[int] = []
     original = store._commit_queued
 
     async def counted() -> None:
         if store.queued:
-            commits.append(store.queued)
+            counts.append(store.queued)
         await original()
 
     monkeypatch.setattr(store, "_commit_queued", counted)
+    return counts
+
+
+async def test_many_queued_writes_share_one_commit(store: Storage, db_path: Path, commits: list[int]) -> None:
     await asyncio.gather(*(store.record_visit(user, "en", T0) for user in range(50)))
     await asyncio.gather(*(answered(store, user_id=user) for user in range(50)))
     await asyncio.sleep(storage_base.QUEUE_SECONDS + 0.5)
@@ -114,19 +120,10 @@ async def test_a_question_kept_for_staff_is_on_disk_when_the_call_returns(store:
 
 
 async def test_a_feedback_vote_is_on_disk_when_the_call_returns_and_shares_the_commit(
-    store: Storage, db_path: Path, monkeypatch
+    store: Storage, db_path: Path, commits: list[int]
 ) -> None:
     """The user is thanked after `record_feedback` returns, so the vote must be committed by then; it goes through
     the queue, in one transaction with what was queued before it, and a later vote still replaces an earlier one."""
-    commits: list[int] = []
-    original = store._commit_queued
-
-    async def counted() -> None:
-        if store.queued:
-            commits.append(store.queued)
-        await original()
-
-    monkeypatch.setattr(store, "_commit_queued", counted)
     await store.record_visit(BOB, "en", T0)
     for vote in (1, -1):
         await store.record_feedback(
@@ -135,6 +132,25 @@ async def test_a_feedback_vote_is_on_disk_when_the_call_returns_and_shares_the_c
     assert on_disk(db_path, "SELECT user_id, message_key, vote FROM feedback") == [(ALICE, "5:7", -1)]
     assert users_on_disk(db_path) == [BOB]  # queued before the first vote, committed with it
     assert commits == [2, 1]
+
+
+async def test_a_question_kept_for_staff_comes_back_with_its_id(store: Storage, db_path: Path) -> None:
+    """The 🔔 button under "I don't know yet" carries the id staff see: each waited question gets its own row's id,
+    also when many share one commit; an answered question keeps nothing and gets None."""
+
+    async def kept(text: str) -> int | None:
+        return await store.log_question_soon(
+            user_id=ALICE, text=text, lang="en", outcome=Outcome.UNKNOWN, entry_id=None, score=0.1,
+            candidates=[], now=T0,
+        )  # fmt: skip
+
+    asked = [f"q{i}" for i in range(20)]
+    ids = await asyncio.gather(*(kept(text) for text in asked))
+    assert dict(on_disk(db_path, "SELECT id, text FROM unanswered")) == dict(zip(ids, asked, strict=True))
+    assert await store.log_question_soon(
+        user_id=ALICE, text="deadline?", lang="en", outcome=Outcome.ANSWER, entry_id="deadline", score=0.9,
+        candidates=[], now=T0,
+    ) is None  # fmt: skip
 
 
 async def test_concurrent_questions_kept_for_staff_are_committed_together(store: Storage, db_path: Path) -> None:
