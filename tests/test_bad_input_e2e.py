@@ -532,7 +532,7 @@ async def test_update_kinds_the_bot_does_not_handle_get_no_reply(
     await still_healthy(api, caplog)
     await asyncio.sleep(0.1)  # and nothing else was sent late
     methods = [c.method for c in api.calls[start:] if c.method != "getUpdates"]
-    assert methods == ["sendChatAction", "sendMessage"]
+    assert methods == ["sendMessage"]  # the answer to the healthy question, ready at once: no "typing..."
     assert api.messages_to(GROUP["id"]) == api.messages_to(CHANNEL["id"]) == api.messages_to(BOB["id"]) == []
     assert await stored_texts(bot) == []
 

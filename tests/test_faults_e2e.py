@@ -1,15 +1,17 @@
 """Faults around the bot: the Bot API going away, a read-only or locked database, the knowledge folder vanishing."""
 
 import asyncio
+import datetime as dt
 import logging
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.storage import Storage
-from bot.telegram.app import build_application
+from bot.telegram.app import STORAGE_BUSY_TIMEOUT_MS, build_application
 from tests.conftest import FIXED_NOW, FIXTURE_KB
 from tests.support.bot_api import FakeBotAPI, make_user
 from tests.support.harness import config_for, running_bot, services
@@ -65,19 +67,32 @@ async def test_read_only_database_keeps_answers_flowing_and_logs_loudly(
 
 
 async def test_locked_database_keeps_answers_flowing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    async with FakeBotAPI() as api, running_bot(api, tmp_path, knowledge_dir=FIXTURE_KB) as application:
-        path = services(application).config.database
-        blocker = sqlite3.connect(path, timeout=0.1)
+    async with (
+        FakeBotAPI() as api,
+        running_bot(api, tmp_path, knowledge_dir=FIXTURE_KB, busy_timeout_ms=STORAGE_BUSY_TIMEOUT_MS) as application,
+    ):
+        storage = services(application).storage
+        blocker = sqlite3.connect(storage.path, timeout=0.1)
         blocker.execute("BEGIN EXCLUSIVE")
         try:
             with caplog.at_level(logging.ERROR):
+                asked = time.monotonic()
                 reply = await ask(api, "What is the deadline?", timeout=30)
+                # the answer does not wait for the database: its statistics are queued
+                assert time.monotonic() - asked < STORAGE_BUSY_TIMEOUT_MS / 1000 / 2
+                unknown = await ask(api, "what's the price of bitcoin", timeout=30)  # what staff see is waited for
+                failures = [r.getMessage() for r in caplog.records if "DATABASE FAILURE" in r.getMessage()]
         finally:
             blocker.rollback()
             blocker.close()
         assert "31 December 2016" in reply["text"]
-        assert any("DATABASE FAILURE" in r.getMessage() for r in caplog.records)
+        assert unknown["text"].startswith("I don't know the answer to that yet")
+        assert any("queued writes could not be committed" in f and "locked" in f for f in failures)
+        assert any("log the question" in f for f in failures)  # the unknown question's own
         assert "science parks" in (await ask(api, "Who can take part?"))["text"]  # and it recovers
+        now = dt.datetime.now(dt.UTC)
+        stats = await storage.question_stats(now - dt.timedelta(days=1), now + dt.timedelta(days=1))
+        assert stats.by_outcome == {"answer": 1, "suggest": 0, "unknown": 0}  # the two asked while locked are lost
 
 
 async def test_knowledge_folder_disappearing_keeps_the_last_version(tmp_path: Path) -> None:

@@ -55,6 +55,16 @@ def test_a_message_within_the_limit_is_left_alone(html: str) -> None:
         assert split_html(html) == [html]
 
 
+@settings(max_examples=300, deadline=None)
+@given(html=_HTML | st.sampled_from(["", " ", "\n\n", " \t ", "<b> </b>", "<b></b>", "&", "<", "&#0;"]))
+def test_the_shortcut_for_a_short_text_returns_what_the_full_pass_would(html: str) -> None:
+    """split_html skips the cutting pass when the raw text fits; the pass itself must agree, blank text included."""
+    from bot.telegram.splitting import _cut, _utf16_width
+
+    limit = max(2, _utf16_width(html))
+    assert split_html(html, limit) == _cut(html, limit) == [html]
+
+
 def test_cuts_prefer_paragraphs_then_lines_then_spaces() -> None:
     paragraph = "word " * 30
     html = f"{paragraph.strip()}\n\n{paragraph.strip()}\nline two {paragraph}"

@@ -3,10 +3,16 @@
 import sqlite3
 from datetime import datetime
 
-from bot.storage.base import StorageBase
+from bot.storage.base import Queued, StorageBase
 from bot.storage.records import FeedbackRecord
-from bot.storage.sqlutil import fetch_all, run, storable_text
+from bot.storage.sqlutil import fetch_all, storable_text
 from bot.storage.timefmt import from_db, to_db
+
+_VOTE_SQL = """INSERT INTO feedback (user_id, message_key, entry_id, question, lang, vote, voted_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (user_id, message_key) DO UPDATE SET
+        entry_id = excluded.entry_id, question = excluded.question, lang = excluded.lang,
+        vote = excluded.vote, voted_at = excluded.voted_at"""
 
 
 class FeedbackMixin(StorageBase):
@@ -25,24 +31,9 @@ class FeedbackMixin(StorageBase):
         a later vote by the same user on the same message replaces the earlier one."""
         if vote not in (1, -1):
             raise ValueError(f"vote must be +1 or -1, got {vote!r}")
-        async with self._writing() as conn:
-            await run(
-                conn,
-                """INSERT INTO feedback (user_id, message_key, entry_id, question, lang, vote, voted_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, message_key) DO UPDATE SET
-                    entry_id = excluded.entry_id, question = excluded.question, lang = excluded.lang,
-                    vote = excluded.vote, voted_at = excluded.voted_at""",
-                (
-                    user_id,
-                    message_key,
-                    entry_id,
-                    None if question is None else storable_text(question),
-                    lang,
-                    vote,
-                    to_db(now),
-                ),
-            )
+        text = None if question is None else storable_text(question)
+        row = (user_id, message_key, entry_id, text, lang, vote, to_db(now))
+        await self.queue([Queued("feedback vote", _VOTE_SQL, row)], wait=True)  # committed with what else is queued
 
     async def negative_feedback(self, *, since: datetime | None = None, limit: int = 1000) -> list[FeedbackRecord]:
         """👎 votes, newest first: the answers staff should look at."""

@@ -7,10 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.outcome import LOGGED_OUTCOMES, Outcome
-from bot.storage.base import StorageBase
+from bot.storage.base import Queued, StorageBase
 from bot.storage.records import STATUSES, Status, UnansweredRecord
 from bot.storage.sqlutil import fetch_all, insert, storable_text
 from bot.storage.timefmt import from_db, to_db
+
+_LOG_SQL = "INSERT INTO questions_log (asked_at, lang, outcome, entry_id, score) VALUES (?, ?, ?, ?, ?)"
+_UNANSWERED_SQL = """INSERT INTO unanswered (user_id, text, lang, asked_at, candidates, status)
+    VALUES (?, ?, ?, ?, ?, 'open')"""
 
 
 class QuestionsMixin(StorageBase):
@@ -30,24 +34,32 @@ class QuestionsMixin(StorageBase):
 
         Returns the unanswered row id when one was stored (staff act on it), else the log row id.
         """
-        _check_outcome(outcome)
-        if not math.isfinite(score):
-            raise ValueError(f"score must be a finite number, got {score!r}")
-        stamp = to_db(now)
+        logged, unanswered = _question_rows(user_id, text, lang, outcome, entry_id, score, candidates, now)
         async with self._writing() as conn:
-            log_id = await insert(
-                conn,
-                "INSERT INTO questions_log (asked_at, lang, outcome, entry_id, score) VALUES (?, ?, ?, ?, ?)",
-                (stamp, lang, str(outcome), entry_id, float(score)),
-            )
-            if outcome == Outcome.ANSWER:
-                return log_id
-            return await insert(
-                conn,
-                """INSERT INTO unanswered (user_id, text, lang, asked_at, candidates, status)
-                VALUES (?, ?, ?, ?, ?, 'open')""",
-                (user_id, storable_text(text), lang, stamp, _candidates_json(candidates)),
-            )
+            log_id = await insert(conn, logged.sql, logged.params)
+            return log_id if unanswered is None else await insert(conn, unanswered.sql, unanswered.params)
+
+    async def log_question_soon(
+        self,
+        *,
+        user_id: int | None,
+        text: str,
+        lang: str,
+        outcome: Outcome,
+        entry_id: str | None,
+        score: float,
+        candidates: Sequence[tuple[str, float]],
+        now: datetime,
+    ) -> int | None:
+        """As `log_question`, committed together with other writes (StorageBase.queue): an answered question's
+        statistics at most QUEUE_SECONDS later (returns None); a question kept for staff before this returns, as
+        the user is told it was passed on (returns its id, which staff and the user's 🔔 button refer to)."""
+        logged, unanswered = _question_rows(user_id, text, lang, outcome, entry_id, score, candidates, now)
+        if unanswered is None:
+            await self.queue([logged])
+            return None
+        _, kept_id = await self.queue([logged, unanswered], wait=True)
+        return kept_id
 
     async def unanswered_questions(
         self,
@@ -77,6 +89,28 @@ class QuestionsMixin(StorageBase):
         async with self._writing() as conn:
             cursor = await conn.executemany("UPDATE unanswered SET status = ? WHERE id = ?", [(status, i) for i in ids])
             return cursor.rowcount
+
+
+def _question_rows(
+    user_id: int | None,
+    text: str,
+    lang: str,
+    outcome: Outcome,
+    entry_id: str | None,
+    score: float,
+    candidates: Sequence[tuple[str, float]],
+    now: datetime,
+) -> tuple[Queued, Queued | None]:
+    """The statistics row, and the row kept for staff when the question was not answered."""
+    _check_outcome(outcome)
+    if not math.isfinite(score):
+        raise ValueError(f"score must be a finite number, got {score!r}")
+    stamp = to_db(now)
+    logged = Queued("question statistics", _LOG_SQL, (stamp, lang, str(outcome), entry_id, float(score)))
+    if outcome == Outcome.ANSWER:
+        return logged, None
+    kept = (user_id, storable_text(text), lang, stamp, _candidates_json(candidates))
+    return logged, Queued("question kept for staff", _UNANSWERED_SQL, kept, row_id=True)
 
 
 def _candidates_json(candidates: Sequence[tuple[str, float]]) -> str:

@@ -33,7 +33,7 @@ from bot.telegram.replies import (
     reply_chat_id,
     say,
 )
-from bot.telegram.sending import send_html, show_typing
+from bot.telegram.sending import TypingWhileSlow, send_html
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +45,25 @@ async def send_reply(
 ) -> None:
     """Send an assistant reply with its buttons, remember it for feedback, and log it for staff; `privately`
     sends it to the user's private chat instead of where they are (a group)."""
+    logged = await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
+    await send_logged_reply(update, context, reply, log_text=log_text, logged=logged, privately=privately)
+
+
+async def send_logged_reply(
+    update: Update,
+    context: BotContext,
+    reply: Reply,
+    *,
+    log_text: str,
+    logged: int | None,
+    privately: bool = False,
+) -> None:
+    """`send_reply` once `log_reply` is done; `logged` is what it returned."""
     services = context.services
     user = update.effective_user
     chat_id = user.id if privately and user else reply_chat_id(update)
     if chat_id is None:
         return
-    logged = None
-    if reply.kind is not Outcome.EMPTY:
-        logged = await log_reply(update, context, reply, log_text)  # before replying: what a user has seen is logged
     feedback_entry = next(
         (p.entry_id for p in reply.parts if p.entry_id not in services.assistant.index.smalltalk), None
     )
@@ -66,34 +77,29 @@ async def send_reply(
 
 async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> int | None:
     """The question for statistics (and for staff when it was not answered); a question of the message left
-    unanswered beside answered ones goes to staff on its own. Returns the id the question was logged under (the
-    unanswered question's, see Storage.log_question), None if the database failed."""
+    unanswered beside answered ones goes to staff on its own. Statistics are queued, committed with others soon
+    after; what staff are to see is committed before this returns (storage `log_question_soon`). Returns the id
+    of the question kept for staff, None when none was kept or the database failed."""
+    if reply.kind is Outcome.EMPTY:
+        return None
     services = context.services
     user = update.effective_user
+    log_question = partial(
+        services.storage.log_question_soon, user_id=user.id if user else None, lang=reply.lang, now=services.clock()
+    )
     logged = await services.store(
         "log the question",
-        lambda: services.storage.log_question(
-            user_id=user.id if user else None,
+        lambda: log_question(
             text=log_text,
-            lang=reply.lang,
             outcome=reply.kind,
             entry_id=reply.entry_id,
             score=reply.score,
             candidates=[(c.entry_id, c.score) for c in reply.candidates],
-            now=services.clock(),
         ),
     )
     for question in reply.unanswered:
         unanswered = partial(
-            services.storage.log_question,
-            user_id=user.id if user else None,
-            text=question,
-            lang=reply.lang,
-            outcome=Outcome.UNKNOWN,
-            entry_id=None,
-            score=0.0,
-            candidates=[],
-            now=services.clock(),
+            log_question, text=question, outcome=Outcome.UNKNOWN, entry_id=None, score=0.0, candidates=[]
         )
         await services.store("log the question", unanswered)
     return logged
@@ -104,10 +110,11 @@ async def on_text(update: Update, context: BotContext) -> None:
     text = addressed_to_bot(message, context) if message else None
     if message is None or text is None:
         return
-    await show_typing(context.bot, message.chat_id)
-    assistant = context.services.assistant
-    reply = assistant.reply(text, chosen_lang=context.chosen_lang, telegram_lang=context.client_lang)
-    await send_reply(update, context, reply, log_text=text)
+    async with TypingWhileSlow(context.bot, message.chat_id):  # "typing..." only if the reply is slow to come
+        assistant = context.services.assistant
+        reply = assistant.reply(text, chosen_lang=context.chosen_lang, telegram_lang=context.client_lang)
+        logged = await log_reply(update, context, reply, text)
+    await send_logged_reply(update, context, reply, log_text=text, logged=logged)
 
 
 async def answer_button(update: Update, context: BotContext) -> None:

@@ -1,6 +1,7 @@
 """Inline keyboards: follow-up questions, "did you mean", topics, languages, feedback."""
 
 from collections.abc import Sequence
+from functools import lru_cache
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -11,17 +12,28 @@ from bot.telegram import callbacks
 from bot.telegram.formatting import button_label
 
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
+#: Buttons kept for reuse, a few per knowledge-base entry and language; past this the least used are made again.
+BUTTONS_KEPT = 8192
 
 
 def link_rows(links: Sequence[Link]) -> list[list[InlineKeyboardButton]]:
-    return [
-        [
-            InlineKeyboardButton(
-                button_label(link.label), callback_data=callbacks.encode(callbacks.ANSWER, link.entry_id)
-            )
-        ]
-        for link in links
-    ]
+    return [[answer_button(link.label, link.entry_id)] for link in links]
+
+
+@lru_cache(maxsize=BUTTONS_KEPT)
+def answer_button(label: str, entry_id: str) -> InlineKeyboardButton:
+    """Made once for each question of the knowledge base (python-telegram-bot's objects are immutable, so every
+    keyboard can share them), not again for every reply that offers it."""
+    return InlineKeyboardButton(button_label(label), callback_data=callbacks.encode(callbacks.ANSWER, entry_id))
+
+
+@lru_cache(maxsize=BUTTONS_KEPT)
+def feedback_buttons(entry_id: str) -> tuple[InlineKeyboardButton, InlineKeyboardButton]:
+    """👍/👎 about an answer (made once, as `answer_button`)."""
+    return (
+        InlineKeyboardButton("👍", callback_data=callbacks.encode(callbacks.FEEDBACK, f"+:{entry_id}")),
+        InlineKeyboardButton("👎", callback_data=callbacks.encode(callbacks.FEEDBACK, f"-:{entry_id}")),
+    )
 
 
 def topics_button(tr: Translator) -> InlineKeyboardButton:
@@ -37,16 +49,7 @@ def reply_keyboard(
     if reply.answered and reply.entry_id:
         rows = link_rows(reply.related)
         if feedback_entry:
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        "👍", callback_data=callbacks.encode(callbacks.FEEDBACK, f"+:{feedback_entry}")
-                    ),
-                    InlineKeyboardButton(
-                        "👎", callback_data=callbacks.encode(callbacks.FEEDBACK, f"-:{feedback_entry}")
-                    ),
-                ]
-            )
+            rows.append(list(feedback_buttons(feedback_entry)))
         return InlineKeyboardMarkup(rows)
     rows = link_rows(reply.suggestions)
     rows.append([topics_button(tr)])

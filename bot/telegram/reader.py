@@ -83,28 +83,31 @@ def privacy_request(update: Update) -> bool:
 
 
 async def remember_reader(update: object, context: BotContext) -> None:
-    """Record the visit (at most every few minutes: one write is enough for "last seen") and cache the user's
-    language choice; if the database fails, the bot goes on with what it knows."""
+    """Cache the user's language choice and record the visit (at most every few minutes: one write is enough for
+    "last seen"; it is queued, committed with others, as nobody waits for it); if the database fails, the bot goes
+    on with what it knows."""
     if not isinstance(update, Update) or not for_the_bot(update, context) or context.user_data is None:
         return
-    user = update.effective_user
+    user, user_data = update.effective_user, context.user_data
     if user is None:
         return
     services = context.services
     if privacy_request(update):  # read the language choice, record nothing
         stored = await services.store("read the user", lambda: services.storage.get_user(user.id))
-        context.user_data[LANG_KEY] = stored.chosen_lang if stored else None
+        user_data[LANG_KEY] = stored.chosen_lang if stored else None
         return
     now = services.clock()
-    seen = context.user_data.get(SEEN_AT_KEY)
+    seen = user_data.get(SEEN_AT_KEY)
     if seen is not None and dt.timedelta(0) <= now - seen < SEEN_REFRESH:
         return
-    record = await services.store(
-        "record the user", lambda: services.storage.touch_user(user.id, context.client_lang, now)
-    )
-    if record is not None:
-        context.user_data[LANG_KEY] = record.chosen_lang
-        context.user_data[SEEN_AT_KEY] = now
+
+    async def visit() -> None:
+        chosen = await services.storage.chosen_language(user.id)
+        await services.storage.record_visit(user.id, context.client_lang, now)
+        user_data[LANG_KEY] = chosen
+        user_data[SEEN_AT_KEY] = now
+
+    await services.store("record the user", visit)
 
 
 def reader_handler() -> TypeHandler[Update, BotContext, None]:

@@ -29,6 +29,10 @@ MAX_ATTEMPTS = 4
 MAX_FLOOD_WAIT = 60.0
 #: How long to wait for Telegram's answer to a reply (python-telegram-bot's default read timeout).
 REPLY_READ_TIMEOUT = 5.0
+#: A reply not ready after this long gets Telegram's "typing..." (answers take a millisecond or two).
+TYPING_AFTER_SECONDS = 1.0
+TYPING_REPEAT_SECONDS = 4.5
+TYPING_STOP_WAIT_SECONDS = 1.0
 
 
 class MaybeDelivered(NetworkError):
@@ -91,6 +95,48 @@ async def send_html(
             log.warning("Telegram's answer to a message was lost (%s); presumed delivered, not sent again", exc)
             message = None
     return message
+
+
+class TypingWhileSlow:
+    """Telegram's "typing..." for a reply that takes long, and only for one: an answer ready in a millisecond would
+    gain nothing from it but an extra request, and the user would see the status flash.
+
+        async with TypingWhileSlow(bot, chat_id):
+            ...work out the reply...
+        ...send it...
+
+    The status is sent once the block has run `after` seconds, and again every TYPING_REPEAT_SECONDS while it
+    still runs (Telegram shows it for about 5 s); leaving the block stops it, and waits briefly for a status already
+    on its way, so that it cannot reach Telegram after the reply and show "typing..." under it.
+    """
+
+    def __init__(self, bot: Bot, chat_id: int, after: float | None = None) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.after = TYPING_AFTER_SECONDS if after is None else after
+        self._timer: asyncio.TimerHandle | None = None
+        self._sending: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "TypingWhileSlow":
+        self._timer = asyncio.get_running_loop().call_later(self.after, self._start)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        sending, self._sending = self._sending, None
+        if sending is not None and not sending.done():
+            await asyncio.wait({sending}, timeout=TYPING_STOP_WAIT_SECONDS)
+            sending.cancel()
+
+    def _start(self) -> None:
+        self._sending = asyncio.ensure_future(self._send())
+
+    async def _send(self) -> None:
+        await show_typing(self.bot, self.chat_id)
+        if self._sending is not None:  # the block still runs
+            self._timer = asyncio.get_running_loop().call_later(TYPING_REPEAT_SECONDS, self._start)
 
 
 async def show_typing(bot: Bot, chat_id: int) -> None:

@@ -63,6 +63,15 @@ def split_html(html: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     as Telegram does), none of them blank."""
     if limit < 2:
         raise ValueError("limit must leave room for at least one character")
+    if _utf16_width(html) <= limit:
+        # Almost every reply fits. Tags count 0 and an entity at most its own length, so a text whose raw width
+        # fits has nothing to cut: the full pass would return it as it is, whitespace-only text included.
+        return [html]
+    return _cut(html, limit)
+
+
+def _cut(html: str, limit: int) -> list[str]:
+    """The full pass of `split_html`."""
     parts: list[str] = []
     start, open_tags = 0, None
     while True:

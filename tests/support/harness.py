@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.config import Config
 from bot.storage import Storage
+from bot.storage.connection import DEFAULT_BUSY_TIMEOUT_MS
 from bot.telegram.app import build_application, publish_commands
 from bot.telegram.context import SERVICES_KEY, BotApplication, Services
 from tests.support.bot_api import FakeBotAPI
@@ -57,6 +58,7 @@ async def running_bot(
     knowledge_check_seconds: float = 3600.0,
     staff_digest_time: dt.time | None = None,
     staff_new_question_notes: bool = False,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
 ) -> AsyncIterator[BotApplication]:
     """The Application polling the fake server, with its database in tmp_path; stopped cleanly afterwards."""
     config = config_for(
@@ -67,7 +69,7 @@ async def running_bot(
         staff_digest_time=staff_digest_time,
         staff_new_question_notes=staff_new_question_notes,
     )
-    storage = await Storage.open(config.database)
+    storage = await Storage.open(config.database, busy_timeout_ms=busy_timeout_ms)
     application = build_application(
         config, storage, knowledge_check_seconds=knowledge_check_seconds, **({"clock": clock} if clock else {})
     )

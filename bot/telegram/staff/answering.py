@@ -12,14 +12,12 @@ staff member's messages in the private chat are taken as its text instead of as 
 import asyncio
 import datetime as dt
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.editing.changes import read_folder
-from bot.editing.entries import EditError, NewEntry, add_entry, same_text
-from bot.editing.yaml_text import DocumentError
 from bot.i18n import Translator, mark
 from bot.knowledge.model import LANGUAGES, OUT_OF_SCOPE_TOPIC, SMALLTALK_TOPIC, KnowledgeBase
 from bot.rendering import render_answer
@@ -32,6 +30,9 @@ from bot.telegram.keyboards import LANGUAGE_NAMES
 from bot.telegram.replies import edit_or_send, pressed, say
 from bot.telegram.staff.common import StaffButtonHandler, split_languages, staff_command
 from bot.telegram.staff.edits import entry_button, preview
+
+if TYPE_CHECKING:  # the YAML editing modules (ruamel.yaml) are imported when staff first edit: see staff/edits.py
+    from bot.editing.entries import NewEntry
 
 MAX_ANSWER_CHARS = 3000  # each language; the preview shows both in one message
 MAX_QUESTION_CHARS = 200
@@ -130,8 +131,10 @@ async def topic_button(update: Update, context: BotContext) -> None:
     )
 
 
-def new_entry(draft: dict[str, Any], kb: KnowledgeBase, source_id: str, now: dt.datetime) -> NewEntry:
+def new_entry(draft: dict[str, Any], kb: KnowledgeBase, source_id: str, now: dt.datetime) -> "NewEntry":
     """The entry the draft describes: the staff's question first (the button label), then the users' wordings."""
+    from bot.editing.entries import NewEntry, same_text
+
     titles: dict[str, str] = draft["titles"]
     questions: dict[str, list[str]] = {lang: [titles[lang]] for lang in LANGUAGES}
     for text, lang in draft["samples"]:
@@ -147,7 +150,7 @@ def new_entry(draft: dict[str, Any], kb: KnowledgeBase, source_id: str, now: dt.
     )
 
 
-def rendered(entry: NewEntry, candidate: KnowledgeBase, context: BotContext) -> str:
+def rendered(entry: "NewEntry", candidate: KnowledgeBase, context: BotContext) -> str:
     """Both answers as users will read them (dates filled in), with the source."""
     services = context.services
     blocks = []
@@ -172,6 +175,9 @@ async def source_button(update: Update, context: BotContext) -> None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     await query.answer()
+    from bot.editing.entries import EditError, add_entry
+    from bot.editing.yaml_text import DocumentError
+
     entry = new_entry(draft, kb, source_id, services.clock())
     try:
         directory = services.live.directory  # parsing a large file takes a while: off the event loop

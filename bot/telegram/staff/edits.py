@@ -18,9 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.assistant import Reply
 from bot.editing.changes import Change, StaleChange, check_change, read_folder, write_change
-from bot.editing.entries import EditError, add_phrasings
 from bot.editing.summary import summarise, summary_lines
-from bot.editing.yaml_text import DocumentError
 from bot.i18n import Translator
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem
 from bot.staff import QuestionGroup
@@ -319,6 +317,9 @@ async def add_group_phrasings(context: BotContext, user_id: int, group: Question
         return escape(tr.gettext("That entry is no longer in the knowledge base."))
     entry = kb.entries[entry_id]
     directory = services.live.directory
+    from bot.editing.entries import EditError, add_phrasings  # with ruamel.yaml: loaded when staff first edit
+    from bot.editing.yaml_text import DocumentError
+
     try:
         edit = await asyncio.to_thread(lambda: add_phrasings(read_folder(directory), entry, group_phrasings(group)))
     except (EditError, DocumentError) as exc:

@@ -16,16 +16,6 @@ from telegram.error import TelegramError
 from telegram.ext import MessageHandler, filters
 
 from bot.editing.changes import read_folder
-from bot.editing.merge import MergeError, workbook_change
-from bot.editing.workbook import (
-    MAX_FILE_BYTES,
-    WorkbookContent,
-    WorkbookError,
-    export_workbook,
-    folder_version,
-    read_workbook,
-)
-from bot.editing.yaml_text import DocumentError
 from bot.i18n import Translator, mark
 from bot.telegram.context import BotContext
 from bot.telegram.feature import Feature
@@ -43,6 +33,8 @@ async def export_command(update: Update, context: BotContext) -> None:
     services, tr, user = context.services, context.tr, update.effective_user
     if user is None:
         return
+    from bot.editing.workbook import export_workbook  # openpyxl: see on_document
+
     kb, groups, now = services.assistant.kb, await open_groups(services), services.clock()
     directory = services.live.directory
     data = await asyncio.to_thread(lambda: export_workbook(kb, read_folder(directory), groups, now))
@@ -69,6 +61,8 @@ def problems_text(problems: tuple[str, ...] | list[str], tr: Translator) -> str:
 
 async def download(update: Update, context: BotContext) -> bytes | None:
     """The document's bytes, or None after telling the staff member why not."""
+    from bot.editing.workbook import MAX_FILE_BYTES
+
     tr, message = context.tr, update.effective_message
     document = message.document if message else None
     if document is None:
@@ -103,11 +97,17 @@ async def on_document(update: Update, context: BotContext) -> None:
         wanted = tr.gettext("Send me the knowledge base as an .xlsx workbook (the kind /export gives).")
         await say(update, context, escape(wanted, quote=False))
         return
+    # openpyxl and ruamel.yaml (bot/editing) are imported when staff first use them, not at start-up: every
+    # process would otherwise carry them in memory for a command it may never see
+    from bot.editing.merge import MergeError, workbook_change
+    from bot.editing.workbook import WorkbookError, folder_version, read_workbook
+    from bot.editing.yaml_text import DocumentError
+
     data = await download(update, context)
     if data is None:
         return
     try:
-        content: WorkbookContent = await asyncio.to_thread(read_workbook, data)
+        content = await asyncio.to_thread(read_workbook, data)
     except WorkbookError as exc:
         await say(update, context, escape(tr.gettext("Nothing was changed: %(reason)s.", reason=str(exc))))
         return
