@@ -189,6 +189,28 @@ async def test_an_answer_written_in_telegram_reaches_those_who_asked_once_in_the
     assert "travel" not in page["text"] and "viaggio" not in page["text"]
 
 
+async def test_a_question_left_unanswered_beside_an_answered_one_offers_the_bell_too(
+    api: FakeBotAPI, bot, knowledge: Path
+) -> None:
+    """Two questions, one answered: the other goes to staff on its own, and its asker can ask to be told, with a
+    🔔 that says which question it is about; the staff's answer then reaches them."""
+    (reply,) = await send(api, ADA, api.text_message(ADA, f"chi può partecipare? e {TRAVEL_IT}"))
+    assert reply["text"].startswith("Possono partecipare distretti e parchi scientifici.")
+    bells = [(label, data) for label, data in buttons(reply) if data.startswith("r:")]
+    assert [label for label, _ in bells] == ["🔔 Avvisami quando «e sono coperte le spe…» ha una risposta"]
+    assert await press(api, ADA, reply, bells[0][1]) == (
+        "Ti avviserò una volta nella nostra chat privata quando ci sarà una risposta."
+    )
+    preview = await write_answer(api, await staff_page(api), TRAVEL_IT)
+    before = len(api.messages_to(ADA["id"]))
+    await press(api, STAFF, preview, data_of(preview, "k:y:"))
+    result = (await edited(api, STAFF["id"], preview["message_id"], "La modifica n. 1"))["text"]
+    assert "🔔 1 persona che ha chiesto di essere avvisata riceverà la risposta." in result
+    await courier(bot)
+    [notice] = api.texts_to(ADA["id"])[before:]
+    assert notice.startswith(f"🔔 Mi avevi chiesto: “e {TRAVEL_IT}”. Ora ho una risposta:") and ANSWER_IT in notice
+
+
 async def test_plus_adds_the_question_as_a_phrasing_and_then_it_is_answered(
     api: FakeBotAPI, bot, knowledge: Path
 ) -> None:

@@ -4,6 +4,7 @@ Each handler is small: the assistant does the thinking, the context knows the re
 """
 
 import logging
+from dataclasses import dataclass
 from functools import partial
 from html import escape
 
@@ -55,7 +56,7 @@ async def send_logged_reply(
     reply: Reply,
     *,
     log_text: str,
-    logged: int | None,
+    logged: "Logged",
     privately: bool = False,
 ) -> None:
     """`send_reply` once `log_reply` is done; `logged` is what it returned."""
@@ -67,21 +68,36 @@ async def send_logged_reply(
     feedback_entry = next(
         (p.entry_id for p in reply.parts if p.entry_id not in services.assistant.index.smalltalk), None
     )
-    notify_id = logged if reply.needs_staff else None
-    keyboard = reply_keyboard(reply, services.catalogs[reply.lang], feedback_entry=feedback_entry, notify_id=notify_id)
+    keyboard = reply_keyboard(
+        reply, services.catalogs[reply.lang], feedback_entry=feedback_entry, notify=logged.notify(reply)
+    )
     quote = None if privately else group_reply_target(update)
     sent = await send_html(context.bot, chat_id, reply_html(reply), keyboard, reply_to=quote)
     if reply.answered and sent is not None:  # None: Telegram's answer was lost, so its message id is unknown
         services.recent.remember(chat_id, sent.message_id, log_text)
 
 
-async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> int | None:
+@dataclass(frozen=True)
+class Logged:
+    """The ids staff keep the questions of a reply under (None: not kept, or the database failed): the message's,
+    and each question left unanswered beside answered ones."""
+
+    question: int | None = None
+    unanswered: tuple[tuple[str, int | None], ...] = ()
+
+    def notify(self, reply: Reply) -> list[tuple[str, int]]:
+        """The 🔔 buttons to offer: (the question, its id) for each question kept for staff."""
+        if reply.needs_staff:
+            return [(reply.question, self.question)] if self.question is not None else []
+        return [(question, kept) for question, kept in self.unanswered if kept is not None]
+
+
+async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> Logged:
     """The question for statistics (and for staff when it was not answered); a question of the message left
     unanswered beside answered ones goes to staff on its own. Statistics are queued, committed with others soon
-    after; what staff are to see is committed before this returns (storage `log_question_soon`). Returns the id
-    of the question kept for staff, None when none was kept or the database failed."""
+    after; what staff are to see is committed before this returns (storage `log_question_soon`)."""
     if reply.kind is Outcome.EMPTY:
-        return None
+        return Logged()
     services = context.services
     user = update.effective_user
     log_question = partial(
@@ -97,12 +113,11 @@ async def log_reply(update: Update, context: BotContext, reply: Reply, log_text:
             candidates=[(c.entry_id, c.score) for c in reply.candidates],
         ),
     )
+    unanswered = []
     for question in reply.unanswered:
-        unanswered = partial(
-            log_question, text=question, outcome=Outcome.UNKNOWN, entry_id=None, score=0.0, candidates=[]
-        )
-        await services.store("log the question", unanswered)
-    return logged
+        keep = partial(log_question, text=question, outcome=Outcome.UNKNOWN, entry_id=None, score=0.0, candidates=[])
+        unanswered.append((question, await services.store("log the question", keep)))
+    return Logged(logged, tuple(unanswered))
 
 
 async def on_text(update: Update, context: BotContext) -> None:

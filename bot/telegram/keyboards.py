@@ -14,6 +14,8 @@ from bot.telegram.formatting import button_label
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
 #: Buttons kept for reuse, a few per knowledge-base entry and language; past this the least used are made again.
 BUTTONS_KEPT = 8192
+#: Characters of a question quoted in a 🔔 button's label (the label must fit a phone screen).
+QUESTION_IN_LABEL = 22
 
 
 def link_rows(links: Sequence[Link]) -> list[list[InlineKeyboardButton]]:
@@ -41,22 +43,35 @@ def topics_button(tr: Translator) -> InlineKeyboardButton:
 
 
 def reply_keyboard(
-    reply: Reply, tr: Translator, *, feedback_entry: str | None = None, notify_id: int | None = None
+    reply: Reply, tr: Translator, *, feedback_entry: str | None = None, notify: Sequence[tuple[str, int]] = ()
 ) -> InlineKeyboardMarkup:
     """Related questions under an answer, and 👍/👎 about `feedback_entry` (none for small talk: "thanks" is
-    not an answer to rate); candidates under "did you mean"; topics otherwise; and under "I don't know yet", with
-    the id the question was logged under, 🔔 "tell me when there is an answer"."""
+    not an answer to rate); candidates under "did you mean"; topics otherwise. `notify`: (question, the id it was
+    kept under for staff) of each question without an answer (the whole message under "I don't know yet", or a
+    question left unanswered beside answered ones): 🔔 "tell me when there is an answer"."""
     if reply.answered and reply.entry_id:
         rows = link_rows(reply.related)
         if feedback_entry:
             rows.append(list(feedback_buttons(feedback_entry)))
-        return InlineKeyboardMarkup(rows)
-    rows = link_rows(reply.suggestions)
-    rows.append([topics_button(tr)])
-    if notify_id is not None:
-        label = "🔔 " + tr.gettext("Tell me when there is an answer")
-        rows.append([InlineKeyboardButton(label, callback_data=callbacks.encode(callbacks.NOTIFY, str(notify_id)))])
+    else:
+        rows = link_rows(reply.suggestions)
+        rows.append([topics_button(tr)])
+    specific = reply.answered or len(notify) > 1  # beside answers, or with other questions: say which one
+    rows.extend([notify_button(question, kept, tr, specific=specific)] for question, kept in notify)
     return InlineKeyboardMarkup(rows)
+
+
+def notify_button(question: str, kept: int, tr: Translator, *, specific: bool) -> InlineKeyboardButton:
+    """🔔 for one question; `specific`: the label names the question (its start)."""
+    if specific:
+        short = " ".join(question.split())
+        short = short if len(short) <= QUESTION_IN_LABEL else short[: QUESTION_IN_LABEL - 1].rstrip() + "…"
+        label = tr.gettext("Tell me when “%(question)s” has an answer", question=short)
+    else:
+        label = tr.gettext("Tell me when there is an answer")
+    return InlineKeyboardButton(
+        button_label("🔔 " + label), callback_data=callbacks.encode(callbacks.NOTIFY, str(kept))
+    )
 
 
 def topics_keyboard(topics: Sequence[tuple[str, dict[str, str]]], lang: str) -> InlineKeyboardMarkup:
