@@ -159,12 +159,16 @@ class Assistant:
     def match(self, text: str) -> Match:
         return self.interpreter.match_text(text)
 
-    def reply(self, question: str, *, chosen_lang: str | None = None, telegram_lang: str | None = None) -> Reply:
+    def reply(
+        self, question: str, *, chosen_lang: str | None = None, telegram_lang: str | None = None, exact: bool = True
+    ) -> Reply:
+        """`exact`: a question worded exactly as one entry's phrasing gets that entry (off: the match alone
+        decides, as for a question in other words; the staff review asks each phrasing so)."""
         lang = self.language_for(question, chosen=chosen_lang, telegram=telegram_lang)
         tr = self.catalogs[lang]
         if not words(question):
             return Reply(question, lang, Outcome.EMPTY, tr.gettext("Please type your question about the call."))
-        reading = self.interpreter.interpret(question)
+        reading = self.interpreter.interpret(question, exact=exact)
         match = reading.primary
         if match.outcome is Outcome.ANSWER and match.entry_id:
             return self.answer_matches(reading, lang, question)

@@ -94,3 +94,36 @@ def test_near_misses_and_off_topic_are_not_answered(shipped_assistant: Assistant
 def test_answers_keep_their_sources(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("Chi può partecipare al bando?")
     assert re.search(r"Fonti?:", reply.text)
+
+
+def test_every_phrasing_typed_as_written_gets_its_own_entry(shipped_assistant: Assistant) -> None:
+    """What staff write as a phrasing of an entry is what that question gets, whatever the ranking makes of its
+    words ("My sector isn't listed, can we still take part?" reads, word by word, like "can we still apply?").
+    Case, accents and punctuation aside; a phrasing two entries share, and an out-of-scope entry's, excepted."""
+    kb = shipped_assistant.kb
+    wordings: dict[str, set[str]] = {}
+    for entry in kb.entries.values():
+        for lang in LANGUAGES:
+            for phrasing in entry.questions[lang]:
+                wordings.setdefault(" ".join(re.findall(r"\w+", phrasing.casefold())), set()).add(entry.id)
+    checked = 0
+    for entry in kb.entries.values():
+        for lang in LANGUAGES:
+            for phrasing in entry.questions[lang]:
+                if len(wordings[" ".join(re.findall(r"\w+", phrasing.casefold()))]) > 1:
+                    continue
+                reply = shipped_assistant.reply(phrasing.upper() + "!!", chosen_lang=lang)
+                if entry.declined:
+                    assert not reply.answered, phrasing
+                else:
+                    assert reply.answered and reply.entry_id == entry.id, (phrasing, reply.entry_id)
+                checked += 1
+    assert checked > 2000
+
+
+def test_the_match_alone_decides_when_exact_wording_is_off(shipped_assistant: Assistant) -> None:
+    """The staff review asks each phrasing as if in other words, so conflicts between entries stay visible."""
+    question = "My sector isn't listed, can we still take part?"
+    assert shipped_assistant.reply(question).entry_id == "sectors-other"
+    assert shipped_assistant.reply(question, exact=False).entry_id != "sectors-other"
+    assert shipped_assistant.reply("my sector is not listed: can we still take part?").entry_id != "sectors-other"

@@ -311,12 +311,12 @@ def test_a_phrasing_the_bot_answers_with_another_entry_is_a_warning(kb: Path) ->
     assert [str(p) for p in matcher] == [
         f"{more}:8: entry 'more-dates' questions.en.1: the bot answers 'Who can take part?' with the entry "
         "'eligibility', not with this one — make it more specific, or see whether the two entries answer the same "
-        "question; users who ask it this way get the other answer"
+        "question; users who ask it in other words may get the other answer"
     ]
     assert matcher[0].text(ITALIAN) == (
         f"{more}:8: voce 'more-dates' questions.en.1: il bot risponde a 'Who can take part?' con la voce "
         "'eligibility', non con questa — rendila più specifica, o controlla se le due voci rispondono alla stessa "
-        "domanda; chi chiede così riceve l'altra risposta"
+        "domanda; chi la chiede con altre parole può ricevere l'altra risposta"
     )
 
 

@@ -11,6 +11,7 @@ may still match a longer phrasing. Words the knowledge base never uses count as 
 after spelling correction had its chance. An entry scores as its best phrasing, with its second best as support.
 """
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from bot.matching.answer_text import searchable_answer
 from bot.matching.lexicon import COMMON_WORDS
 from bot.matching.reading import Words
 from bot.matching.spelling import SpellingCorrector
-from bot.matching.text import stem
+from bot.matching.text import stem, words
 
 #: Words of a question beyond this are not read (long messages are pasted text, not questions).
 MAX_QUERY_WORDS = 60
@@ -88,11 +89,16 @@ class MatchIndex:
         phrasing_entry: list[int] = []
         answer_terms: list[tuple[int, int]] = []
         known_keys: dict[str, str] = {}  # each word's key, worked out once while the phrasings are read
+        exact: dict[int, int] = {}  # a phrasing's words (their digest) -> its entry, or _AMBIGUOUS
         surfaces: list[str] = [w for group in kb.synonyms for item in group for w in self.analyzer.content_words(item)]
         for entry_index, entry in enumerate(kb.entries.values()):
             for lang in LANGUAGES:
                 for question in entry.questions[lang]:
-                    content = self.analyzer.content_words(question)
+                    tokens = words(question)
+                    if tokens:
+                        digest = _exact_key(tokens)
+                        exact[digest] = entry_index if exact.get(digest, entry_index) == entry_index else _AMBIGUOUS
+                    content = [w for w in tokens if w not in self.analyzer.stopwords]
                     surfaces.extend(content)
                     keys = set(self.analyzer.keys_of_words(content, known_keys))
                     if keys:
@@ -105,6 +111,9 @@ class MatchIndex:
                     for key in self.analyzer.keys_of_words(content, known_keys):
                         answer_terms.append((entry_index, term_ids.setdefault(key, len(term_ids))))
         self.term_ids = term_ids
+        exact_keys = sorted(exact)
+        self._exact_keys = np.array(exact_keys, dtype=np.uint64)
+        self._exact_entries = np.array([exact[k] for k in exact_keys], dtype=np.int32)
         self._known_stems = {stem(w) for w in set(surfaces)}
         self._corrector = SpellingCorrector(surfaces)
         self._phrasing_entry = np.array(phrasing_entry, dtype=np.int32)
@@ -174,6 +183,19 @@ class MatchIndex:
                 known.append(term_id)
                 keys.append(term.key)
         return QueryTerms(tuple(known), tuple(keys), tuple(unknown))
+
+    def exact_entry(self, text: str) -> str | None:
+        """The entry with a phrasing of exactly these words (case, accents and punctuation aside), if one entry
+        alone has it: what staff wrote for a question is what that question gets."""
+        tokens = words(text)
+        if not tokens or not len(self._exact_keys):
+            return None
+        key = np.uint64(_exact_key(tokens))
+        at = int(np.searchsorted(self._exact_keys, key))
+        if at == len(self._exact_keys) or self._exact_keys[at] != key:
+            return None
+        entry = int(self._exact_entries[at])
+        return self.entry_ids[entry] if entry != _AMBIGUOUS else None
 
     def words_of(self, text: str) -> Words:
         """Whether a text has no word to match, only greetings and thanks, or words about a topic."""
@@ -288,6 +310,14 @@ def _information(counts: Iterable[float], n_entries: int, prior: float) -> float
     if n_entries > len(values) and rest > 0:
         entropy -= (n_entries - len(values)) * rest * math.log(rest)
     return max(math.log(n_entries) - entropy, 0.05)
+
+
+_AMBIGUOUS = -1  # a phrasing two entries share: no exact match
+
+
+def _exact_key(tokens: Sequence[str]) -> int:
+    """A 64-bit digest of a text's words, the same in every process (the index is kept in the assistant cache)."""
+    return int.from_bytes(hashlib.blake2b(" ".join(tokens).encode(), digest_size=8).digest(), "little")
 
 
 _PACKED = ("_postings", "_entry_postings")

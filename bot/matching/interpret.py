@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.matching.decision import Match, Thresholds, decide
 from bot.matching.details import asked_details
-from bot.matching.index import MatchIndex, QueryTerms, Ranking
+from bot.matching.index import Candidate, MatchIndex, QueryTerms, Ranking
 from bot.matching.reading import (
     Question,
     Role,
@@ -99,6 +99,16 @@ class Interpreter:
         ranking = self.index.rank_parts([(question, 1.0), (lead, CONTEXT_SHARE), (context, CONTEXT_SHARE)])
         return self.decide(ranking, asked)
 
+    def _exactly(self, entry_id: str, text: str) -> Interpretation:
+        """A message worded as a phrasing of one entry: that entry, as staff wrote it (an out-of-scope entry's
+        phrasing still means "I don't know")."""
+        ranking = _first(self.index.rank(text), entry_id)
+        if entry_id in self.index.declined:
+            match = Match(Outcome.UNKNOWN, None, 1.0, (), ranking)
+        else:  # not even an out-of-scope entry close to it says otherwise: staff wrote it for this entry
+            match = Match(Outcome.ANSWER, entry_id, 1.0, (), ranking)
+        return Interpretation(match, greeting=greets(text) and entry_id not in self.index.smalltalk, asked=(text,))
+
     def _two_subjects(
         self, question: Question, whole: Match, context: QueryTerms
     ) -> tuple[Match, Match, tuple[str, str]] | None:
@@ -119,7 +129,9 @@ class Interpreter:
             return first, second, halves
         return None
 
-    def interpret(self, text: str) -> Interpretation:
+    def interpret(self, text: str, *, exact: bool = True) -> Interpretation:
+        if exact and (entry := self.index.exact_entry(text)) is not None:
+            return self._exactly(entry, text)
         clauses = read_message(text, self.index.words_of)
         questions = questions_of(clauses)
         greeting = greets(text)
@@ -164,6 +176,13 @@ class Interpreter:
             greeting,
             tuple(asked[:MAX_ANSWERS]),
         )
+
+
+def _first(ranking: Ranking, entry_id: str) -> Ranking:
+    """The ranking with `entry_id` first, a certain match."""
+    found = next((c for c in ranking.candidates if c.entry_id == entry_id), Candidate(entry_id, 1.0))
+    others = tuple(c for c in ranking.candidates if c.entry_id != entry_id)
+    return replace(ranking, candidates=(replace(found, score=1.0, explained=1.0, key_missing=0.0), *others))
 
 
 def _favour(ranking: Ranking, preferred: Callable[[str], bool]) -> Ranking:

@@ -1,7 +1,7 @@
 """The full check staff get from `validate`, /reload and the editing tools: the loader's errors and warnings, plus
 the warnings only the live matcher can give.
 
-- A phrasing the bot answers with another entry: users who ask it that way get the other answer.
+- A phrasing the bot answers with another entry when it is asked in other words (typed exactly, it gets its own).
 - A text that reads as the other language: a phrasing or answer pasted under the wrong `it:`/`en:`.
 
 Both are warnings: the knowledge base still loads, and some overlaps are deliberate. `check_knowledge(files)` is
@@ -90,7 +90,7 @@ def matcher_warnings(
                 asked += 1
                 if asked > limit:
                     return warnings
-                reply = assistant.reply(phrasing, chosen_lang=lang)
+                reply = assistant.reply(phrasing, chosen_lang=lang, exact=False)  # as if asked in other words
                 answered_by = [part.entry_id for part in reply.parts]
                 if not reply.answered or entry.id in answered_by:
                     continue
@@ -101,7 +101,7 @@ def matcher_warnings(
                 )
                 hint = message(
                     "make it more specific, or see whether the two entries answer the same question; users who ask "
-                    "it this way get the other answer"
+                    "it in other words may get the other answer"
                 )
                 warnings.append(
                     _problem(entry, check.line_of(entry, lang, index), f"questions.{lang}.{index}", detail, hint)
