@@ -7,10 +7,10 @@ from bot.assistant import AnswerPart, Reply, Source
 MAX_BUTTON_LABEL = 60
 
 
-def button_label(text: str) -> str:
-    """Labels longer than a phone screen are cut with an ellipsis."""
+def button_label(text: str, limit: int = MAX_BUTTON_LABEL) -> str:
+    """Labels longer than a phone screen (or `limit`) are cut with an ellipsis."""
     text = " ".join(text.split())
-    return text if len(text) <= MAX_BUTTON_LABEL else text[: MAX_BUTTON_LABEL - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def source_html(source: Source, lang: str) -> str:

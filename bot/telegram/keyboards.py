@@ -64,8 +64,7 @@ def reply_keyboard(
 def notify_button(question: str, kept: int, tr: Translator, *, specific: bool) -> InlineKeyboardButton:
     """🔔 for one question; `specific`: the label names the question (its start)."""
     if specific:
-        short = " ".join(question.split())
-        short = short if len(short) <= QUESTION_IN_LABEL else short[: QUESTION_IN_LABEL - 1].rstrip() + "…"
+        short = button_label(question, QUESTION_IN_LABEL)
         label = tr.gettext("Tell me when “%(question)s” has an answer", question=short)
     else:
         label = tr.gettext("Tell me when there is an answer")
