@@ -127,3 +127,9 @@ def test_the_match_alone_decides_when_exact_wording_is_off(shipped_assistant: As
     assert shipped_assistant.reply(question).entry_id == "sectors-other"
     assert shipped_assistant.reply(question, exact=False).entry_id != "sectors-other"
     assert shipped_assistant.reply("my sector is not listed: can we still take part?").entry_id != "sectors-other"
+
+
+@pytest.mark.parametrize("text", ["ok", "va bene", "d'accordo", "okay", "got it", "ok?"])
+def test_an_acknowledgement_is_small_talk_not_a_question_for_staff(shipped_assistant: Assistant, text: str) -> None:
+    reply = shipped_assistant.reply(text)
+    assert reply.answered and reply.entry_id == "smalltalk-thanks" and not reply.needs_staff
