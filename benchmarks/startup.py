@@ -16,7 +16,7 @@ For each knowledge base and repetition (the sizes interleaved, the machine being
 The operating system's file cache is warm in every case (the files were just written): "cold" means cold for the
 bot, not for the disk.
 
-    python benchmarks/startup.py                               # 2 repetitions, shipped, 1k, 10k: ~10 min
+    python benchmarks/startup.py                               # 2 repetitions, shipped, 1k, 10k: ~4 min
     python benchmarks/startup.py --sizes 1000 --repetitions 1  # a quick look
 """
 
