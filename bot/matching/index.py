@@ -9,6 +9,7 @@ whole explains (all its phrasings and its answer), and the score is the F-measur
 explained: an unexplained word such as "Erasmus" in "deadline for Erasmus?" sinks the score, while a short question
 may still match a longer phrasing. Words the knowledge base never uses count as unknown terms with a high weight,
 after spelling correction had its chance. An entry scores as its best phrasing, with its second best as support.
+Apart from the ranking, the index knows each phrasing's exact words (`exact_entry`).
 """
 
 import hashlib

@@ -2,7 +2,8 @@
 
 A message with two questions ("who can apply and when is the deadline?") gets both answers; a question spread
 over sentences ("In the list of sectors I don't see ours: are we excluded?") is matched as a whole; a greeting in
-front of a question never swallows it.
+front of a question never swallows it. A message worded exactly as one entry's phrasing gets that entry, as
+staff wrote it, before any of this.
 """
 
 from collections.abc import Callable, Mapping
