@@ -44,7 +44,11 @@ class Analyzer:
                 self._phrases.setdefault(stems, concept)
 
     def content_words(self, text: str) -> list[str]:
-        return [w for w in words(text) if w not in self.stopwords]
+        return self.without_stopwords(words(text))
+
+    def without_stopwords(self, tokens: Iterable[str]) -> list[str]:
+        """The content words of a text already read into words."""
+        return [w for w in tokens if w not in self.stopwords]
 
     def is_known_stem(self, word_stem: str) -> bool:
         """Whether a stem is part of a synonym group (so it never needs spelling correction)."""

@@ -99,7 +99,7 @@ class MatchIndex:
                     if tokens:
                         digest = _exact_key(tokens)
                         exact[digest] = entry_index if exact.get(digest, entry_index) == entry_index else _AMBIGUOUS
-                    content = [w for w in tokens if w not in self.analyzer.stopwords]
+                    content = self.analyzer.without_stopwords(tokens)  # read once: for the exact match too
                     surfaces.extend(content)
                     keys = set(self.analyzer.keys_of_words(content, known_keys))
                     if keys:
