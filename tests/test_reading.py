@@ -10,6 +10,7 @@ from bot.matching.reading import (
     greets,
     questions_of,
     read_message,
+    reported,
     split_questions,
     without_roles,
 )
@@ -56,6 +57,18 @@ def test_statements_lead_up_to_the_question_they_precede() -> None:
     (question,) = questions_of(read_message(text, words_of))
     assert question.text == "siamo esclusi?"
     assert question.lead == "Nell'elenco dei settori non vedo il nostro comparto"
+
+
+def test_a_reported_question_is_what_follows_the_report() -> None:
+    assert reported("Un cliente mi chiede se la manifestazione dà diritto a un contributo?") == (
+        "un cliente",
+        "la manifestazione da diritto a un contributo",
+    )
+    assert reported("could you tell me when the workshop started?") == ("", "me when the workshop started")
+    assert reported("what are the sectors, could you tell me?") is None  # nothing follows the report
+    assert reported("quali sono i settori?") is None
+    (question,) = questions_of(read_message("Un cliente vuole sapere se il tessile rientra tra i temi", words_of))
+    assert question.as_matched == ("se il tessile rientra tra i temi", "un cliente")
 
 
 @pytest.mark.parametrize(

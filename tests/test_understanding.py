@@ -32,6 +32,15 @@ def test_context_before_a_question_informs_it_but_is_not_the_question(shipped_as
     assert referente.answered and referente.entry_id == "eligibility-who"  # not "contacts" for "referente"
 
 
+def test_a_reported_question_is_matched_without_who_asks_it(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Salve, lavoro per una società di consulenza di Lecce che segue vari distretti produttivi. Un cliente mi "
+        "chiede se la manifestazione di interesse dà diritto a un contributo economico e, se no, a cosa serve in "
+        "pratica. Potete chiarire?"
+    )
+    assert reply.answered and reply.entry_id == "funding-eoi"
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]

@@ -139,7 +139,7 @@ class Interpreter:
         if not questions:  # only greetings, thanks or filler: small talk answers it
             return Interpretation(self.match_text(text), asked=(text,))
         context = self.index.analyse(" ".join(without_roles(c.text) for c in clauses if c.role is Role.CONTEXT))
-        terms = [(q, self.index.analyse(q.text), self.index.analyse(q.lead)) for q in questions]
+        terms = [(q, *map(self.index.analyse, q.as_matched)) for q in questions]
         everything = (" ".join(q.full for q in questions),)
         whole = self._match_parts(
             _merged([t for _, t, _ in terms]), _merged([lt for _, _, lt in terms]), context, everything[0]

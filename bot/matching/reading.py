@@ -70,6 +70,17 @@ class Question:
     def full(self) -> str:
         return f"{self.lead} {self.text}".strip()
 
+    @property
+    def as_matched(self) -> tuple[str, str]:
+        """(the question, what leads up to it) as the matcher reads them: a question reported by the sender ("Un
+        cliente mi chiede se la manifestazione dà diritto a un contributo") is what follows the report; the words
+        before it ("Un cliente") lead up to it."""
+        split = reported(self.text)
+        if split is None:
+            return self.text, self.lead
+        before, question = split
+        return question, f"{self.lead} {before}".strip()
+
 
 class Words(StrEnum):
     """What a clause's words are to the matcher."""
@@ -102,6 +113,19 @@ def asks(text: str) -> bool:
     words = _leading_words(text)
     folded = " ".join(words)
     return _starts_with(words, QUESTION_OPENERS) or any(f" {cue} " in f" {folded} " for cue in QUESTION_CUES)
+
+
+_REPORTING = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b")
+
+
+def reported(text: str) -> tuple[str, str] | None:
+    """(the words before the report, the question reported) when a clause reports its question ("a client asks
+    whether ...", "vorrei capire se ..."); folded. None when it does not, or too little follows the report."""
+    folded = " ".join(re.findall(r"[a-z0-9]+", fold(text)))
+    match = _REPORTING.search(folded)
+    if match is None or len(folded[match.end() :].split()) < 2:
+        return None
+    return folded[: match.start()].strip(), folded[match.end() :].strip()
 
 
 def describes_sender(text: str) -> bool:
