@@ -115,7 +115,9 @@ def asks(text: str) -> bool:
     return _starts_with(words, QUESTION_OPENERS) or any(f" {cue} " in f" {folded} " for cue in QUESTION_CUES)
 
 
-_REPORTING = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b")
+_REPORTING = re.compile(
+    r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b"
+)
 
 
 def reported(text: str) -> tuple[str, str] | None:
