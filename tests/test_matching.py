@@ -28,6 +28,16 @@ def test_synonym_phrases_become_one_concept() -> None:
     assert it_terms == en_terms == ["~science_park", "~deadline"]
 
 
+def test_a_phrase_whose_meaning_is_in_its_small_words_keeps_it() -> None:
+    # "entro quando" is a deadline, though without its small word it would be any "quando"; "a cosa serve" is all
+    # small words, and still asks for the purpose
+    analyzer = Analyzer([["when", "quando"], ["deadline", "scadenza", "entro quando"], ["purpose", "a cosa serve"]])
+    assert [t.key for t in analyzer.terms("entro quando si manda?")] == ["~deadline", stem("manda")]
+    assert [t.key for t in analyzer.terms("quando si manda?")] == ["~when", stem("manda")]
+    assert [t.key for t in analyzer.terms("ma a cosa serve?")] == ["~purpose"]
+    assert [t.key for t in analyzer.terms("cosa serve?")] == []
+
+
 def test_spelling_correction_within_edit_budget() -> None:
     corrector = SpellingCorrector(["scadenza", "partecipare", "parchi", "bando"])
     assert corrector.correct("scadneza") == "scadenza"  # swapped letters

@@ -17,6 +17,11 @@ class Term:
     surface: str
 
 
+def _stem(word: str) -> str:
+    """A word's stem; a concept a phrase became ("~scadenza") is its own."""
+    return word if word.startswith(CONCEPT_PREFIX) else stem(word)
+
+
 class Analyzer:
     """Knows the vocabulary of one knowledge base (its synonyms and filler words) and applies it to texts."""
 
@@ -24,6 +29,10 @@ class Analyzer:
         self.stopwords = STOPWORDS_IT | STOPWORDS_EN | {w for phrase in ignore for w in words(phrase)}
         self._single: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], str] = {}
+        # Phrases whose meaning is in their small words: "entro quando" is a deadline, but without "entro" it would
+        # be any "quando"; "by when", "start-up". Read on all the words of a text, before small words are dropped.
+        self._word_phrases: dict[tuple[str, ...], str] = {}
+        self._word_phrase_lengths: dict[str, list[int]] = {}
         for group in (*QUESTION_WORDS, *MONTH_GROUPS, *synonyms):
             self._add_group(group)
         self._phrase_stems = {s for phrase in self._phrases for s in phrase}
@@ -39,16 +48,39 @@ class Analyzer:
         for item in group:
             stems = tuple(stem(w) for w in self.content_words(item))
             if len(stems) == 1:
-                self._single.setdefault(stems[0], concept)
+                meaning = self._single.setdefault(stems[0], concept)
             elif stems:
-                self._phrases.setdefault(stems, concept)
+                meaning = self._phrases.setdefault(stems, concept)
+            all_words = tuple(words(item))
+            if len(all_words) > len(stems) and len(all_words) > 1 and (not stems or meaning != concept):
+                self._word_phrases.setdefault(all_words, concept)
+                lengths = self._word_phrase_lengths.setdefault(all_words[0], [])
+                lengths[:] = sorted({*lengths, len(all_words)}, reverse=True)
 
     def content_words(self, text: str) -> list[str]:
         return self.without_stopwords(words(text))
 
-    def without_stopwords(self, tokens: Iterable[str]) -> list[str]:
-        """The content words of a text already read into words."""
+    def without_stopwords(self, tokens: Sequence[str]) -> list[str]:
+        """The content words of a text already read into words (phrases whose meaning is in their small words
+        become their concept first)."""
+        if self._word_phrase_lengths and any(w in self._word_phrase_lengths for w in tokens):
+            tokens = self._with_word_phrases(tokens)
         return [w for w in tokens if w not in self.stopwords]
+
+    def _with_word_phrases(self, tokens: Sequence[str]) -> list[str]:
+        joined: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for n in self._word_phrase_lengths.get(tokens[i], ()):
+                concept = self._word_phrases.get(tuple(tokens[i : i + n]))
+                if concept:
+                    joined.append(concept)
+                    i += n
+                    break
+            else:
+                joined.append(tokens[i])
+                i += 1
+        return joined
 
     def is_known_stem(self, word_stem: str) -> bool:
         """Whether a stem is part of a synonym group (so it never needs spelling correction)."""
@@ -67,7 +99,7 @@ class Analyzer:
             for word in content:
                 key = known.get(word)
                 if key is None:
-                    word_stem = stem(word)
+                    word_stem = _stem(word)
                     key = known[word] = (
                         "" if word_stem in self._phrase_lengths else self._single.get(word_stem, word_stem)
                     )
@@ -80,7 +112,7 @@ class Analyzer:
 
     def _segments(self, content: Sequence[str]) -> list[tuple[str, int, int]]:
         """(key, start, end) of each term of the content words."""
-        stems = [stem(w) for w in content]
+        stems = [_stem(w) for w in content]
         segments: list[tuple[str, int, int]] = []
         i = 0
         while i < len(stems):
