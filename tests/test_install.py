@@ -72,7 +72,8 @@ def test_the_wheel_lists_every_package_of_the_checkout() -> None:
     import tomllib
 
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {
-        ".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "bot").rglob("__init__.py")
-    } | {"bot.shipped.knowledge", "bot.shipped.locales"}
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "bot").rglob("__init__.py")} | {
+        "bot.shipped.knowledge",
+        "bot.shipped.locales",
+    }
     assert listed == found

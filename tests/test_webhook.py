@@ -125,9 +125,7 @@ async def test_a_body_longer_than_announced_is_cut_off(api: FakeBotAPI, listener
     assert api.messages_to(BOB["id"]) == []
 
 
-async def test_an_update_is_answered_once_even_if_telegram_sends_it_twice(
-    api: FakeBotAPI, listener: Listening
-) -> None:
+async def test_an_update_is_answered_once_even_if_telegram_sends_it_twice(api: FakeBotAPI, listener: Listening) -> None:
     body = update_body(api, 41, "What is the deadline?")
     for _ in range(2):  # Telegram sends an update again when it missed the answer to the first call
         status, _ = await http(listener.port, head(listener.path, len(body)), body=body)

@@ -100,6 +100,11 @@ class Interpreter:
         ranking = self.index.rank_parts([(question, 1.0), (lead, CONTEXT_SHARE), (context, CONTEXT_SHARE)])
         return self.decide(ranking, asked)
 
+    def _read(self, question: Question) -> tuple[Question, QueryTerms, QueryTerms]:
+        """The question with its terms and those of what leads up to it, as the matcher reads them."""
+        asked, lead = question.as_matched
+        return question, self.index.analyse(asked), self.index.analyse(lead)
+
     def _exactly(self, entry_id: str, text: str) -> Interpretation:
         """A message worded as a phrasing of one entry: that entry, as staff wrote it (an out-of-scope entry's
         phrasing still means "I don't know")."""
@@ -139,7 +144,7 @@ class Interpreter:
         if not questions:  # only greetings, thanks or filler: small talk answers it
             return Interpretation(self.match_text(text), asked=(text,))
         context = self.index.analyse(" ".join(without_roles(c.text) for c in clauses if c.role is Role.CONTEXT))
-        terms = [(q, *map(self.index.analyse, q.as_matched)) for q in questions]
+        terms = [self._read(q) for q in questions]
         everything = (" ".join(q.full for q in questions),)
         whole = self._match_parts(
             _merged([t for _, t, _ in terms]), _merged([lt for _, _, lt in terms]), context, everything[0]
