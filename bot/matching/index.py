@@ -168,8 +168,8 @@ class MatchIndex:
         content = self.analyzer.content_words(text)[:MAX_QUERY_WORDS]
         corrected = []
         for word in content:
-            if stem(word) in self._known_stems or self.analyzer.is_known_stem(stem(word)):
-                corrected.append(word)
+            if word in COMMON_WORDS or stem(word) in self._known_stems or self.analyzer.is_known_stem(stem(word)):
+                corrected.append(word)  # a common word ("forza", "say") is spelt right, not a typo of a rarer one
             else:
                 corrected.append(self._corrector.correct(word) or word)
         known: list[int] = []
