@@ -44,7 +44,9 @@ def _fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Word tokens of folded text, chat shorthand spelt out ("x" -> "per", "wen" -> "when"), numeric dates as
     words ("31/12" -> "31 dicembre"); keeps numbers such as '4.0' and '2020' whole."""
-    folded = _NUMERIC_DATE.sub(_date_in_words, fold(text))
+    folded = fold(text)
+    if "/" in folded or "-" in folded:  # a numeric date needs one: most texts skip the costlier search
+        folded = _NUMERIC_DATE.sub(_date_in_words, folded)
     return [ABBREVIATIONS.get(token, token) for token in _TOKEN.findall(folded) if len(token) <= MAX_WORD_CHARS]
 
 
