@@ -118,6 +118,11 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("how much money does each partner get?", ["amount"]),
         ("what's ESCP-S3 in a few words?", []),
         ("what does ESCP-S3 stand for?", []),
+        ("la registrazione al workshop era obbligatoria?", ["registration"]),
+        ("ci sono le registrazioni del workshop?", ["streaming"]),
+        ("ci sono slide del workshop da scaricare?", ["materials"]),
+        ("where can I park near the Fiera?", ["logistics"]),
+        ("qual era l'importo minimo per progetto?", ["minimum", "amount"]),
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

@@ -41,6 +41,15 @@ def test_a_reported_question_is_matched_without_who_asks_it(shipped_assistant: A
     assert reply.answered and reply.entry_id == "funding-eoi"
 
 
+def test_a_detail_asked_in_a_second_question_about_the_same_subject_is_not_lost(
+    shipped_assistant: Assistant,
+) -> None:
+    # both questions go to the workshop entry: the reply says what the sources lack for either of them
+    reply = shipped_assistant.reply("quando era il workshop di Bari? e per il workshop bisognava iscriversi?")
+    assert reply.answered and reply.entry_id == "workshop-when-where" and reply.not_in_sources
+    assert "iscrizione" in reply.parts[0].note
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]

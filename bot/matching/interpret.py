@@ -159,9 +159,14 @@ class Interpreter:
         answers: list[Match] = []
         asked: list[str] = []
         for question, match in per_question:
-            if match.outcome is Outcome.ANSWER and all(a.entry_id != match.entry_id for a in answers):
+            if match.outcome is not Outcome.ANSWER:
+                continue
+            same = next((i for i, a in enumerate(answers) if a.entry_id == match.entry_id), None)
+            if same is None:
                 answers.append(match)
                 asked.append(question)
+            else:  # "was registration needed? could we sign up online?": one answer, for what both ask
+                asked[same] = f"{asked[same]} {question}"
         if not answers:
             suggestions = list(dict.fromkeys(s for m in (whole, *(m for _, m in per_question)) for s in m.suggestions))
             if whole.outcome is Outcome.SUGGEST or (whole.outcome is Outcome.UNKNOWN and not suggestions):
