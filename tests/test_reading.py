@@ -79,10 +79,25 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
         ("quando scade la manifestazione e a chi si rivolge?", ["quando scade la manifestazione", "a chi si rivolge?"]),
         ("Can SMEs and clusters apply?", ["Can SMEs and clusters apply?"]),  # one question about two subjects
         ("del 730, entro quando va presentato?", ["del 730, entro quando va presentato?"]),  # "del 730": no question
+        (
+            "vorrei sapere se i parchi possono partecipare e se la scadenza è ancora il 31 dicembre",
+            ["vorrei sapere se i parchi possono partecipare", "se la scadenza è ancora il 31 dicembre"],
+        ),
     ],
 )
 def test_two_questions_in_one_sentence_are_split_only_when_both_ask(sentence: str, parts: list[str]) -> None:
     assert split_questions(sentence) == parts
+
+
+def test_numbered_questions_and_a_bare_until_when_are_questions() -> None:
+    texts = [c.text for c in read_message("two things: 1) max grant per project 2) deadline of that call", words_of)]
+    assert texts == ["two things", "max grant per project", "deadline of that call"]
+    assert [c.text for c in read_message("a) max grant b) deadline", words_of)] == ["max grant", "deadline"]
+    assert [c.text for c in read_message("industria 4.0 (KET) e ICT?", words_of)] == ["industria 4.0 (KET) e ICT?"]
+    assert roles("rete d'impresa di Lecce, possiamo partecipare? e fino a quando")[-1] == (
+        Role.QUESTION,
+        "e fino a quando",
+    )
 
 
 def test_guesses_after_a_question_belong_to_it() -> None:

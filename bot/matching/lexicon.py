@@ -77,8 +77,13 @@ QUESTION_OPENERS = _word_tuples(
     chi, cosa, cos, che cosa, quando, dove, quale, quali, qual, come, perche, quanto, quanta, quanti, quante
     posso, possiamo, possono, puo, si puo, e possibile, ci sono, c e, serve, servono, bisogna, esiste, esistono
     devo, dobbiamo, devono, sapete, sai, potete, potreste, puoi, mi dite, mi dici, ditemi, dimmi
+    fino a quando, entro quando, entro che data, da quando, per quando, until when, till when, by when, since when
     """
 )
+
+# Words after "and" that start a second question, besides the openers: "... possono partecipare e se la scadenza
+# è ancora il 31 dicembre", "... and whether it is still open".
+SECOND_QUESTION_OPENERS = QUESTION_OPENERS | _word_tuples("se, if")
 
 # Phrases anywhere in a clause that ask ("vorrei sapere se...", "I was wondering whether...").
 QUESTION_CUES = _phrases(

@@ -20,6 +20,7 @@ from bot.matching.lexicon import (
     QUESTION_CUES,
     QUESTION_OPENERS,
     ROLE_WORDS,
+    SECOND_QUESTION_OPENERS,
 )
 from bot.matching.text import fold
 
@@ -35,6 +36,9 @@ _CONJUNCTION = re.compile(
     r"(?=(?:(?:a|ad|da|di|per|fino a|fino|entro|in|con|su|to|for|from|until|till|by|with|on|at|since)\s+)?(\S+))"
 )
 
+
+# "two things: 1) the max grant 2) the deadline", "a) ... b) ...": each item a sentence of its own.
+_ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}|[a-hA-H])\)\s+")
 
 # A greeting at the start of a sentence, set off by punctuation or an emoticon: "Ciao :)", "hi there,", "Salve!".
 _LEADING_GREETING = re.compile(
@@ -154,7 +158,7 @@ def greets(text: str) -> bool:
 
 def split_sentences(text: str) -> list[str]:
     sentences = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in _SENTENCE_END.split(_ENUMERATOR.sub("\n", text)):
         greeting = _LEADING_GREETING.match(sentence)
         if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
             sentences += [sentence[: greeting.end()], sentence[greeting.end() :]]
@@ -170,7 +174,7 @@ def split_questions(sentence: str) -> list[str]:
     for match in _CONJUNCTION.finditer(sentence):
         after_preposition = re.findall(r"[a-z0-9]+", fold(match.group(1)))
         if not (
-            _starts_with(_leading_words(sentence[match.end() :]), QUESTION_OPENERS)
+            _starts_with(_leading_words(sentence[match.end() :]), SECOND_QUESTION_OPENERS)
             or _starts_with(after_preposition, QUESTION_OPENERS)
         ):
             continue
