@@ -100,6 +100,30 @@ def test_numbered_questions_and_a_bare_until_when_are_questions() -> None:
     )
 
 
+def test_a_letter_s_salutation_closing_and_signature_are_not_questions() -> None:
+    letter = roles(
+        "Gent.mi, con la presente si chiede di conoscere la data di chiusura dell'invito. Distinti saluti. "
+        "Dott. R. Rossi"
+    )
+    assert [role for role, _ in letter] == [
+        Role.SOCIAL,
+        Role.QUESTION,
+        Role.SOCIAL,
+        Role.SOCIAL,
+        Role.SOCIAL,
+        Role.SOCIAL,
+    ]
+    signed = roles("Could you list the themes in scope? Kind regards, J. Weber")
+    assert signed[0] == (Role.QUESTION, "Could you list the themes in scope?")
+    assert all(role is Role.SOCIAL for role, _ in signed[1:])
+    # a reported question is a question, though it starts like the sender's description
+    assert roles("My client would like to know which themes are in scope")[0][0] is Role.QUESTION
+    assert roles("a chi si rivolge e quali sono i settori?") == [
+        (Role.QUESTION, "a chi si rivolge"),
+        (Role.QUESTION, "quali sono i settori?"),
+    ]
+
+
 def test_guesses_after_a_question_belong_to_it() -> None:
     text = "What is the minimum number of partners? Three? Five?"
     assert roles(text) == [(Role.QUESTION, "What is the minimum number of partners? Three? Five?")]

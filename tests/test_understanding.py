@@ -50,6 +50,16 @@ def test_a_detail_asked_in_a_second_question_about_the_same_subject_is_not_lost(
     assert "iscrizione" in reply.parts[0].note
 
 
+def test_a_long_description_of_the_sender_does_not_drown_a_clear_question(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Buonasera, scrivo per conto dell'ufficio Europa di una camera di commercio. Dobbiamo preparare una nota "
+        "informativa per le imprese associate. Potete indicarci chi promuove l'iniziativa, a chi si rivolge e quali "
+        "sono i settori? Grazie e cordiali saluti."
+    )
+    assert reply.answered
+    assert {"call-who-launched", "sectors-list"} <= {p.entry_id for p in reply.parts}
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]

@@ -28,6 +28,8 @@ from bot.outcome import Outcome
 #: the question ("we are a science park: can we take part?"): enough to pick between close entries, never enough
 #: to become the question.
 CONTEXT_SHARE = 0.4
+#: ... and they count at most this many times the question's own weight, however long the description.
+MAX_CONTEXT_RATIO = 2.0
 #: A question that says little by itself ("can we join?", "possiamo candidarci?": less topic weight than this)
 #: is about what the sender said of themselves, which then counts nearly as much as the question.
 VAGUE_QUESTION_WEIGHT = 1.5
@@ -97,8 +99,14 @@ class Interpreter:
             if _empty(subject):  # "We are a science park in Portugal. Is this for us?"
                 return self.decide(self.index.rank_parts([(context, 1.0)]), asked)
             return self.decide(self.index.rank_parts([(subject, 1.0), (context, VAGUE_CONTEXT_SHARE)]), asked)
-        ranking = self.index.rank_parts([(question, 1.0), (lead, CONTEXT_SHARE), (context, CONTEXT_SHARE)])
-        return self.decide(ranking, asked)
+        parts = [(question, 1.0), *((part, CONTEXT_SHARE * self._bounded(part, said)) for part in (lead, context))]
+        return self.decide(self.index.rank_parts(parts), asked)
+
+    def _bounded(self, part: QueryTerms, said: float) -> float:
+        """How much of CONTEXT_SHARE a long description keeps next to a question that says `said`: it may weigh up
+        to MAX_CONTEXT_RATIO times the question, never drown it."""
+        weight = self.index.topic_weight(part)
+        return min(1.0, MAX_CONTEXT_RATIO * said / weight) if weight > 0 else 1.0
 
     def _read(self, question: Question) -> tuple[Question, QueryTerms, QueryTerms]:
         """The question with its terms and those of what leads up to it, as the matcher reads them."""

@@ -81,6 +81,9 @@ QUESTION_OPENERS = _word_tuples(
     """
 )
 
+# A preposition a question word may follow: "a chi si rivolge?", "di cosa si tratta?", "to whom is it addressed?".
+QUESTION_PREPOSITIONS = frozenset("a ad da di in con su per fino entro to for from with by at in on about".split())
+
 # Words after "and" that start a second question, besides the openers: "... possono partecipare e se la scadenza
 # è ancora il 31 dicembre", "... and whether it is still open".
 SECOND_QUESTION_OPENERS = QUESTION_OPENERS | _word_tuples("se, if")
@@ -98,6 +101,10 @@ QUESTION_CUES = _phrases(
     ci chiediamo|mi domando|ci domandiamo|mi servirebbe capire|mi serve sapere|mi serve capire|ci serve sapere
     asks whether|asks if|asked whether|asked if|wants to know|want to know|would like to know|we wonder
     we d like to know|we would like to understand|i d need to understand|need to understand|trying to understand
+    volevamo sapere|volevamo capire|volevamo chiedere|vorremmo chiedere|si chiede di conoscere|chiede di conoscere
+    si chiede cortesemente di conoscere|si richiede|si chiede se|chiediamo se|chiediamo di conoscere
+    we would like to know|we want to know|we need to know|i need to know|i would like to understand
+    potete indicarci|potreste indicarci|ci potete indicare|ci potreste indicare|ci indicate|indicateci
     trying to figure out|can t figure out|could you confirm|can you confirm|please confirm|double check
     """
 )
@@ -124,6 +131,22 @@ GREETINGS = _word_tuples(
     """
     hi, hello, hey, hiya, good morning, good afternoon, good evening, greetings, dear
     ciao, salve, buongiorno, buon giorno, buonasera, buona sera, buon pomeriggio, hola, gentili, gentile, egregi
+    gentilissimi, gentilissime, gentilissimo, gentilissima, gent mi, gent me, gent mo, gent ma, spett le, spettabile
+    egregio, egregia, to whom it may concern
+    """
+)
+
+# How letters and e-mails end ("Distinti saluti.", "Kind regards, J. Weber"): the closing, and the signature after
+# it, say nothing about the question.
+CLOSINGS = _word_tuples(
+    """
+    kind regards, best regards, warm regards, regards, best wishes, all the best, cheers, sincerely, yours sincerely
+    yours faithfully, yours truly, thanks in advance, thank you in advance, many thanks in advance, thanks again
+    distinti saluti, cordiali saluti, saluti, un saluto, un caro saluto, cari saluti, i migliori saluti, ringrazio
+    grazie in anticipo, grazie anticipatamente, ringraziando anticipatamente, in attesa di riscontro
+    in attesa di cortese riscontro, in attesa di un cortese riscontro, in attesa di una risposta, resto in attesa
+    restiamo in attesa, grazie e cordiali saluti, grazie e saluti, grazie e buona giornata, thanks and regards
+    thank you and best regards, buona giornata, buona serata, have a nice day, have a good day
     """
 )
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.matching.lexicon import (
+    CLOSINGS,
     CONTEXT_OPENERS,
     GREETINGS,
     LEADING_FILLERS,
     QUESTION_ANNOUNCEMENTS,
     QUESTION_CUES,
     QUESTION_OPENERS,
+    QUESTION_PREPOSITIONS,
     ROLE_WORDS,
     SECOND_QUESTION_OPENERS,
 )
@@ -43,7 +45,7 @@ _ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}|[a-hA-H])\)\s+")
 # A greeting at the start of a sentence, set off by punctuation or an emoticon: "Ciao :)", "hi there,", "Salve!".
 _LEADING_GREETING = re.compile(
     r"^\s*(?:"
-    + "|".join(" ".join(g) for g in sorted(GREETINGS, key=len, reverse=True))
+    + "|".join(r"[\s.']+".join(g) for g in sorted(GREETINGS, key=len, reverse=True))  # "Gent.mi", "Spett.le"
     + r")(?:\s+(?:there|all|a tutti|"
     r"tutti|everyone|team|ragazzi|guys|folks))?\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
     re.IGNORECASE,
@@ -115,8 +117,11 @@ def asks(text: str) -> bool:
     if "?" in text:
         return True
     words = _leading_words(text)
-    folded = " ".join(words)
-    return _starts_with(words, QUESTION_OPENERS) or any(f" {cue} " in f" {folded} " for cue in QUESTION_CUES)
+    return (
+        _starts_with(words, QUESTION_OPENERS)
+        or (bool(words) and words[0] in QUESTION_PREPOSITIONS and _starts_with(words[1:], QUESTION_OPENERS))
+        or _has_cue(text)
+    )  # ... or a question word after a preposition: "a chi si rivolge", "di cosa si tratta"
 
 
 _REPORTING = re.compile(
@@ -135,8 +140,19 @@ def reported(text: str) -> tuple[str, str] | None:
 
 
 def describes_sender(text: str) -> bool:
-    """ "we are a science park", "sono il referente di un distretto": the sender talking about themselves."""
-    return "?" not in text and _starts_with(_leading_words(text), CONTEXT_OPENERS)
+    """ "we are a science park", "sono il referente di un distretto": the sender talking about themselves (not "my
+    client would like to know which themes...", which asks)."""
+    return "?" not in text and _starts_with(_leading_words(text), CONTEXT_OPENERS) and not _has_cue(text)
+
+
+def _has_cue(text: str) -> bool:
+    folded = " ".join(_leading_words(text))
+    return any(f" {cue} " in f" {folded} " for cue in QUESTION_CUES)
+
+
+def closes(text: str) -> bool:
+    """ "Distinti saluti", "Kind regards, J. Weber", "Grazie e cordiali saluti": a letter's closing."""
+    return "?" not in text and _starts_with(_leading_words(text), CLOSINGS)
 
 
 def announces_question(text: str) -> bool:
@@ -154,6 +170,12 @@ def greets(text: str) -> bool:
     """Whether a message opens with a greeting ("ciao!", "good morning"): the reply may greet back."""
     words = re.findall(r"[a-z0-9]+", fold(text))
     return _starts_with(words, GREETINGS)
+
+
+def _only_greeting(clause: str) -> bool:
+    """ "Gent.mi", "Dear all", "Spett.le": a salutation and nothing else."""
+    greeting = _LEADING_GREETING.match(f"{clause.strip()},")
+    return greeting is not None and greeting.end() >= len(clause.strip())
 
 
 def split_sentences(text: str) -> list[str]:
@@ -193,11 +215,20 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
     greetings and thanks, or a topic): the matcher's vocabulary knows that, this module does not."""
     clauses: list[Clause] = []
     sentences = split_sentences(text)
+    closing = next((i for i, sentence in enumerate(sentences) if i > 0 and closes(sentence)), len(sentences))
     for index, sentence in enumerate(sentences):
+        if index >= closing:  # the closing and the signature after it
+            clauses.append(Clause(sentence, Role.SOCIAL))
+            continue
         pieces = split_questions(sentence) if asks(sentence) and index < MAX_CLAUSES else [sentence]
         for piece in pieces:
             kind = words_of(piece)
-            if announces_question(piece) or kind is Words.SOCIAL or (kind is Words.NONE and not asks(piece)):
+            if (
+                announces_question(piece)
+                or kind is Words.SOCIAL
+                or (kind is Words.NONE and not asks(piece))
+                or _only_greeting(piece)
+            ):
                 role = Role.SOCIAL
             elif index >= MAX_CLAUSES or describes_sender(piece):
                 role = Role.CONTEXT
