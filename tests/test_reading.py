@@ -124,6 +124,20 @@ def test_a_letter_s_salutation_closing_and_signature_are_not_questions() -> None
     ]
 
 
+def test_a_short_follow_up_without_a_question_word_adds_to_the_question_before() -> None:
+    assert roles("c'è un modulo da compilare? un format ufficiale?") == [
+        (Role.QUESTION, "c'è un modulo da compilare? un format ufficiale?")
+    ]
+    assert roles("will there be another workshop in 2017? maybe in Lecce?") == [
+        (Role.QUESTION, "will there be another workshop in 2017? maybe in Lecce?")
+    ]
+    assert len(roles("quando scade? a chi si rivolge?")) == 2  # a question word: a question of its own
+    # "anche se" is a condition on the question, not a second question
+    assert [c.text for c in read_message("possiamo partecipare anche se non siamo pugliesi?", words_of)] == [
+        "possiamo partecipare anche se non siamo pugliesi?"
+    ]
+
+
 def test_guesses_after_a_question_belong_to_it() -> None:
     text = "What is the minimum number of partners? Three? Five?"
     assert roles(text) == [(Role.QUESTION, "What is the minimum number of partners? Three? Five?")]
@@ -162,6 +176,13 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("ci sono slide del workshop da scaricare?", ["materials"]),
         ("where can I park near the Fiera?", ["logistics"]),
         ("qual era l'importo minimo per progetto?", ["minimum", "amount"]),
+        ("dopo il 31 marzo 2017 c'è stata un'altra proroga?", ["further-extension"]),
+        ("Is Switzerland in COSME?", ["country"]),
+        ("we're a science park in Portugal, can we apply?", []),  # an EU country, and not about parking
+        ("are advanced materials in scope?", []),  # a theme, not the workshop's materials
+        ("ci sono i materiali del workshop?", ["materials"]),
+        ("when exactly was the extension announced?", ["exact-day"]),
+        ("quanto poteva durare al massimo un progetto?", ["duration"]),
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

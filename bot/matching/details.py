@@ -84,7 +84,7 @@ DETAILS: tuple[Detail, ...] = (
             r"a che ora",
             r"che ora",
             r"a che orario",
-            r"orari?o?",
+            r"(?<!scusate l )(?<!scusa l )(?<!scusi l )(?<!scusate per l )orari?o?",  # not "scusate l'orario"
             r"midnight",
             r"mezzanotte",
             r"ora esatta",
@@ -109,6 +109,10 @@ DETAILS: tuple[Detail, ...] = (
             r"quale giorno",
             r"in che giorno",
             r"il giorno preciso",
+            r"when exactly",
+            r"quando esattamente",
+            r"when (?:was|were|did) (?:\w+ ){0,6}(?:announced|published|released|communicated|made public)",
+            r"quando (?:e|sono|fu|venne) (?:\w+ ){0,6}(?:annunciat\w*|pubblicat\w*|comunicat\w*|uscit\w*)",
         ),
         re.compile(r"\b\d{1,2}(?:st|nd|rd|th|°)? (?:" + _MONTHS + r")\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"),
         "Le fonti non indicano il giorno esatto.",
@@ -132,7 +136,6 @@ DETAILS: tuple[Detail, ...] = (
             r"iscrizion\w*",
             r"iscriver\w*",
             r"registrazion[ei] (?:al|allo|alla|all|ai|agli|alle|obbligatori\w*|necessari\w*|online|gratuit\w*)",
-            r"iscritt\w*",
             r"prenotar\w*",
             r"prenotazion\w*",
             r"sign ?up",
@@ -148,8 +151,8 @@ DETAILS: tuple[Detail, ...] = (
     Detail(
         "address",
         _words(
-            r"indirizzo(?! (?:e ?-?mail|di posta|email|mail|web|internet))",
-            r"(?<!mail )(?:postal |street |office )?address(?! e ?-?mail)",
+            r"indirizzo(?! (?:e ?-?mail|di posta|email|mail|web|internet|del sito|della piattaforma|del portale|url))",
+            r"(?<!mail )(?<!web )(?<!website )(?<!site )(?:postal |street |office )?address(?! e ?-?mail)",
             r"(?:dove|where) (?:si trova|sta|is|are) (?:l ufficio|the office|la sede|the offices|the headquarters)",
             r"sede legale",
             r"headquarters",
@@ -238,8 +241,8 @@ DETAILS: tuple[Detail, ...] = (
     Detail(
         "duration",
         re.compile(
-            r"\bhow long (?:must|should|does|do|will|did|would|can)\b.*\b(?:last|run|take)\b|\bdurat[ao]\b"
-            r"|\bduration\b|\bquanto (?:deve |devono |dovra |dovrebbe )?dura\w*|\bminimum (?:length|term)\b"
+            r"\bhow long (?:must|should|does|do|will|did|would|can|could)\b.*\b(?:last|run|take)\b|\bdurat[ao]\b"
+            r"|\bduration\b|\bquanto (?:\w+ )?dura\w*|\bminimum (?:length|term)\b"
         ),
         re.compile(r"\b\d+\s*(?:months|mesi|years|anni|weeks|settimane)\b"),
         "Le fonti non indicano una durata.",
@@ -262,19 +265,82 @@ DETAILS: tuple[Detail, ...] = (
         "The sources do not give the hall or room.",
     ),
     Detail(
+        "further-extension",
+        _words(
+            r"(?:un altra|ulterior[ei]|second[ao]|nuov[ao]) proroga",
+            r"altre proroghe",
+            r"prorogat[oa] (?:di nuovo|ancora|nuovamente)",
+            r"(?:another|further|second|new) extension",
+            r"other extensions",
+            r"extended (?:again|further)",
+        ),
+        re.compile(r"(?!)"),  # no answer gives one
+        "Le fonti riportano una sola proroga e nessuna successiva.",
+        "The sources report only one extension and none after it.",
+    ),
+    Detail(
+        "country",  # a country outside the EU, whose taking part depends on the COSME list the sources do not give
+        _words(
+            r"svizzer\w*",
+            r"switzerland",
+            r"swiss",
+            r"norveg\w*",
+            r"norway",
+            r"norwegian",
+            r"islanda",
+            r"iceland\w*",
+            r"liechtenstein",
+            r"serbi\w*",
+            r"ucrain\w*",
+            r"ukrain\w*",
+            r"turchia",
+            r"turkey",
+            r"turkish",
+            r"regno unito",
+            r"united kingdom",
+            r"uk",
+            r"britain",
+            r"british",
+            r"albania\w*",
+            r"montenegr\w*",
+            r"macedonia\w*",
+            r"moldov\w*",
+            r"armeni\w*",
+            r"bosnia\w*",
+            r"kosovo",
+            r"israel\w*",
+            r"tunisi\w*",
+            r"georgia",
+        ),
+        _words(
+            r"svizzera",
+            r"switzerland",
+            r"norvegia",
+            r"norway",
+            r"serbia",
+            r"ucraina",
+            r"ukraine",
+            r"turchia",
+            r"turkey",
+            r"regno unito",
+            r"united kingdom",
+        ),
+        "Le fonti non riportano quali paesi partecipino al programma COSME.",
+        "The sources do not list which countries take part in the COSME programme.",
+    ),
+    Detail(
         "materials",
         _words(
-            r"slides?",
+            r"slides? (?:o|or|e|and|del|dello|della|dell|dei|degli|delle|of|from|used|shown|presented)",
             r"presentazion[ei] (?:del|dello|della|dell|dei|degli|delle|usat\w*|proiettat\w*)",
-            r"materiali?",
+            r"materiali? (?:del|dello|della|dell|dei|degli|delle|presentat\w*|proiettat\w*|distribuit\w*)",
+            r"materials? (?:from|of) the (?:workshop|event|meeting|seminar|conference)",  # not "advanced materials"
             r"documentazione del(?:l)? (?:workshop|evento|incontro|seminario)",
             r"handouts?",
             r"downloads?",
             r"scaricar\w*",
             r"atti del\w*",
             r"proceedings",
-            r"minutes",
-            r"verbale",
         ),
         _words(r"slides?", r"pdf", r"scaricabil\w*", r"download\w*"),
         "Le fonti non indicano materiali (slide, atti, registrazioni) da consultare o scaricare.",
@@ -283,7 +349,10 @@ DETAILS: tuple[Detail, ...] = (
     Detail(
         "logistics",
         _words(
-            r"park\w*",
+            r"parking",
+            r"(?:where|can|could) (?:i|we|you|one|people|visitors) park",  # not "can a science park apply?"
+            r"where to park",
+            r"park (?:the|my|our|a) car",
             r"parcheggi\w*",
             r"come (?:ci )?si arriva",
             r"come arrivare",

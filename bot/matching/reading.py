@@ -26,6 +26,8 @@ from bot.matching.lexicon import (
 )
 from bot.matching.text import fold
 
+#: A question this short without a question word only adds to the one before ("... un format ufficiale?").
+MAX_FRAGMENT_WORDS = 4
 #: More clauses than this are not read one by one (pasted text): the rest is context.
 MAX_CLAUSES = 12
 
@@ -38,6 +40,9 @@ _CONJUNCTION = re.compile(
     r"(?=(?:(?:a|ad|da|di|per|fino a|fino|entro|in|con|su|to|for|from|until|till|by|with|on|at|since)\s+)?(\S+))"
 )
 
+
+# "anche se", "even if": a condition on the question, not a second one.
+_EVEN_IF = re.compile(r"\W*(?:anche|even) (?:se|if)\b")
 
 # "two things: 1) the max grant 2) the deadline", "a) ... b) ...": each item a sentence of its own.
 _ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}|[a-hA-H])\)\s+")
@@ -116,12 +121,14 @@ def asks(text: str) -> bool:
     """Whether a clause is put as a question: a question mark, a question word first, or "vorrei sapere"."""
     if "?" in text:
         return True
-    words = _leading_words(text)
-    return (
-        _starts_with(words, QUESTION_OPENERS)
-        or (bool(words) and words[0] in QUESTION_PREPOSITIONS and _starts_with(words[1:], QUESTION_OPENERS))
-        or _has_cue(text)
-    )  # ... or a question word after a preposition: "a chi si rivolge", "di cosa si tratta"
+    return _opens_question(_leading_words(text)) or _has_cue(text)
+
+
+def _opens_question(words: list[str]) -> bool:
+    """A question word first, perhaps after a preposition: "a chi si rivolge", "di cosa si tratta"."""
+    return _starts_with(words, QUESTION_OPENERS) or (
+        bool(words) and words[0] in QUESTION_PREPOSITIONS and _starts_with(words[1:], QUESTION_OPENERS)
+    )
 
 
 _REPORTING = re.compile(
@@ -195,6 +202,8 @@ def split_questions(sentence: str) -> list[str]:
     start = 0
     for match in _CONJUNCTION.finditer(sentence):
         after_preposition = re.findall(r"[a-z0-9]+", fold(match.group(1)))
+        if _EVEN_IF.match(fold(sentence[match.start() :])):  # "possiamo partecipare anche se non siamo pugliesi?"
+            continue
         if not (
             _starts_with(_leading_words(sentence[match.end() :]), SECOND_QUESTION_OPENERS)
             or _starts_with(after_preposition, QUESTION_OPENERS)
@@ -249,9 +258,9 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
 
 
 def _is_fragment(clause: str) -> bool:
-    """Two words or fewer and no question word: "Three?", "o no?", "giusto?"."""
+    """A few words and no question word: "Three?", "o no?", "un format ufficiale?", "maybe in Lecce?"."""
     words = _leading_words(clause)
-    return len(words) <= 2 and not _starts_with(words, QUESTION_OPENERS)
+    return len(words) <= MAX_FRAGMENT_WORDS and not _opens_question(words)
 
 
 def questions_of(clauses: list[Clause]) -> list[Question]:
