@@ -38,6 +38,8 @@ VAGUE_CONTEXT_SHARE = 0.9
 LEAD_OVER_QUESTION = 0.5
 #: Raised score of an entry whose answer gives the detail asked for ("a che ora?": an entry that gives a time).
 DETAIL_BONUS = 0.1
+#: How far down the whole message's ranking a second question's answer must be, to be a question of its own.
+WHOLE_NEAR = 5
 #: Answers given in one reply; further answered questions are offered as buttons.
 MAX_ANSWERS = 3
 
@@ -183,6 +185,14 @@ class Interpreter:
         if len(answers) == 1 and whole.outcome is Outcome.ANSWER and whole.entry_id != answers[0].entry_id:
             # One reading of the parts, another of the whole: the whole message is one question asked at length.
             return Interpretation(whole, greeting=greeting, asked=everything)
+        if whole.outcome is Outcome.ANSWER and whole.entry_id == answers[0].entry_id:
+            # "was it streamed? is there a recording?": a later question the whole message does not point to at all
+            # only asks the first again, in other words (its details count for the first answer)
+            near = {c.entry_id for c in whole.ranking.candidates[:WHOLE_NEAR]}
+            for i in range(len(answers) - 1, 0, -1):
+                if answers[i].entry_id not in near:
+                    asked[0] = f"{asked[0]} {asked.pop(i)}"
+                    del answers[i]
         answered = {a.entry_id for a in answers}
         unanswered = tuple(q for q, m in per_question if m.outcome is not Outcome.ANSWER)
         leftover = [a.entry_id for a in answers[MAX_ANSWERS:] if a.entry_id]
