@@ -11,7 +11,8 @@ measure the result on a set you never tuned on.
         tests/eval/realistic_d.yaml tests/eval/holdout.yaml tests/eval/holdout2.yaml tests/eval/cases.yaml \\
         ../shared/eval/dev.yaml
 
-Never pass tests/eval/sealed.yaml or tests/eval/realistic_c.yaml: they measure the result, they do not make it.
+Never pass the sealed sets (tests/eval/sealed*.yaml) or tests/eval/realistic_c.yaml: they measure the result, they do
+not make it.
 """
 
 import argparse
@@ -22,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.eval_questions import HELD_OUT_NAMES, held_out
 from bot.assistant import Assistant
 from bot.evaluation import evaluate, load_all
 from bot.i18n import Catalogs
 from bot.knowledge import load_knowledge
 from bot.matching.decision import Thresholds
 
-HELD_OUT = ("sealed.yaml", "realistic_c.yaml")
 ANSWER = (0.45, 0.5, 0.55, 0.6, 0.65)
 MIN_EXPLAINED = (0.3, 0.4, 0.5, 0.55, 0.6)
 DECLINE_WINDOW = (0.0, 0.1, 0.2)
@@ -63,8 +64,8 @@ def main() -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--knowledge", type=Path, default=Path("knowledge"))
     args = parser.parse_args()
-    if any(f.name in HELD_OUT for f in args.files):
-        parser.error(f"{', '.join(HELD_OUT)} are held out: measure with them, never calibrate on them")
+    if any(held_out(f) for f in args.files):
+        parser.error(f"{HELD_OUT_NAMES} are held out: measure with them, never calibrate on them")
     kb, catalogs, cases = load_knowledge(args.knowledge), Catalogs(), load_all(args.files)
     results = []
     for answer, explained, window in itertools.product(ANSWER, MIN_EXPLAINED, DECLINE_WINDOW):
