@@ -105,6 +105,8 @@ QUESTION_CUES = _phrases(
     si chiede cortesemente di conoscere|si richiede|si chiede se|chiediamo se|chiediamo di conoscere
     we would like to know|we want to know|we need to know|i need to know|i would like to understand
     potete indicarci|potreste indicarci|ci potete indicare|ci potreste indicare|ci indicate|indicateci
+    chiedo di conoscere|vorrei conoscere|desidero sapere|desidero conoscere|gradirei sapere|gradirei conoscere
+    mi conferma|mi confermate|mi confermi|ci confermate|confermate che
     trying to figure out|can t figure out|could you confirm|can you confirm|please confirm|double check
     """
 )
