@@ -4,6 +4,7 @@ import pytest
 
 from bot.matching.details import asked_details, detail_gaps
 from bot.matching.reading import (
+    Question,
     Role,
     Words,
     coordinated_halves,
@@ -57,6 +58,12 @@ def test_statements_lead_up_to_the_question_they_precede() -> None:
     (question,) = questions_of(read_message(text, words_of))
     assert question.text == "siamo esclusi?"
     assert question.lead == "Nell'elenco dei settori non vedo il nostro comparto"
+
+
+def test_info_in_front_of_a_subject_asks_about_the_subject() -> None:
+    assert Question("info scadenza").as_matched == ("scadenza", "")
+    assert Question("informazioni sul workshop?").as_matched == ("workshop?", "")
+    assert Question("info").as_matched == ("info", "")  # alone, it asks for information: the links entry
 
 
 def test_a_reported_question_is_what_follows_the_report() -> None:

@@ -88,7 +88,7 @@ class Question:
         before it ("Un cliente") lead up to it."""
         split = reported(self.text)
         if split is None:
-            return self.text, self.lead
+            return _without_info_lead(self.text), self.lead
         before, question = split
         return question, f"{self.lead} {before}".strip()
 
@@ -134,6 +134,18 @@ def _opens_question(words: list[str]) -> bool:
 _REPORTING = re.compile(
     r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b"
 )
+
+
+# "info scadenza", "info on ESCP-S3 pls": asking about the rest, not for "more information" (the links entry).
+_INFO_LEAD = re.compile(
+    r"^\W*(?:info|infos|informazioni|informazione|information)"
+    r"(?:\s+(?:su|sul|sulla|sullo|sui|sulle|sugli|riguardo|circa|on|about|re|regarding|for))?\s+(?=\w)",
+    re.IGNORECASE,
+)
+
+
+def _without_info_lead(text: str) -> str:
+    return _INFO_LEAD.sub("", text, count=1)
 
 
 def reported(text: str) -> tuple[str, str] | None:
