@@ -13,6 +13,7 @@ from bot.matching.reading import (
     read_message,
     reported,
     split_questions,
+    without_guesses,
     without_roles,
 )
 from bot.matching.text import words
@@ -64,6 +65,16 @@ def test_info_in_front_of_a_subject_asks_about_the_subject() -> None:
     assert Question("info scadenza").as_matched == ("scadenza", "")
     assert Question("informazioni sul workshop?").as_matched == ("workshop?", "")
     assert Question("info").as_matched == ("info", "")  # alone, it asks for information: the links entry
+
+
+def test_a_value_asked_to_be_confirmed_is_not_what_is_asked() -> None:
+    assert words(without_guesses("la scadenza era il 30 giugno giusto?")) == ["la", "scadenza", "era", "il"]
+    assert words(without_guesses("co-funding rate was 90% right?")) == ["co", "funding", "rate", "was"]
+    assert "500k" not in without_guesses("il bando cosme quanto dava x progetto? 500k?")
+    # a question word asks which: the values are what is asked
+    assert without_guesses("10 or 10:30, which one is correct?") == "10 or 10:30, which one is correct?"
+    assert "4.0" in without_guesses("industria 4.0 giusto?")  # a name, not a value
+    assert without_guesses("quando scade il 31 dicembre?") == "quando scade il 31 dicembre?"  # no confirmation
 
 
 def test_a_reported_question_is_what_follows_the_report() -> None:

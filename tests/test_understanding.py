@@ -60,6 +60,13 @@ def test_a_long_description_of_the_sender_does_not_drown_a_clear_question(shippe
     assert {"call-who-launched", "sectors-list"} <= {p.entry_id for p in reply.parts}
 
 
+def test_a_wrong_belief_to_confirm_gets_the_right_value(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("the deadline was june 30 right?")
+    assert reply.answered and "31 March 2017" in reply.text
+    italian = shipped_assistant.reply("il bando cosme 2017 quanto dava x progetto? 500k?")
+    assert italian.answered and "350.000" in italian.text
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]

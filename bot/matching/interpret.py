@@ -113,7 +113,10 @@ class Interpreter:
     def _read(self, question: Question) -> tuple[Question, QueryTerms, QueryTerms]:
         """The question with its terms and those of what leads up to it, as the matcher reads them."""
         asked, lead = question.as_matched
-        return question, self.index.analyse(asked), self.index.analyse(lead)
+        terms = self.index.analyse(asked)
+        if _empty(terms):  # "entro il 31/12 o no?": nothing but the value asked about
+            terms = self.index.analyse(question.text)
+        return question, terms, self.index.analyse(lead)
 
     def _exactly(self, entry_id: str, text: str) -> Interpretation:
         """A message worded as a phrasing of one entry: that entry, as staff wrote it (an out-of-scope entry's
