@@ -50,7 +50,7 @@ STOPWORDS_EN = frozenset(
 QUESTION_WORDS: tuple[tuple[str, ...], ...] = (
     ("who", "chi"),
     ("when", "quando", "da quando", "since when"),
-    ("where", "dove"),
+    ("where", "dove", "in which city", "which city", "what city", "in che citta", "in quale citta", "quale citta"),
     ("how", "come"),
     ("why", "perche"),
     ("still", "ancora", "yet", "tuttora", "anymore", "any more", "sempre"),
@@ -196,6 +196,8 @@ ABBREVIATIONS: dict[str, str] = {
     "thx": "thanks",
     "ty": "thanks",
     "pls": "please",
+    "org": "organisation",
+    "orgs": "organisations",
     "plz": "please",
     "sm1": "someone",
     "some1": "someone",
