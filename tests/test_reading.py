@@ -142,6 +142,21 @@ def test_a_letter_s_salutation_closing_and_signature_are_not_questions() -> None
     ]
 
 
+def test_a_greeting_without_punctuation_is_apart_from_the_question() -> None:
+    assert roles("ciao scadenza x la manifestazione di interesse?") == [
+        (Role.SOCIAL, "ciao"),
+        (Role.QUESTION, "scadenza x la manifestazione di interesse?"),
+    ]
+    assert roles("hello there what is the deadline")[0] == (Role.SOCIAL, "hello there")
+    assert roles("ciao ragazzi come va") == [(Role.SOCIAL, "ciao ragazzi"), (Role.SOCIAL, "come va")]
+
+
+def test_a_question_word_alone_asks_about_the_question_before() -> None:
+    assert [c.text for c in read_message("la regione dava un cofinanziamento? quanto?", words_of)] == [
+        "la regione dava un cofinanziamento? quanto?"
+    ]
+
+
 def test_a_short_follow_up_without_a_question_word_adds_to_the_question_before() -> None:
     assert roles("c'è un modulo da compilare? un format ufficiale?") == [
         (Role.QUESTION, "c'è un modulo da compilare? un format ufficiale?")

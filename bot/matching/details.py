@@ -165,7 +165,7 @@ DETAILS: tuple[Detail, ...] = (
         "attendance",
         _words(
             r"quant[ei] (?:persone|partecipanti|presenti)",
-            r"how many (?:people|participants|attendees)",
+            r"how many (?:people|ppl|participants|attendees|visitors)",
             r"numero di (?:partecipanti|persone|presenti)",
             r"attendance",
             r"affluenza",

@@ -43,6 +43,16 @@ _CONJUNCTION = re.compile(
 )
 
 
+# A one-word greeting with no punctuation after it, as phones and dictation write: "ciao scadenza x la
+# manifestazione?", "hi where do we apply" (two words at least must follow).
+_BARE_GREETING = re.compile(
+    r"^\s*(?:ciao|salve|buongiorno|buonasera|hi|hello|hey|hiya)"
+    r"(?:\s+(?:there|all|a tutti|tutti|everyone|team|ragazzi|guys|folks))?\s+(?=\S+\s+\S)",
+    re.IGNORECASE,
+)
+
+_ONLY_ASKING = frozenset("much many long exactly esattamente allora then".split())
+
 # "anche se", "even if": a condition on the question, not a second one.
 _EVEN_IF = re.compile(r"\W*(?:anche|even) (?:se|if)\b")
 
@@ -241,7 +251,7 @@ def _only_greeting(clause: str) -> bool:
 def split_sentences(text: str) -> list[str]:
     sentences = []
     for sentence in _SENTENCE_END.split(_ENUMERATOR.sub("\n", text)):
-        greeting = _LEADING_GREETING.match(sentence)
+        greeting = _LEADING_GREETING.match(sentence) or _BARE_GREETING.match(sentence)
         if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
             sentences += [sentence[: greeting.end()], sentence[greeting.end() :]]
         else:
@@ -313,6 +323,8 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
 def _is_fragment(clause: str) -> bool:
     """A few words and no question word: "Three?", "o no?", "un format ufficiale?", "maybe in Lecce?"."""
     words = _leading_words(clause)
+    if words and all((w,) in QUESTION_OPENERS or w in _ONLY_ASKING for w in words):
+        return True  # "quanto?", "and how much?": a question word alone asks about what was just asked
     return len(words) <= MAX_FRAGMENT_WORDS and not _opens_question(words)
 
 
