@@ -67,6 +67,13 @@ def test_a_wrong_belief_to_confirm_gets_the_right_value(shipped_assistant: Assis
     assert italian.answered and "350.000" in italian.text
 
 
+def test_a_question_asked_again_in_other_words_gets_one_answer(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "la regione puglia cofinanzia i distretti pugliesi che partecipano? c'è un contributo regionale?"
+    )
+    assert [p.entry_id for p in reply.parts] == ["funding-regional"] and reply.not_in_sources
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]

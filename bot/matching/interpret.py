@@ -40,6 +40,8 @@ LEAD_OVER_QUESTION = 0.5
 DETAIL_BONUS = 0.1
 #: How far down the whole message's ranking a second question's answer must be, to be a question of its own.
 WHOLE_NEAR = 5
+#: A later question that an earlier answer answers within this of its own best asks the same again.
+SAME_QUESTION_MARGIN = 0.05
 #: Answers given in one reply; further answered questions are offered as buttons.
 MAX_ANSWERS = 3
 
@@ -174,7 +176,7 @@ class Interpreter:
         for question, match in per_question:
             if match.outcome is not Outcome.ANSWER:
                 continue
-            same = next((i for i, a in enumerate(answers) if a.entry_id == match.entry_id), None)
+            same = next((i for i, a in enumerate(answers) if _answers_nearly_as_well(a, match)), None)
             if same is None:
                 answers.append(match)
                 asked.append(question)
@@ -208,6 +210,15 @@ class Interpreter:
             greeting,
             tuple(asked[:MAX_ANSWERS]),
         )
+
+
+def _answers_nearly_as_well(earlier: Match, later: Match) -> bool:
+    """Whether an earlier answer also answers a later question of the message about as well as its own best entry
+    ("la regione cofinanzia i distretti? c'è un contributo regionale?"): then the later one asks it again."""
+    if earlier.entry_id == later.entry_id:
+        return True
+    score = next((c.score for c in later.ranking.candidates if c.entry_id == earlier.entry_id), None)
+    return score is not None and score >= later.score - SAME_QUESTION_MARGIN
 
 
 def _first(ranking: Ranking, entry_id: str) -> Ranking:

@@ -29,7 +29,7 @@ from bot.matching.lexicon import (
 from bot.matching.text import fold
 
 #: A question this short without a question word only adds to the one before ("... un format ufficiale?").
-MAX_FRAGMENT_WORDS = 4
+MAX_FRAGMENT_WORDS = 3
 #: More clauses than this are not read one by one (pasted text): the rest is context.
 MAX_CLAUSES = 12
 
