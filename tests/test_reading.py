@@ -151,6 +151,13 @@ def test_a_greeting_without_punctuation_is_apart_from_the_question() -> None:
     assert roles("ciao ragazzi come va") == [(Role.SOCIAL, "ciao ragazzi"), (Role.SOCIAL, "come va")]
 
 
+def test_statements_after_the_last_question_are_the_sender_s_context() -> None:
+    assert roles("Which sectors are covered? Two questions sorry, I'm filling in a sheet for our members") == [
+        (Role.QUESTION, "Which sectors are covered?"),
+        (Role.CONTEXT, "Two questions sorry, I'm filling in a sheet for our members"),
+    ]
+
+
 def test_a_question_word_alone_asks_about_the_question_before() -> None:
     assert [c.text for c in read_message("la regione dava un cofinanziamento? quanto?", words_of)] == [
         "la regione dava un cofinanziamento? quanto?"

@@ -313,6 +313,12 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
             else:
                 role = Role.TOPIC
             clauses.append(Clause(piece, role))
+    last_question = max((i for i, c in enumerate(clauses) if c.role is Role.QUESTION), default=None)
+    if last_question is not None:  # statements after the last question: the sender's situation, not its subject
+        clauses = [
+            Clause(c.text, Role.CONTEXT) if i > last_question and c.role is Role.TOPIC else c
+            for i, c in enumerate(clauses)
+        ]
     if not any(c.role is Role.QUESTION for c in clauses):
         # Nothing is put as a question ("info scadenza", "deadline", "We are a park in Portugal. Interested."):
         # what the sender wrote is the question.
@@ -330,7 +336,7 @@ def _is_fragment(clause: str) -> bool:
 
 def questions_of(clauses: list[Clause]) -> list[Question]:
     """Each question with the statements that lead up to it ("In the list of sectors I don't see ours: are we
-    excluded?"); statements after the last question lead to it too."""
+    excluded?"); statements after the last one are the sender's context (read_message)."""
     questions: list[Question] = []
     pending: list[str] = []
     for clause in clauses:
@@ -339,9 +345,6 @@ def questions_of(clauses: list[Clause]) -> list[Question]:
         elif clause.role is Role.QUESTION:
             questions.append(Question(clause.text, " ".join(pending)))
             pending = []
-    if pending and questions:
-        last = questions[-1]
-        questions[-1] = Question(last.text, " ".join([last.lead, *pending]).strip())
     return questions
 
 
