@@ -107,6 +107,20 @@ def test_two_questions_in_one_sentence_are_split_only_when_both_ask(sentence: st
     assert split_questions(sentence) == parts
 
 
+def test_items_of_a_numbered_list_ask_and_an_announcement_does_not() -> None:
+    assert roles("two things: 1) max grant per project 2) deadline of that call") == [
+        (Role.SOCIAL, "two things"),
+        (Role.QUESTION, "max grant per project"),
+        (Role.QUESTION, "deadline of that call"),
+    ]
+    assert [role for role, _ in roles("please confirm (1) the closing date (2) the extension")][1:] == [
+        Role.QUESTION,
+        Role.QUESTION,
+    ]
+    # a closing ends the letter, but a question after it is still read
+    assert roles("Many thanks. One more: where do we apply?")[-1] == (Role.QUESTION, "where do we apply?")
+
+
 def test_numbered_questions_and_a_bare_until_when_are_questions() -> None:
     texts = [c.text for c in read_message("two things: 1) max grant per project 2) deadline of that call", words_of)]
     assert texts == ["two things", "max grant per project", "deadline of that call"]

@@ -329,6 +329,21 @@ DETAILS: tuple[Detail, ...] = (
         "The sources do not list which countries take part in the COSME programme.",
     ),
     Detail(
+        "event-language",
+        _words(
+            r"(?:held|given|run|conducted|tenut[oa]|svolt[oa]) in (?:italian|english|italiano|inglese)",
+            r"interpret(?:ation|ing|er|ers|i)",
+            r"interpretariato",
+            r"traduzione simultanea",
+            r"simultaneous translation",
+            r"in che lingua (?:era|si teneva|si svolgeva|parlavano)",
+            r"what language was (?:it|the workshop|the event) (?:held|given|in)",
+        ),
+        _words(r"in italiano", r"in inglese", r"in italian", r"in english", r"interpret\w*"),
+        "Le fonti non indicano in che lingua si svolgesse né se ci fosse interpretariato.",
+        "The sources do not say which language it was held in or whether there was interpretation.",
+    ),
+    Detail(
         "materials",
         _words(
             r"slides? (?:o|or|e|and|del|dello|della|dell|dei|degli|delle|of|from|used|shown|presented)",

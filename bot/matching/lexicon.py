@@ -149,6 +149,7 @@ CLOSINGS = _word_tuples(
     in attesa di cortese riscontro, in attesa di un cortese riscontro, in attesa di una risposta, resto in attesa
     restiamo in attesa, grazie e cordiali saluti, grazie e saluti, grazie e buona giornata, thanks and regards
     thank you and best regards, buona giornata, buona serata, have a nice day, have a good day
+    many thanks, thanks a lot, thank you very much, thank you so much, grazie mille, grazie ancora, grazie infinite
     """
 )
 
@@ -232,6 +233,8 @@ QUESTION_ANNOUNCEMENTS = _phrases(
     un informazione|un'informazione|una domanda rapida|ultima cosa|un altra cosa|un'altra cosa|ancora una cosa
     quick question|a question|one question|quick one|one more thing|a quick one|last thing|another question|a query
     one more|one more question|just a question|just one question|small question|simple question
+    due cose|tre cose|due domande|tre domande|alcune domande|qualche domanda|un paio di cose|un paio di domande
+    two things|three things|two questions|three questions|a couple of things|a couple of questions|a few questions
     come va|come stai|come state|tutto bene|tutto ok|how are you|how s it going|how are things|nice to meet you
     """
 )

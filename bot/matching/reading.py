@@ -56,15 +56,16 @@ _ONLY_ASKING = frozenset("much many long exactly esattamente allora then".split(
 # "anche se", "even if": a condition on the question, not a second one.
 _EVEN_IF = re.compile(r"\W*(?:anche|even) (?:se|if)\b")
 
-# "two things: 1) the max grant 2) the deadline", "a) ... b) ...": each item a sentence of its own.
-_ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}|[a-hA-H])\)\s+")
+# "two things: 1) the max grant 2) the deadline", "(a) ... (b) ...": each item a sentence of its own.
+_ENUMERATOR = re.compile(r"(?:^|(?<=\s))\(?(?:\d{1,2}|[a-hA-H])\)\s+")
 
 # A greeting at the start of a sentence, set off by punctuation or an emoticon: "Ciao :)", "hi there,", "Salve!".
 _LEADING_GREETING = re.compile(
     r"^\s*(?:"
     + "|".join(r"[\s.']+".join(g) for g in sorted(GREETINGS, key=len, reverse=True))  # "Gent.mi", "Spett.le"
     + r")(?:\s+(?:there|all|a tutti|"
-    r"tutti|everyone|team|ragazzi|guys|folks))?\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
+    r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici|sir or madam|sirs|sir|madam))?"
+    r"\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
     re.IGNORECASE,
 )
 
@@ -249,14 +250,20 @@ def _only_greeting(clause: str) -> bool:
 
 
 def split_sentences(text: str) -> list[str]:
-    sentences = []
-    for sentence in _SENTENCE_END.split(_ENUMERATOR.sub("\n", text)):
-        greeting = _LEADING_GREETING.match(sentence) or _BARE_GREETING.match(sentence)
-        if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
-            sentences += [sentence[: greeting.end()], sentence[greeting.end() :]]
-        else:
-            sentences.append(sentence)
-    return [s.strip(" ,") for s in sentences if s and s.strip(" ,.!;:")]
+    return [sentence for sentence, _ in _sentences(text)]
+
+
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """The sentences, each with whether it is an item of a numbered list ("1) ... 2) ..."): an item asks."""
+    sentences: list[tuple[str, bool]] = []
+    for number, part in enumerate(_ENUMERATOR.split(text)):
+        for sentence in _SENTENCE_END.split(part):
+            greeting = _LEADING_GREETING.match(sentence) or _BARE_GREETING.match(sentence)
+            if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
+                sentences += [(sentence[: greeting.end()], False), (sentence[greeting.end() :], number > 0)]
+            else:
+                sentences.append((sentence, number > 0))
+    return [(s.strip(" ,"), item) for s, item in sentences if s and s.strip(" ,.!;:")]
 
 
 def split_questions(sentence: str) -> list[str]:
@@ -286,10 +293,10 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
     """The clauses of a message with their roles. `words_of(clause)` says what the clause's words are (nothing, only
     greetings and thanks, or a topic): the matcher's vocabulary knows that, this module does not."""
     clauses: list[Clause] = []
-    sentences = split_sentences(text)
-    closing = next((i for i, sentence in enumerate(sentences) if i > 0 and closes(sentence)), len(sentences))
-    for index, sentence in enumerate(sentences):
-        if index >= closing:  # the closing and the signature after it
+    sentences = _sentences(text)
+    closing = next((i for i, (sentence, _) in enumerate(sentences) if i > 0 and closes(sentence)), len(sentences))
+    for index, (sentence, item) in enumerate(sentences):
+        if index == closing or (index > closing and not asks(sentence)):  # the closing and the signature after it
             clauses.append(Clause(sentence, Role.SOCIAL))
             continue
         pieces = split_questions(sentence) if asks(sentence) and index < MAX_CLAUSES else [sentence]
@@ -308,7 +315,7 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
                 # "... the minimum number of partners? Three? Five?": guesses that belong to the question before.
                 clauses[-1] = Clause(f"{clauses[-1].text} {piece}", Role.QUESTION)
                 continue
-            elif asks(piece) or (asks(sentence) and len(pieces) > 1):
+            elif asks(piece) or (asks(sentence) and len(pieces) > 1) or item:
                 role = Role.QUESTION
             else:
                 role = Role.TOPIC
