@@ -74,6 +74,15 @@ def test_a_question_asked_again_in_other_words_gets_one_answer(shipped_assistant
     assert [p.entry_id for p in reply.parts] == ["funding-regional"] and reply.not_in_sources
 
 
+def test_short_follow_ups_of_a_declined_question_are_declined_too(shipped_assistant: Assistant) -> None:
+    for text in (
+        "Is there a 2024 edition of this call? When does it open?",
+        "Which partnerships were selected in the end? Did any Apulian cluster get in?",
+    ):
+        reply = shipped_assistant.reply(text)
+        assert reply.kind is Outcome.UNKNOWN and not reply.parts, text
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]

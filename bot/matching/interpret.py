@@ -42,6 +42,8 @@ DETAIL_BONUS = 0.1
 WHOLE_NEAR = 5
 #: A later question that an earlier answer answers within this of its own best asks the same again.
 SAME_QUESTION_MARGIN = 0.05
+#: A question this short after a declined one asks about the same thing ("... When does it open?").
+MAX_FOLLOW_UP_WORDS = 8
 #: Answers given in one reply; further answered questions are offered as buttons.
 MAX_ANSWERS = 3
 
@@ -112,6 +114,19 @@ class Interpreter:
         weight = self.index.topic_weight(part)
         return min(1.0, MAX_CONTEXT_RATIO * said / weight) if weight > 0 else 1.0
 
+    def _declined(self, match: Match) -> bool:
+        """Whether a question was declined: an out-of-scope entry at the top made it "I don't know"."""
+        best = match.ranking.candidates[0] if match.ranking.candidates else None
+        return (
+            match.outcome is Outcome.UNKNOWN
+            and best is not None
+            and any(
+                c.entry_id in self.index.declined
+                and c.score >= max(self.thresholds.suggest, best.score - self.thresholds.decline_window)
+                for c in match.ranking.candidates
+            )
+        )
+
     def _read(self, question: Question) -> tuple[Question, QueryTerms, QueryTerms]:
         """The question with its terms and those of what leads up to it, as the matcher reads them."""
         asked, lead = question.as_matched
@@ -171,6 +186,12 @@ class Interpreter:
             return Interpretation(whole, greeting=greeting, asked=everything)
 
         per_question = [(q.full, self._match_parts(t, lt, context, q.full)) for q, t, lt in readable]
+        if self._declined(per_question[0][1]) and all(
+            len(q.split()) <= MAX_FOLLOW_UP_WORDS for q, _ in per_question[1:]
+        ):
+            # "Is there a 2024 edition? When does it open?": short questions after one staff want declined ask
+            # about the same thing
+            return Interpretation(per_question[0][1], greeting=greeting, asked=everything)
         answers: list[Match] = []
         asked: list[str] = []
         for question, match in per_question:
