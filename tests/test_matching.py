@@ -15,6 +15,13 @@ def test_folding_removes_case_accents_and_splits_elisions() -> None:
     assert words("dell'industria 4.0, nel 2016!") == ["dell", "industria", "4.0", "nel", "2016"]
 
 
+def test_amounts_are_read_as_the_same_number_however_written() -> None:
+    for written in ("350.000 euro", "350,000", "350k", "350 mila", "350mila"):
+        assert words(written)[0] == "350000", written
+    assert words("2.800.000") == ["2800000"]
+    assert words("industria 4.0 nel 2020") == ["industria", "4.0", "nel", "2020"]  # not amounts
+
+
 def test_stems_agree_across_languages_and_inflections() -> None:
     assert stem("partecipare") == stem("partecipa")
     assert stem("deadline") == stem("deadlines")

@@ -43,11 +43,34 @@ def _fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Word tokens of folded text, chat shorthand spelt out ("x" -> "per", "wen" -> "when"), numeric dates as
-    words ("31/12" -> "31 dicembre"); keeps numbers such as '4.0' and '2020' whole."""
+    words ("31/12" -> "31 dicembre"), amounts as plain numbers ("350.000", "350,000", "350k", "350 mila" ->
+    "350000"); keeps numbers such as '4.0' and '2020' whole."""
     folded = fold(text)
     if "/" in folded or "-" in folded:  # a numeric date needs one: most texts skip the costlier search
         folded = _NUMERIC_DATE.sub(_date_in_words, folded)
-    return [ABBREVIATIONS.get(token, token) for token in _TOKEN.findall(folded) if len(token) <= MAX_WORD_CHARS]
+    if "mila" in folded:
+        folded = _THOUSANDS_WORD.sub(r"\g<1>000", folded)
+    return [
+        _amount(token) or ABBREVIATIONS.get(token, token)
+        for token in _TOKEN.findall(folded)
+        if len(token) <= MAX_WORD_CHARS
+    ]
+
+
+_GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")  # 350.000, 2.800.000, 350,000: one separator throughout
+_KILO = re.compile(r"(\d{1,3})k")
+_THOUSANDS_WORD = re.compile(r"\b(\d{1,3}) ?mila\b")
+
+
+def _amount(token: str) -> str | None:
+    """An amount written with thousands separators or a "k", as digits; None for anything else ("4.0", "2020")."""
+    if not token[0].isdigit():
+        return None
+    if _GROUPED.fullmatch(token):
+        return token.replace(".", "").replace(",", "")
+    if kilo := _KILO.fullmatch(token):
+        return f"{kilo.group(1)}000"
+    return None
 
 
 def _date_in_words(match: re.Match[str]) -> str:
