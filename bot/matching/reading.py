@@ -33,8 +33,9 @@ MAX_FRAGMENT_WORDS = 3
 #: More clauses than this are not read one by one (pasted text): the rest is context.
 MAX_CLAUSES = 12
 
-# Sentence ends, line breaks, and a colon or dash that introduces the question ("quick question: ...").
-_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+|(?<=[^\d\s]):\s+|\s+[–—-]\s+")
+# Sentence ends, line breaks, and a colon or dash that introduces the question ("quick question: ...", "del 13/9:
+# chi c'era?"; not the colon of "ore 10:30").
+_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+|(?<=[^\d\s]):\s+|(?<=\d):\s+(?=\D)|\s+[–—-]\s+")
 # "who can apply and when is the deadline": a conjunction followed by a new question's first word, perhaps after
 # a preposition ("e fino a quando", "and until when", "e a chi si rivolge").
 _CONJUNCTION = re.compile(
