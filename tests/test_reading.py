@@ -121,6 +121,14 @@ def test_items_of_a_numbered_list_ask_and_an_announcement_does_not() -> None:
     assert roles("Many thanks. One more: where do we apply?")[-1] == (Role.QUESTION, "where do we apply?")
 
 
+def test_a_colon_after_a_date_introduces_the_question_but_not_inside_a_time() -> None:
+    assert [c.text for c in read_message("info sul workshop del 13/9: chi c'era?", words_of)] == [
+        "info sul workshop del 13/9",
+        "chi c'era?",
+    ]
+    assert [c.text for c in read_message("iniziava alle 10:30?", words_of)] == ["iniziava alle 10:30?"]
+
+
 def test_numbered_questions_and_a_bare_until_when_are_questions() -> None:
     texts = [c.text for c in read_message("two things: 1) max grant per project 2) deadline of that call", words_of)]
     assert texts == ["two things", "max grant per project", "deadline of that call"]
