@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.matching.asked import as_matched, reported, without_guesses
 from bot.matching.details import asked_details, detail_gaps
 from bot.matching.reading import (
     Question,
@@ -11,9 +12,7 @@ from bot.matching.reading import (
     greets,
     questions_of,
     read_message,
-    reported,
     split_questions,
-    without_guesses,
     without_roles,
 )
 from bot.matching.text import words
@@ -62,9 +61,9 @@ def test_statements_lead_up_to_the_question_they_precede() -> None:
 
 
 def test_info_in_front_of_a_subject_asks_about_the_subject() -> None:
-    assert Question("info scadenza").as_matched == ("scadenza", "")
-    assert Question("informazioni sul workshop?").as_matched == ("workshop?", "")
-    assert Question("info").as_matched == ("info", "")  # alone, it asks for information: the links entry
+    assert as_matched(Question("info scadenza")) == ("scadenza", "")
+    assert as_matched(Question("informazioni sul workshop?")) == ("workshop?", "")
+    assert as_matched(Question("info")) == ("info", "")  # alone, it asks for information: the links entry
 
 
 def test_a_value_asked_to_be_confirmed_is_not_what_is_asked() -> None:
@@ -86,7 +85,7 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
     assert reported("what are the sectors, could you tell me?") is None  # nothing follows the report
     assert reported("quali sono i settori?") is None
     (question,) = questions_of(read_message("Un cliente vuole sapere se il tessile rientra tra i temi", words_of))
-    assert question.as_matched == ("se il tessile rientra tra i temi", "un cliente")
+    assert as_matched(question) == ("se il tessile rientra tra i temi", "un cliente")
 
 
 @pytest.mark.parametrize(

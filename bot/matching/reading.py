@@ -17,8 +17,6 @@ from bot.matching.lexicon import (
     CONTEXT_OPENERS,
     GREETINGS,
     LEADING_FILLERS,
-    MONTHS_EN,
-    MONTHS_IT,
     QUESTION_ANNOUNCEMENTS,
     QUESTION_CUES,
     QUESTION_OPENERS,
@@ -95,17 +93,6 @@ class Question:
     def full(self) -> str:
         return f"{self.lead} {self.text}".strip()
 
-    @property
-    def as_matched(self) -> tuple[str, str]:
-        """(the question, what leads up to it) as the matcher reads them: a question reported by the sender ("Un
-        cliente mi chiede se la manifestazione dà diritto a un contributo") is what follows the report; the words
-        before it ("Un cliente") lead up to it."""
-        split = reported(self.text)
-        if split is None:
-            return without_guesses(_without_info_lead(self.text)), self.lead
-        before, question = split
-        return without_guesses(question), f"{self.lead} {before}".strip()
-
 
 class Words(StrEnum):
     """What a clause's words are to the matcher."""
@@ -123,7 +110,7 @@ def _starts_with(words: list[str], openers: frozenset[tuple[str, ...]]) -> bool:
 _LONGEST: dict[frozenset[tuple[str, ...]], int] = {}
 
 
-def _leading_words(text: str) -> list[str]:
+def leading_words(text: str) -> list[str]:
     """Folded words without the conjunctions and interjections a clause may start with ("e quando...", "ok so")."""
     words = re.findall(r"[a-z0-9]+", fold(text))
     while words and words[0] in LEADING_FILLERS:
@@ -135,101 +122,35 @@ def asks(text: str) -> bool:
     """Whether a clause is put as a question: a question mark, a question word first, or "vorrei sapere"."""
     if "?" in text:
         return True
-    return _opens_question(_leading_words(text)) or _has_cue(text)
+    return opens_question(leading_words(text)) or _has_cue(text)
 
 
-def _opens_question(words: list[str]) -> bool:
+def opens_question(words: list[str]) -> bool:
     """A question word first, perhaps after a preposition: "a chi si rivolge", "di cosa si tratta"."""
     return _starts_with(words, QUESTION_OPENERS) or (
         bool(words) and words[0] in QUESTION_PREPOSITIONS and _starts_with(words[1:], QUESTION_OPENERS)
     )
 
 
-_REPORTING = re.compile(
-    r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b"
-)
-
-
-# "info scadenza", "info on ESCP-S3 pls": asking about the rest, not for "more information" (the links entry).
-_INFO_LEAD = re.compile(
-    r"^\W*(?:info|infos|informazioni|informazione|information)"
-    r"(?:\s+(?:su|sul|sulla|sullo|sui|sulle|sugli|riguardo|circa|on|about|re|regarding|for))?\s+(?=\w)",
-    re.IGNORECASE,
-)
-
-
-def _without_info_lead(text: str) -> str:
-    return _INFO_LEAD.sub("", text, count=1)
-
-
-# A value the sender may have wrong: a number, an amount, a percentage, a month ("30 giugno", "500k", "90%").
-_VALUE = re.compile(
-    r"(?<!\w)(?:\d[\d.,/:]*\s*(?:k|mila|euro|eur|%|percent|per cent)?(?!\w)|€\s*\d[\d.,]*|(?:"
-    + "|".join(m for m in MONTHS_IT + MONTHS_EN if m != "may")  # "may we apply, right?"
-    + r"|genn?|febb?|mar|apr|mag|giu|lug|ago|sett?|ott|nov|dic|jan|feb|jun|jul|aug|sept?|oct|dec)\b\.?)",
-    re.IGNORECASE,
-)
-# "..., giusto?", "... right?", "is that right": asking to confirm what was just said; "pls confirm: ...".
-_CONFIRMATION_TAG = re.compile(
-    r"[,;\s]*\b(?:giusto|vero|corretto|esatto|o no|o sbaglio|oppure no|right|correct|true|is that (?:right|correct|"
-    r"true|so)|am i right|isn'?t it|wasn'?t it|or not)\s*(?=[?!.]|$)",
-    re.IGNORECASE,
-)
-_CONFIRMATION_LEAD = re.compile(
-    r"^\W*(?:pls|please|plz)?\s*(?:confirm|mi confermate|mi confermi|mi conferma|confermatemi|confermate|can you "
-    r"confirm|could you confirm)(?:\s+(?:che|that))?\s*[:,]?\s*",
-    re.IGNORECASE,
-)
-# A question word anywhere: "which one is correct?" asks which, it does not confirm.
-_WH_WORD = re.compile(r"\b(?:which|what|who|when|where|how|why|quale|quali|qual|cosa|chi|quando|dove|come|perche)\b")
-# Names with a number in them, which are subjects, not values: "industria 4.0", "Horizon 2020", "Smart Puglia 2020".
-_NAMED = re.compile(r"(?:industria|industry|horizon|puglia|europa|europe)\s*$", re.IGNORECASE)
-
-
-def without_guesses(text: str) -> str:
-    """A question that asks to confirm what the sender believes ("la scadenza era il 30 giugno giusto?", "the
-    COSME call gave 500k? is that right"), without the values believed and the "right?": what is asked is the
-    subject, and the answer gives the right value. Any other question as it is."""
-    pieces = [piece for piece in text.split("?") if piece.strip(" .!,;:")]
-    guess_after = len(pieces) > 1 and not _VALUE.sub("", pieces[-1]).strip(" .!,;:")  # "... per progetto? 500k?"
-    tag = _CONFIRMATION_TAG.search(text) or _CONFIRMATION_LEAD.search(text)
-    asks_which = _opens_question(_leading_words(text)) or _WH_WORD.search(fold(text))
-    if not guess_after and (not tag or asks_which):
-        return text
-    if tag:
-        text = text[: tag.start()] + " " + text[tag.end() :]
-    return _VALUE.sub(lambda m: m.group(0) if _NAMED.search(text[: m.start()]) else " ", text)
-
-
-def reported(text: str) -> tuple[str, str] | None:
-    """(the words before the report, the question reported) when a clause reports its question ("a client asks
-    whether ...", "vorrei capire se ..."); folded. None when it does not, or too little follows the report."""
-    folded = " ".join(re.findall(r"[a-z0-9]+", fold(text)))
-    match = _REPORTING.search(folded)
-    if match is None or len(folded[match.end() :].split()) < 2:
-        return None
-    return folded[: match.start()].strip(), folded[match.end() :].strip()
-
-
 def describes_sender(text: str) -> bool:
     """ "we are a science park", "sono il referente di un distretto": the sender talking about themselves (not "my
     client would like to know which themes...", which asks)."""
-    return "?" not in text and _starts_with(_leading_words(text), CONTEXT_OPENERS) and not _has_cue(text)
+    return "?" not in text and _starts_with(leading_words(text), CONTEXT_OPENERS) and not _has_cue(text)
 
 
 def _has_cue(text: str) -> bool:
-    folded = " ".join(_leading_words(text))
+    folded = " ".join(leading_words(text))
     return any(f" {cue} " in f" {folded} " for cue in QUESTION_CUES)
 
 
 def closes(text: str) -> bool:
     """ "Distinti saluti", "Kind regards, J. Weber", "Grazie e cordiali saluti": a letter's closing."""
-    return "?" not in text and _starts_with(_leading_words(text), CLOSINGS)
+    return "?" not in text and _starts_with(leading_words(text), CLOSINGS)
 
 
 def announces_question(text: str) -> bool:
     """ "una domanda veloce", "quick question": the clause only says a question follows."""
-    return " ".join(_leading_words(text)) in QUESTION_ANNOUNCEMENTS
+    return " ".join(leading_words(text)) in QUESTION_ANNOUNCEMENTS
 
 
 def without_roles(text: str) -> str:
@@ -276,7 +197,7 @@ def split_questions(sentence: str) -> list[str]:
         if _EVEN_IF.match(fold(sentence[match.start() :])):  # "possiamo partecipare anche se non siamo pugliesi?"
             continue
         if not (
-            _starts_with(_leading_words(sentence[match.end() :]), SECOND_QUESTION_OPENERS)
+            _starts_with(leading_words(sentence[match.end() :]), SECOND_QUESTION_OPENERS)
             or _starts_with(after_preposition, QUESTION_OPENERS)
         ):
             continue
@@ -336,10 +257,10 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
 
 def _is_fragment(clause: str) -> bool:
     """A few words and no question word: "Three?", "o no?", "un format ufficiale?", "maybe in Lecce?"."""
-    words = _leading_words(clause)
+    words = leading_words(clause)
     if words and all((w,) in QUESTION_OPENERS or w in _ONLY_ASKING for w in words):
         return True  # "quanto?", "and how much?": a question word alone asks about what was just asked
-    return len(words) <= MAX_FRAGMENT_WORDS and not _opens_question(words)
+    return len(words) <= MAX_FRAGMENT_WORDS and not opens_question(words)
 
 
 def questions_of(clauses: list[Clause]) -> list[Question]:
