@@ -1,5 +1,6 @@
 """Decide from a ranking whether to answer, offer "did you mean", or say "I don't know yet"."""
 
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -47,11 +48,7 @@ def decide(
     best: Candidate | None = candidates[0] if candidates else None
     if best is None:
         return Match(Outcome.UNKNOWN, None, 0.0, (), ranking)
-    near_declined = any(
-        c.entry_id in declined and c.score >= max(thresholds.suggest, best.score - thresholds.decline_window)
-        for c in candidates
-    )
-    if near_declined:
+    if near_declined(candidates, thresholds, declined):
         return Match(Outcome.UNKNOWN, None, best.score, (), ranking)
     if best.score >= thresholds.answer and best.explained >= thresholds.min_explained:
         return Match(Outcome.ANSWER, best.entry_id, best.score, (), ranking)
@@ -63,3 +60,11 @@ def decide(
     if suggestions:
         return Match(Outcome.SUGGEST, None, best.score, suggestions, ranking)
     return Match(Outcome.UNKNOWN, None, best.score, (), ranking)
+
+
+def near_declined(candidates: Sequence[Candidate], thresholds: Thresholds, declined: AbstractSet[str]) -> bool:
+    """Whether an out-of-scope entry scores close enough to the best candidate (first) to decline the question."""
+    if not candidates:
+        return False
+    floor = max(thresholds.suggest, candidates[0].score - thresholds.decline_window)
+    return any(c.entry_id in declined and c.score >= floor for c in candidates)

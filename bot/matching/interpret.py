@@ -11,7 +11,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from bot.matching.asked import as_matched
-from bot.matching.decision import Match, Thresholds, decide
+from bot.matching.decision import Match, Thresholds, decide, near_declined
 from bot.matching.details import asked_details
 from bot.matching.index import Candidate, MatchIndex, QueryTerms, Ranking
 from bot.matching.reading import (
@@ -117,15 +117,8 @@ class Interpreter:
 
     def _declined(self, match: Match) -> bool:
         """Whether a question was declined: an out-of-scope entry at the top made it "I don't know"."""
-        best = match.ranking.candidates[0] if match.ranking.candidates else None
-        return (
-            match.outcome is Outcome.UNKNOWN
-            and best is not None
-            and any(
-                c.entry_id in self.index.declined
-                and c.score >= max(self.thresholds.suggest, best.score - self.thresholds.decline_window)
-                for c in match.ranking.candidates
-            )
+        return match.outcome is Outcome.UNKNOWN and near_declined(
+            match.ranking.candidates, self.thresholds, self.index.declined
         )
 
     def _read(self, question: Question) -> tuple[Question, QueryTerms, QueryTerms]:
