@@ -95,6 +95,7 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
         ("chi può partecipare e fino a quando?", ["chi può partecipare", "fino a quando?"]),
         ("quando scade la manifestazione e a chi si rivolge?", ["quando scade la manifestazione", "a chi si rivolge?"]),
         ("Can SMEs and clusters apply?", ["Can SMEs and clusters apply?"]),  # one question about two subjects
+        ("must it be in English or can it be in Italian?", ["must it be in English or can it be in Italian?"]),
         ("del 730, entro quando va presentato?", ["del 730, entro quando va presentato?"]),  # "del 730": no question
         (
             "vorrei sapere se i parchi possono partecipare e se la scadenza è ancora il 31 dicembre",

@@ -35,9 +35,10 @@ MAX_CLAUSES = 12
 # chi c'era?"; not the colon of "ore 10:30").
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+|(?<=[^\d\s]):\s+|(?<=\d):\s+(?=\D)|\s+[–—-]\s+")
 # "who can apply and when is the deadline": a conjunction followed by a new question's first word, perhaps after
-# a preposition ("e fino a quando", "and until when", "e a chi si rivolge").
+# a preposition ("e fino a quando", "and until when", "e a chi si rivolge"). Not "or": "in English or can it be in
+# Italian?" offers alternatives within one question.
 _CONJUNCTION = re.compile(
-    r"(?:,\s*(?:(?:and|also|plus|or|e|ed|oppure|inoltre|poi|anche)\s+)?|\s+(?:and|also|plus|or|e|ed|oppure|inoltre|poi|anche)\s+)"
+    r"(?:,\s*(?:(?:and|also|plus|e|ed|inoltre|poi|anche)\s+)?|\s+(?:and|also|plus|e|ed|inoltre|poi|anche)\s+)"
     r"(?=(?:(?:a|ad|da|di|per|fino a|fino|entro|in|con|su|to|for|from|until|till|by|with|on|at|since)\s+)?(\S+))"
 )
 
