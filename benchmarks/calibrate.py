@@ -11,8 +11,8 @@ measure the result on a set you never tuned on.
         tests/eval/realistic_d.yaml tests/eval/holdout.yaml tests/eval/holdout2.yaml tests/eval/cases.yaml \\
         ../shared/eval/dev.yaml
 
-Never pass the sealed sets (tests/eval/sealed*.yaml) or tests/eval/realistic_c.yaml: they measure the result, they do
-not make it.
+Never pass the sealed sets (tests/eval/sealed*.yaml) or the validation sets tests/eval/realistic_c.yaml and
+realistic_i.yaml: they measure the result, they do not make it.
 """
 
 import argparse

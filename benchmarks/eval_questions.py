@@ -1,7 +1,8 @@
 """Questions for the benchmarks: what people wrote, never the knowledge base's own phrasings.
 
 The defaults are the realistic evaluation sets A and B and the shared development set. The held-out sets
-(sealed*.yaml, realistic_c.yaml) are never read: a benchmark has no business looking at them.
+(sealed*.yaml, and the validation sets realistic_c.yaml and realistic_i.yaml) are never read: a benchmark has no
+business looking at them.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ DEFAULT_SETS = (
     ROOT / "tests" / "eval" / "realistic_b.yaml",
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 )
-HELD_OUT_NAMES = "sealed*.yaml, realistic_c.yaml"
+HELD_OUT_NAMES = "sealed*.yaml, realistic_c.yaml, realistic_i.yaml"
 
 
 def held_out(path: Path) -> bool:
-    """The sets that measure the result and never make it: each sealed set, and the validation set C."""
-    return path.name.startswith("sealed") or path.name == "realistic_c.yaml"
+    """The sets that measure the result and never make it: each sealed set, and the validation sets C and I."""
+    return path.name.startswith("sealed") or path.name in ("realistic_c.yaml", "realistic_i.yaml")
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def test_an_edition_stamp_changes_the_content_and_keeps_it_valid(tmp_path: Path)
     assert len(load_knowledge(tmp_path).entries) == 5
 
 
-@pytest.mark.parametrize("name", ["sealed.yaml", "sealed4.yaml", "realistic_c.yaml"])
+@pytest.mark.parametrize("name", ["sealed.yaml", "sealed4.yaml", "realistic_c.yaml", "realistic_i.yaml"])
 def test_benchmarks_refuse_the_held_out_evaluation_sets(tmp_path: Path, name: str) -> None:
     (tmp_path / name).write_text("- q: never read\n  lang: en\n")
     with pytest.raises(SystemExit, match="held-out"):
