@@ -139,7 +139,8 @@ class Assistant:
         self.thresholds = thresholds or Thresholds()
         self.index = prepared.index
         self.detector = prepared.detector
-        self.interpreter = Interpreter(self.index, self.thresholds, self.details_given())
+        honest = frozenset(e.id for e in kb.entries.values() if e.not_in_sources)
+        self.interpreter = Interpreter(self.index, self.thresholds, self.details_given(), honest)
 
     def language_for(self, text: str, *, chosen: str | None = None, telegram: str | None = None) -> str:
         detected = self.detector.detect(text)

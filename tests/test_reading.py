@@ -251,6 +251,12 @@ def test_details_a_question_asks_for(question: str, details: list[str]) -> None:
     assert [d.id for d in asked_details(question)] == details
 
 
+def test_an_answer_that_says_it_lacks_a_detail_is_read_with_its_apostrophes() -> None:
+    answer = "La proroga fu annunciata dalla ECCP; le fonti non riportano la data dell'annuncio: 31 marzo 2017."
+    (gap,) = detail_gaps("quando è stata annunciata esattamente la proroga?", answer)
+    assert gap.detail.id == "exact-day" and gap.declared
+
+
 def test_a_detail_the_answer_lacks_is_a_gap_and_one_it_gives_is_not() -> None:
     answer = "The workshop was on 13 September 2016 at the Fiera del Levante, from 10:30 to 13:30."
     assert [g.detail.id for g in detail_gaps("do I need to register for the workshop?", answer)] == ["registration"]

@@ -83,6 +83,13 @@ def test_short_follow_ups_of_a_declined_question_are_declined_too(shipped_assist
         assert reply.kind is Outcome.UNKNOWN and not reply.parts, text
 
 
+def test_a_short_follow_up_of_a_question_the_sources_do_not_answer_gets_the_honest_answer(
+    shipped_assistant: Assistant,
+) -> None:
+    reply = shipped_assistant.reply("what language must the EoI be written in? can it be in Polish?")
+    assert [p.entry_id for p in reply.parts] == ["application-language"] and reply.not_in_sources
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]

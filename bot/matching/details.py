@@ -472,6 +472,11 @@ DETAILS: tuple[Detail, ...] = (
 )
 
 
+def _folded(text: str) -> str:
+    """Folded text with apostrophes as spaces, as the patterns expect ("dell'annuncio" -> "dell annuncio")."""
+    return fold(text, limit=len(text)).replace("'", " ").replace("’", " ")
+
+
 def asked_details(question: str) -> list[Detail]:
     """The details a question asks for, by its wording."""
     folded = fold(question).replace("'", " ").replace("’", " ")
@@ -480,7 +485,7 @@ def asked_details(question: str) -> list[Detail]:
 
 def detail_gaps(question: str, answer: str) -> list[Gap]:
     """Details the question asks for that the answer does not give."""
-    folded_answer = fold(answer, limit=len(answer))
+    folded_answer = _folded(answer)
     return [
         Gap(d, bool(d.declared and d.declared.search(folded_answer)))
         for d in asked_details(question)
@@ -490,5 +495,5 @@ def detail_gaps(question: str, answer: str) -> list[Gap]:
 
 def details_in(answer: str) -> list[str]:
     """The details an answer gives, by id."""
-    folded = fold(answer, limit=len(answer))
+    folded = _folded(answer)
     return [d.id for d in DETAILS if d.given.search(folded) and not (d.declared and d.declared.search(folded))]

@@ -82,11 +82,26 @@ class Interpreter:
     gives (see details.py): a question asking "a che ora?" is likelier about an entry that gives a time."""
 
     def __init__(
-        self, index: MatchIndex, thresholds: Thresholds, gives: Mapping[str, AbstractSet[str]] | None = None
+        self,
+        index: MatchIndex,
+        thresholds: Thresholds,
+        gives: Mapping[str, AbstractSet[str]] | None = None,
+        not_in_sources: AbstractSet[str] = frozenset(),
     ) -> None:
         self.index = index
         self.thresholds = thresholds
         self.gives = gives or {}
+        self.not_in_sources = not_in_sources
+
+    def _says_sources_lack(self, entry_id: str | None, asked: str) -> bool:
+        """Whether the answer to `asked` is an honest "the sources do not say": the entry says so, or the question
+        wants a detail the entry's answer does not give."""
+        if entry_id is None:
+            return False
+        if entry_id in self.not_in_sources:
+            return True
+        wanted = {d.id for d in asked_details(asked)}
+        return bool(wanted - self.gives.get(entry_id, frozenset()))
 
     def decide(self, ranking: Ranking, asked: str = "") -> Match:
         wanted = {d.id for d in asked_details(asked)} if asked and self.gives else set()
@@ -211,6 +226,13 @@ class Interpreter:
             near = {c.entry_id for c in whole.ranking.candidates[:WHOLE_NEAR]}
             for i in range(len(answers) - 1, 0, -1):
                 if answers[i].entry_id not in near:
+                    asked[0] = f"{asked[0]} {asked.pop(i)}"
+                    del answers[i]
+        if self._says_sources_lack(answers[0].entry_id, asked[0]):
+            # "what language must the EoI be in? can it be in Polish?": short questions after one the sources do not
+            # answer ask about the same thing; the honest answer covers them
+            for i in range(len(answers) - 1, 0, -1):
+                if len(asked[i].split()) <= MAX_FOLLOW_UP_WORDS:
                     asked[0] = f"{asked[0]} {asked.pop(i)}"
                     del answers[i]
         answered = {a.entry_id for a in answers}
