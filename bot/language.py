@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from bot.knowledge.model import LANGUAGES, KnowledgeBase
-from bot.matching.lexicon import STOPWORDS_EN, STOPWORDS_IT
+from bot.matching.lexicon import ABBREVIATIONS, STOPWORDS_EN, STOPWORDS_IT
 from bot.matching.text import words
 
 DEFAULT_LANGUAGE = "it"
@@ -25,6 +25,10 @@ _SPELLING_MARGIN = 0.25
 #: The text's words must lead by this much for the text to decide over the Telegram app's language.
 _DECISIVE_MARGIN = 1.0
 _NGRAM_SIZES = (2, 3, 4)
+#: Words people type in either language ("ECCP url", "ok grazie"): no sign of either; and English chat shorthand,
+#: which Italians type too ("LINK PIATTAFORMA ECCP PLS"): a weak sign of English.
+_EITHER_LANGUAGE = frozenset("ok okay info link url".split())
+_ENGLISH_SHORTHAND = frozenset("pls plz thx tnx ty".split())
 
 
 def _ngrams(word: str) -> list[str]:
@@ -99,8 +103,13 @@ class LanguageDetector:
 
     def scores(self, text: str) -> dict[str, float]:
         scores = dict.fromkeys(LANGUAGES, 0.0)
-        for token in words(text):
-            lang, weight = self._evidence(token)
+        for written in words(text, shorthand=False):
+            if written in _EITHER_LANGUAGE:
+                continue
+            if written in _ENGLISH_SHORTHAND:  # "pls", "thx": English, but Italians type them too
+                scores["en"] += _SPELLING_WEIGHT
+                continue
+            lang, weight = self._evidence(ABBREVIATIONS.get(written, written))
             if lang:
                 scores[lang] += weight
         return scores
@@ -135,8 +144,8 @@ class LanguageDetector:
         if scores["it"] != scores["en"]:
             return max(scores, key=lambda lang: scores[lang])
         lean = dict.fromkeys(LANGUAGES, 0.0)
-        for token in words(text):
-            if len(token) >= 3 and not token[0].isdigit():
+        for token in words(text, shorthand=False):
+            if len(token) >= 3 and not token[0].isdigit() and token not in _EITHER_LANGUAGE | _ENGLISH_SHORTHAND:
                 for lang, value in self._spelling.lean(token).items():
                     lean[lang] += value
         if lean["it"] == lean["en"]:

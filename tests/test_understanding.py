@@ -131,6 +131,11 @@ def test_the_maximum_per_project_of_the_cosme_call_is_answered(shipped_assistant
     assert "350,000" in reply.text and not reply.not_in_sources
 
 
+def test_english_chat_shorthand_is_only_a_weak_sign_of_english(shipped_assistant: Assistant) -> None:
+    assert shipped_assistant.reply("LINK PIATTAFORMA ECCP PLS").lang == "it"  # Italians type "pls" too
+    assert shipped_assistant.reply("link pls").lang == "en"  # nothing else to tell
+
+
 @pytest.mark.parametrize("question", ["deadline??", "max grant per project"])
 def test_short_english_messages_get_english(shipped_assistant: Assistant, question: str) -> None:
     assert shipped_assistant.reply(question).lang == "en"

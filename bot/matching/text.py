@@ -41,17 +41,17 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).casefold().translate(_DROP)
 
 
-def words(text: str) -> list[str]:
+def words(text: str, *, shorthand: bool = True) -> list[str]:
     """Word tokens of folded text, chat shorthand spelt out ("x" -> "per", "wen" -> "when"), numeric dates as
     words ("31/12" -> "31 dicembre"), amounts as plain numbers ("350.000", "350,000", "350k", "350 mila" ->
-    "350000"); keeps numbers such as '4.0' and '2020' whole."""
+    "350000"); keeps numbers such as '4.0' and '2020' whole. `shorthand=False` leaves chat shorthand as written."""
     folded = fold(text)
     if "/" in folded or "-" in folded:  # a numeric date needs one: most texts skip the costlier search
         folded = _NUMERIC_DATE.sub(_date_in_words, folded)
     if "mila" in folded:
         folded = _THOUSANDS_WORD.sub(r"\g<1>000", folded)
     return [
-        _amount(token) or ABBREVIATIONS.get(token, token)
+        _amount(token) or (ABBREVIATIONS.get(token, token) if shorthand else token)
         for token in _TOKEN.findall(folded)
         if len(token) <= MAX_WORD_CHARS
     ]
