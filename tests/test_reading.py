@@ -245,6 +245,8 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("ci sono i materiali del workshop?", ["materials"]),
         ("when exactly was the extension announced?", ["exact-day"]),
         ("quanto poteva durare al massimo un progetto?", ["duration"]),
+        ("who moderated the workshop?", ["moderator"]),
+        ("la scadenza era alle 17 ora di Bruxelles?", ["time-zone"]),
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

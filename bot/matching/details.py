@@ -329,6 +329,31 @@ DETAILS: tuple[Detail, ...] = (
         "The sources do not list which countries take part in the COSME programme.",
     ),
     Detail(
+        "time-zone",
+        _words(
+            r"time ?zone",
+            r"fuso orario",
+            r"(?:che|quale|which|what) (?:ora|fuso|time)(?: zone)? (?:italiana|di bruxelles|brussels|cet|cest)",
+            r"brussels time",
+            r"ora di bruxelles",
+            r"ora italiana",
+            r"cet",
+            r"cest",
+            r"utc",
+            r"gmt",
+        ),
+        _words(r"brussels time", r"ora di bruxelles", r"cet", r"cest", r"utc", r"fuso orario", r"time zone"),
+        "Le fonti non indicano il fuso orario.",
+        "The sources give no time zone.",
+    ),
+    Detail(
+        "moderator",
+        _words(r"moderat\w*", r"chair(?:ed|ing|man|person)?", r"presiedut\w*", r"presiede\w*", r"chi conduceva"),
+        _words(r"moderat\w*", r"chair\w*", r"presiedut\w*"),
+        "Le fonti non dicono chi moderasse l'incontro.",
+        "The sources do not say who chaired or moderated it.",
+    ),
+    Detail(
         "event-language",
         _words(
             r"(?:held|given|run|conducted|tenut[oa]|svolt[oa]) in (?:italian|english|italiano|inglese)",
