@@ -246,6 +246,8 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("when exactly was the extension announced?", ["exact-day"]),
         ("quanto poteva durare al massimo un progetto?", ["duration"]),
         ("who moderated the workshop?", ["moderator"]),
+        ("posso inviare dopo la scadenza?", ["late"]),
+        ("chi ha scritto il comunicato?", ["author"]),
         ("la scadenza era alle 17 ora di Bruxelles?", ["time-zone"]),
     ],
 )

@@ -354,6 +354,28 @@ DETAILS: tuple[Detail, ...] = (
         "The sources do not say who chaired or moderated it.",
     ),
     Detail(
+        "late",
+        _words(
+            r"(?:submit|send|apply|post|inviar\w*|mandar\w*|presentar\w*|pubblicar\w*) (?:\w+ )?(?:late|in ritardo)",
+            r"after the deadline",
+            r"dopo la scadenza",
+            r"oltre (?:la scadenza|il termine)",
+            r"fuori tempo(?: massimo)?",
+            r"miss(?:ed|es)? the deadline",
+            r"late (?:submission|application)s?",
+        ),
+        re.compile(r"(?!)"),  # no answer says what happened to late expressions of interest
+        "Le fonti non dicono nulla di invii dopo la scadenza.",
+        "The sources say nothing about submissions after the deadline.",
+    ),
+    Detail(
+        "author",
+        _words(r"chi (?:ha|l ha) scritto", r"who wrote", r"autore", r"autrice", r"author", r"written by", r"scritto da"),
+        _words(r"scritto da", r"written by", r"autore", r"author"),
+        "Le fonti non indicano chi l'abbia scritto.",
+        "The sources do not say who wrote it.",
+    ),
+    Detail(
         "event-language",
         _words(
             r"(?:held|given|run|conducted|tenut[oa]|svolt[oa]) in (?:italian|english|italiano|inglese)",
