@@ -370,7 +370,9 @@ DETAILS: tuple[Detail, ...] = (
     ),
     Detail(
         "author",
-        _words(r"chi (?:ha|l ha) scritto", r"who wrote", r"autore", r"autrice", r"author", r"written by", r"scritto da"),
+        _words(
+            r"chi (?:ha|l ha) scritto", r"who wrote", r"autore", r"autrice", r"author", r"written by", r"scritto da"
+        ),
         _words(r"scritto da", r"written by", r"autore", r"author"),
         "Le fonti non indicano chi l'abbia scritto.",
         "The sources do not say who wrote it.",
