@@ -90,6 +90,13 @@ def test_a_short_follow_up_of_a_question_the_sources_do_not_answer_gets_the_hone
     assert [p.entry_id for p in reply.parts] == ["application-language"] and reply.not_in_sources
 
 
+def test_what_a_speaker_said_is_not_in_the_sources_but_capone_s_words_are(shipped_assistant: Assistant) -> None:
+    schierenbeck = shipped_assistant.reply("what did Schierenbeck say at the workshop?")
+    assert schierenbeck.not_in_sources and "Schierenbeck" in schierenbeck.text
+    capone = shipped_assistant.reply("cosa ha detto la Capone?")
+    assert capone.answered and not capone.not_in_sources and "cooperazione industriale" in capone.text
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]
