@@ -406,7 +406,7 @@ DETAILS: tuple[Detail, ...] = (
     Detail(
         "site-language",
         _words(
-            r"(?:available|disponibile|consultabile) (?:also )?in (?:italian|italiano|english|inglese|german|french|spanish)",
+            r"(?:available|disponibile|consultabile) (?:also )?in (?:italian|italiano|english|inglese|german|french)",
             r"(?:is|e) (?:it |the site |the platform |la piattaforma |il sito )?in (?:italian|italiano)",
             r"versione (?:italiana|inglese)",
             r"(?:italian|english) version",
