@@ -97,6 +97,12 @@ def test_what_a_speaker_said_is_not_in_the_sources_but_capone_s_words_are(shippe
     assert capone.answered and not capone.not_in_sources and "cooperazione industriale" in capone.text
 
 
+@pytest.mark.parametrize("question", ["how do I unsubscribe?", "come smetto di ricevere gli avvisi?"])
+def test_asking_about_reminders_in_words_explains_the_commands(shipped_assistant: Assistant, question: str) -> None:
+    reply = shipped_assistant.reply(question)
+    assert reply.entry_id == "smalltalk-reminders" and "/unsubscribe" in reply.text
+
+
 def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("who can apply and when is the deadline?")
     assert [p.entry_id for p in reply.parts] == ["eligibility-who", "deadline-closing"]
