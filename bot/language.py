@@ -9,6 +9,7 @@ messages too, but it is spelt like English).
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.knowledge.model import LANGUAGES, KnowledgeBase
 from bot.matching.lexicon import ABBREVIATIONS, STOPWORDS_EN, STOPWORDS_IT
@@ -25,6 +26,7 @@ _SPELLING_MARGIN = 0.25
 #: The text's words must lead by this much for the text to decide over the Telegram app's language.
 _DECISIVE_MARGIN = 1.0
 _NGRAM_SIZES = (2, 3, 4)
+_LEAN_MEMO = 20_000
 #: Words people type in either language ("ECCP url", "ok grazie"): no sign of either; and English chat shorthand,
 #: which Italians type too ("LINK PIATTAFORMA ECCP PLS"): a weak sign of English.
 _EITHER_LANGUAGE = frozenset("ok okay info link url".split())
@@ -61,10 +63,29 @@ class SpellingModel:
 
     def lean(self, word: str) -> dict[str, float]:
         """Mean log-probability per n-gram of `word` in each language."""
+        known = self._leans.get(word)
+        if known is not None:
+            return known
         grams = _ngrams(word)
-        return {
+        lean = {
             lang: sum(self._log_p[lang].get(g, self._unseen[lang]) for g in grams) / len(grams) for lang in LANGUAGES
         }
+        if len(self._leans) >= _LEAN_MEMO:
+            self._leans.clear()
+        self._leans[word] = lean
+        return lean
+
+    @property
+    def _leans(self) -> dict[str, dict[str, float]]:
+        """Words looked at before (a message is read for its language twice, and words recur): bounded."""
+        memo: dict[str, dict[str, float]] | None = self.__dict__.get("_lean_memo")
+        if memo is None:
+            memo = self.__dict__["_lean_memo"] = {}
+        return memo
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For the assistant cache: the model, not the words it has seen since."""
+        return {k: v for k, v in self.__dict__.items() if k != "_lean_memo"}
 
     def language_of(self, word: str) -> str | None:
         if len(word) < 3 or word[0].isdigit():

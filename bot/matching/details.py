@@ -7,8 +7,9 @@ not answer it: the reply must say plainly that the sources do not give that deta
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bot.matching.text import fold
+from bot.matching.text import MAX_ANALYSED_CHARS, fold
 
 
 @dataclass(frozen=True)
@@ -569,10 +570,16 @@ def _folded(text: str) -> str:
     return fold(text, limit=len(text)).replace("'", " ").replace("’", " ")
 
 
-def asked_details(question: str) -> list[Detail]:
+def asked_details(question: str) -> tuple[Detail, ...]:
     """The details a question asks for, by its wording."""
+    return _asked_details(question[:MAX_ANALYSED_CHARS])
+
+
+@lru_cache(maxsize=1024)
+def _asked_details(question: str) -> tuple[Detail, ...]:
+    """A message's questions are read several times (the whole message, each question): each is searched once."""
     folded = fold(question).replace("'", " ").replace("’", " ")
-    return [d for d in DETAILS if d.asked.search(folded)]
+    return tuple(d for d in DETAILS if d.asked.search(folded))
 
 
 def detail_gaps(question: str, answer: str) -> list[Gap]:

@@ -140,8 +140,10 @@ def describes_sender(text: str) -> bool:
 
 
 def _has_cue(text: str) -> bool:
-    folded = " ".join(leading_words(text))
-    return any(f" {cue} " in f" {folded} " for cue in QUESTION_CUES)
+    return _CUE.search(" ".join(leading_words(text))) is not None
+
+
+_CUE = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b")
 
 
 def closes(text: str) -> bool:

@@ -51,7 +51,7 @@ def words(text: str, *, shorthand: bool = True) -> list[str]:
     if "mila" in folded:
         folded = _THOUSANDS_WORD.sub(r"\g<1>000", folded)
     return [
-        _amount(token) or (ABBREVIATIONS.get(token, token) if shorthand else token)
+        (token[0].isdigit() and _amount(token)) or (ABBREVIATIONS.get(token, token) if shorthand else token)
         for token in _TOKEN.findall(folded)
         if len(token) <= MAX_WORD_CHARS
     ]
@@ -64,8 +64,6 @@ _THOUSANDS_WORD = re.compile(r"\b(\d{1,3}) ?mila\b")
 
 def _amount(token: str) -> str | None:
     """An amount written with thousands separators or a "k", as digits; None for anything else ("4.0", "2020")."""
-    if not token[0].isdigit():
-        return None
     if _GROUPED.fullmatch(token):
         return token.replace(".", "").replace(",", "")
     if kilo := _KILO.fullmatch(token):
