@@ -261,14 +261,17 @@ class MatchIndex:
             recall = (1 - share) * recall + share * entry_recall
             precision = np.minimum(shared / self._phrasing_norm[hits], 1.0)
             beta2 = self.settings.beta**2
-            f_score = np.nan_to_num((1 + beta2) * precision * recall / (beta2 * precision + recall))
+            denominator = beta2 * precision + recall
+            f_score = np.divide(
+                (1 + beta2) * precision * recall, denominator, out=np.zeros_like(denominator), where=denominator > 0
+            )
 
         # Per entry (one run of hits each): the best phrasing, the second best (the best again on a tie) and how
         # much of the question the entry as a whole explains. Linear in the hits, whatever the entry count.
-        starts = np.flatnonzero(np.r_[True, entry_of_hit[1:] != entry_of_hit[:-1]])
+        starts = np.flatnonzero(np.concatenate(([True], entry_of_hit[1:] != entry_of_hit[:-1])))
         run_entries = entry_of_hit[starts]
         best = np.maximum.reduceat(f_score, starts)
-        is_best = f_score == np.repeat(best, np.diff(np.r_[starts, len(f_score)]))
+        is_best = f_score == np.repeat(best, np.diff(np.append(starts, len(f_score))))
         tied = np.add.reduceat(is_best.astype(np.int32), starts) > 1
         runner_up = np.where(tied, best, np.maximum.reduceat(np.where(is_best, 0.0, f_score), starts))
         scores = (1 - self.settings.second_share) * best + self.settings.second_share * runner_up
