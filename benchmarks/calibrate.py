@@ -7,9 +7,8 @@ false answers), the combination that answers most questions right. A confident w
 so the defaults sit at a small budget; read the frontier, set the defaults in bot/matching/decision.py by hand, and
 measure the result on a set you never tuned on.
 
-    python benchmarks/calibrate.py tests/eval/realistic_a.yaml tests/eval/realistic_b.yaml \\
-        tests/eval/realistic_d.yaml tests/eval/holdout.yaml tests/eval/holdout2.yaml tests/eval/cases.yaml \\
-        ../shared/eval/dev.yaml
+    python benchmarks/calibrate.py tests/eval/realistic_{a,b,d,e,f,g,h,j}.yaml tests/eval/holdout.yaml \\
+        tests/eval/holdout2.yaml tests/eval/cases.yaml ../shared/eval/dev.yaml
 
 Never pass the sealed sets (tests/eval/sealed*.yaml) or the validation sets tests/eval/realistic_c.yaml and
 realistic_i.yaml: they measure the result, they do not make it.
