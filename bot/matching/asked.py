@@ -8,8 +8,8 @@ right one.
 
 import re
 
-from bot.matching.lexicon import MONTHS_EN, MONTHS_IT, QUESTION_CUES
-from bot.matching.reading import Question, leading_words, opens_question
+from bot.matching.lexicon import MONTHS_EN, MONTHS_IT
+from bot.matching.reading import CUE_PATTERN, Question, leading_words, opens_question
 from bot.matching.text import fold
 
 
@@ -22,11 +22,6 @@ def as_matched(question: Question) -> tuple[str, str]:
         return without_guesses(_without_info_lead(question.text)), question.lead
     before, asked = split
     return without_guesses(asked), f"{question.lead} {before}".strip()
-
-
-_REPORTING = re.compile(
-    r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b"
-)
 
 
 # "info scadenza", "info on ESCP-S3 pls": asking about the rest, not for "more information" (the links entry).
@@ -84,7 +79,7 @@ def reported(text: str) -> tuple[str, str] | None:
     """(the words before the report, the question reported) when a clause reports its question ("a client asks
     whether ...", "vorrei capire se ..."); folded. None when it does not, or too little follows the report."""
     folded = " ".join(re.findall(r"[a-z0-9]+", fold(text)))
-    match = _REPORTING.search(folded)
+    match = CUE_PATTERN.search(folded)
     if match is None or len(folded[match.end() :].split()) < 2:
         return None
     return folded[: match.start()].strip(), folded[match.end() :].strip()

@@ -140,10 +140,13 @@ def describes_sender(text: str) -> bool:
 
 
 def _has_cue(text: str) -> bool:
-    return _CUE.search(" ".join(leading_words(text))) is not None
+    return CUE_PATTERN.search(" ".join(leading_words(text))) is not None
 
 
-_CUE = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b")
+#: Any of the phrases that ask ("vorrei sapere", "could you tell"), in folded words.
+CUE_PATTERN = re.compile(
+    r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b"
+)
 
 
 def closes(text: str) -> bool:
