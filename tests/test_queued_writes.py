@@ -56,14 +56,16 @@ def locker(db_path: Path) -> Iterator[sqlite3.Connection]:
 
 
 async def answered(store: Storage, *, user_id: int = ALICE, now: datetime = T0) -> None:
-    await store.log_question_soon(
+    await store.log_question(
+        soon=True,
         user_id=user_id, text="deadline?", lang="en", outcome=Outcome.ANSWER, entry_id="deadline", score=0.9,
         candidates=[], now=now,
     )  # fmt: skip
 
 
 async def unanswered(store: Storage, text: str = "bitcoin?", *, user_id: int = ALICE) -> None:
-    await store.log_question_soon(
+    await store.log_question(
+        soon=True,
         user_id=user_id, text=text, lang="en", outcome=Outcome.UNKNOWN, entry_id=None, score=0.1,
         candidates=[("deadline", 0.1)], now=T0,
     )  # fmt: skip
@@ -139,7 +141,8 @@ async def test_a_question_kept_for_staff_comes_back_with_its_id(store: Storage, 
     also when many share one commit; an answered question keeps nothing and gets None."""
 
     async def kept(text: str) -> int | None:
-        return await store.log_question_soon(
+        return await store.log_question(
+            soon=True,
             user_id=ALICE, text=text, lang="en", outcome=Outcome.UNKNOWN, entry_id=None, score=0.1,
             candidates=[], now=T0,
         )  # fmt: skip
@@ -147,7 +150,8 @@ async def test_a_question_kept_for_staff_comes_back_with_its_id(store: Storage, 
     asked = [f"q{i}" for i in range(20)]
     ids = await asyncio.gather(*(kept(text) for text in asked))
     assert dict(on_disk(db_path, "SELECT id, text FROM unanswered")) == dict(zip(ids, asked, strict=True))
-    assert await store.log_question_soon(
+    assert await store.log_question(
+        soon=True,
         user_id=ALICE, text="deadline?", lang="en", outcome=Outcome.ANSWER, entry_id="deadline", score=0.9,
         candidates=[], now=T0,
     ) is None  # fmt: skip
@@ -282,8 +286,16 @@ async def test_a_cancelled_waiter_still_gets_its_question_kept(store: Storage, d
 
 async def test_values_are_checked_when_queued(store: Storage) -> None:
     with pytest.raises(ValueError, match="outcome"):
-        await store.log_question_soon(
-            user_id=ALICE, text="x", lang="en", outcome=Outcome.EMPTY, entry_id=None, score=0.0, candidates=[], now=T0
+        await store.log_question(
+            soon=True,
+            user_id=ALICE,
+            text="x",
+            lang="en",
+            outcome=Outcome.EMPTY,
+            entry_id=None,
+            score=0.0,
+            candidates=[],
+            now=T0,
         )
     with pytest.raises(ValueError, match="timezone-aware"):
         await store.record_visit(ALICE, "it", datetime(2025, 1, 1))

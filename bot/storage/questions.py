@@ -29,37 +29,25 @@ class QuestionsMixin(StorageBase):
         score: float,
         candidates: Sequence[tuple[str, float]],
         now: datetime,
-    ) -> int:
+        soon: bool = False,
+    ) -> int | None:
         """Log every question without text or user; keep the text only when it was not answered (EMPTY is refused).
 
-        Returns the unanswered row id when one was stored (staff act on it), else the log row id.
+        Returns the unanswered row id when one was stored (staff act on it), else the log row id. With `soon`, the
+        rows are committed together with other writes (StorageBase.queue): an answered question's statistics at most
+        QUEUE_SECONDS later (returns None); a question kept for staff before this returns, as the user is told it
+        was passed on (returns its id, which staff and the user's 🔔 button refer to).
         """
         logged, unanswered = _question_rows(user_id, text, lang, outcome, entry_id, score, candidates, now)
+        if soon:
+            if unanswered is None:
+                await self.queue([logged])
+                return None
+            _, kept_id = await self.queue([logged, unanswered], wait=True)
+            return kept_id
         async with self._writing() as conn:
             log_id = await insert(conn, logged.sql, logged.params)
             return log_id if unanswered is None else await insert(conn, unanswered.sql, unanswered.params)
-
-    async def log_question_soon(
-        self,
-        *,
-        user_id: int | None,
-        text: str,
-        lang: str,
-        outcome: Outcome,
-        entry_id: str | None,
-        score: float,
-        candidates: Sequence[tuple[str, float]],
-        now: datetime,
-    ) -> int | None:
-        """As `log_question`, committed together with other writes (StorageBase.queue): an answered question's
-        statistics at most QUEUE_SECONDS later (returns None); a question kept for staff before this returns, as
-        the user is told it was passed on (returns its id, which staff and the user's 🔔 button refer to)."""
-        logged, unanswered = _question_rows(user_id, text, lang, outcome, entry_id, score, candidates, now)
-        if unanswered is None:
-            await self.queue([logged])
-            return None
-        _, kept_id = await self.queue([logged, unanswered], wait=True)
-        return kept_id
 
     async def unanswered_questions(
         self,

@@ -95,13 +95,17 @@ class Logged:
 async def log_reply(update: Update, context: BotContext, reply: Reply, log_text: str) -> Logged:
     """The question for statistics (and for staff when it was not answered); a question of the message left
     unanswered beside answered ones goes to staff on its own. Statistics are queued, committed with others soon
-    after; what staff are to see is committed before this returns (storage `log_question_soon`)."""
+    after; what staff are to see is committed before this returns (storage `log_question(soon=True)`)."""
     if reply.kind is Outcome.EMPTY:
         return Logged()
     services = context.services
     user = update.effective_user
     log_question = partial(
-        services.storage.log_question_soon, user_id=user.id if user else None, lang=reply.lang, now=services.clock()
+        services.storage.log_question,
+        user_id=user.id if user else None,
+        lang=reply.lang,
+        now=services.clock(),
+        soon=True,
     )
     logged = await services.store(
         "log the question",
