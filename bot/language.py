@@ -60,6 +60,8 @@ class SpellingModel:
             total = sum(grams.values()) + 0.5 * vocabulary
             self._log_p[lang] = {g: math.log((c + 0.5) / total) for g, c in grams.items()}
             self._unseen[lang] = math.log(0.5 / total)
+        # Words looked at before (a message is read for its language twice, and words recur): bounded.
+        self._leans: dict[str, dict[str, float]] = {}
 
     def lean(self, word: str) -> dict[str, float]:
         """Mean log-probability per n-gram of `word` in each language."""
@@ -75,17 +77,13 @@ class SpellingModel:
         self._leans[word] = lean
         return lean
 
-    @property
-    def _leans(self) -> dict[str, dict[str, float]]:
-        """Words looked at before (a message is read for its language twice, and words recur): bounded."""
-        memo: dict[str, dict[str, float]] | None = self.__dict__.get("_lean_memo")
-        if memo is None:
-            memo = self.__dict__["_lean_memo"] = {}
-        return memo
-
     def __getstate__(self) -> dict[str, Any]:
         """For the assistant cache: the model, not the words it has seen since."""
-        return {k: v for k, v in self.__dict__.items() if k != "_lean_memo"}
+        return {k: v for k, v in self.__dict__.items() if k != "_leans"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._leans = {}
 
     def language_of(self, word: str) -> str | None:
         if len(word) < 3 or word[0].isdigit():
