@@ -578,7 +578,7 @@ def asked_details(question: str) -> tuple[Detail, ...]:
 @lru_cache(maxsize=1024)
 def _asked_details(question: str) -> tuple[Detail, ...]:
     """A message's questions are read several times (the whole message, each question): each is searched once."""
-    folded = fold(question).replace("'", " ").replace("’", " ")
+    folded = _folded(question)
     return tuple(d for d in DETAILS if d.asked.search(folded))
 
 
