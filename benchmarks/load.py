@@ -11,11 +11,16 @@ shared development set; never the held-out ones), some photos/stickers/voice/loc
 button presses. The driver keeps `--window` updates outstanding, so each bot runs flat out; after a warm-up it
 measures a window of `--seconds` and reads the bot process's CPU time and memory from /proc at its edges.
 
+Two baselines alternate with the bot by default: the echo bot as python-telegram-bot makes it (its default HTTP
+client, httpx), against which issue 14's targets are set; and the same echo bot talking through the bot's own HTTP
+client (aiohttp, bot/telegram/transport.py), which shows what the bot's own work costs over a bare echo.
+
 Printed per bot, min and median over the repetitions: updates/s, CPU ms per update (the process's own, all
-threads), RSS idle (after start-up, before any update) and peak; and the ratios bot/echo, per repetition
+threads), RSS idle (after start-up, before any update) and peak; and the ratios bot/baseline, per repetition
 (neighbours in time) and of the medians, next to issue 14's targets.
 
-    python benchmarks/load.py                          # 5 repetitions x (bot, echo), ~15 s measured each: ~5 min
+    python benchmarks/load.py                          # 5 repetitions x (bot, 2 echo bots), ~15 s each: ~8 min
+    python benchmarks/load.py --baselines echo         # only the echo bot the targets are set against
     python benchmarks/load.py --repetitions 2 --seconds 8          # a quick look
     python benchmarks/load.py --api-delay-ms 50        # as if Telegram were 50 ms away (every call but getUpdates)
     python benchmarks/load.py --rate 100               # a fixed offered load instead of flat out: latency
@@ -46,6 +51,10 @@ from benchmarks.loopback import ServerProcess, bot_environment, problems_in, sta
 from benchmarks.measure import fmt, min_median, sample_process, verdict  # noqa: E402
 
 SHIPPED_KB = ROOT / "knowledge"
+BASELINES = {  # kind: (what it is, environment for benchmarks/echo_bot.py)
+    "echo": ("echo bot (PTB's default HTTP client, httpx)", {}),
+    "echo-aiohttp": ("echo bot through the bot's HTTP client (aiohttp)", {"ECHO_TRANSPORT": "aiohttp"}),
+}
 READY_TIMEOUT = 120.0
 IDLE_SETTLE = 1.0  # seconds after the first getUpdates before reading the idle RSS
 TARGETS = {  # issue 14: (figure, limit, at_most)
@@ -69,13 +78,13 @@ def refusal_texts() -> dict[str, str]:
 
 
 def one_run(kind: str, args: argparse.Namespace, questions: list[tuple[str, str]], profile: str | None = None) -> dict:
-    """One bot (kind "bot" or "echo") from start to stop against a fresh server; its figures."""
+    """One bot (kind "bot", or a baseline of BASELINES) from start to stop against a fresh server; its figures."""
     with (
         tempfile.TemporaryDirectory(prefix=f"load-{kind}-") as folder,
         ServerProcess(api_delay_ms=args.api_delay_ms) as server,
     ):
         workdir = Path(folder)
-        env = bot_environment(server, workdir, args.knowledge)
+        env = {**bot_environment(server, workdir, args.knowledge), **BASELINES.get(kind, ("", {}))[1]}
         bot, start_to_ready = start_until_polling(server, kind, env, workdir, READY_TIMEOUT)
         spy = None
         try:
@@ -83,7 +92,7 @@ def one_run(kind: str, args: argparse.Namespace, questions: list[tuple[str, str]
             idle = sample_process(bot.pid)
             command = Path(f"/proc/{bot.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
             plan = Plan(
-                profile=kind,
+                profile="bot" if kind == "bot" else "echo",
                 bot_pid=bot.pid,
                 questions=questions,
                 users=args.users,
@@ -142,43 +151,25 @@ def print_run(index: int, r: dict[str, Any]) -> None:
         print(f"    no reply: {r['timed_out']}; HTTP errors: {r['http_errors']}")
 
 
-def ratio_rows(runs: list[dict[str, Any]]) -> dict[str, tuple[list[float], list[float], list[float]]]:
-    """Per figure: the bot's values, the echo bot's, and the per-repetition ratios bot/echo."""
+def ratio_rows(
+    runs: list[dict[str, Any]], baseline: str = "echo"
+) -> dict[str, tuple[list[float], list[float], list[float]]]:
+    """Per figure: the bot's values, the baseline's, and the per-repetition ratios bot/baseline."""
     rows = {}
     for key in ("throughput", "cpu_ms_per_update", "idle_rss_mib", "peak_rss_mib", "start_to_ready_s"):
         bot = [r[key] for r in runs if r["kind"] == "bot"]
-        echo = [r[key] for r in runs if r["kind"] == "echo"]
+        echo = [r[key] for r in runs if r["kind"] == baseline]
         rows[key] = (bot, echo, [b / e if e else math.nan for b, e in zip(bot, echo, strict=False)])
     return rows
 
 
 def print_summary(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    labels = {
-        "throughput": "updates/s",
-        "cpu_ms_per_update": "CPU ms per update",
-        "idle_rss_mib": "RSS idle, MiB",
-        "peak_rss_mib": "RSS peak, MiB",
-        "start_to_ready_s": "start -> first getUpdates, s",
-    }
     print(f"\n=== summary over {args.repetitions} repetitions (min / median) ===")
-    print(f"{'figure':<30}{'bot':>20}{'echo bot':>20}{'bot/echo per rep':>22}{'ratio of medians':>18}  target")
-    for key, (bot, echo, ratios) in ratio_rows(runs).items():
-        bmin, bmed = min_median(bot)
-        emin, emed = min_median(echo)
-        rmin, rmed = min_median(ratios)
-        # for throughput the best repetition is the highest; for costs the lowest
-        best_b, best_e = (max(bot), max(echo)) if key == "throughput" else (bmin, emin)
-        target = ""
-        if key in TARGETS:
-            text, limit, at_most = TARGETS[key]
-            target = f"{text}: median ratio {fmt(rmed, 2)} -> {verdict(rmed, limit, at_most=at_most)}"
-        rng = f"{fmt(rmin, 2)}-{fmt(max(ratios) if ratios else math.nan, 2)}, med {fmt(rmed, 2)}"
-        print(
-            f"{labels[key]:<30}{fmt(best_b, 2) + ' / ' + fmt(bmed, 2):>20}{fmt(best_e, 2) + ' / ' + fmt(emed, 2):>20}"
-            f"{rng:>22}{fmt(bmed / emed if emed else math.nan, 2):>18}  {target}"
-        )
-    print("(throughput: best = highest; costs: best = lowest. 'per rep' pairs the bot with the echo bot of the same")
-    print(" repetition, run next to it; the targets are checked on the median of those ratios.)")
+    for baseline in args.baselines:
+        print_comparison(runs, baseline)
+    print("(throughput: best = highest; costs: best = lowest. 'per rep' pairs the bot with the baseline of the same")
+    print(" repetition, run next to it; issue 14's targets are checked on the median of those ratios, against the")
+    print(" echo bot as python-telegram-bot makes it.)")
     outcomes: Counter[str] = Counter()
     for r in runs:
         if r["kind"] == "bot":
@@ -189,8 +180,35 @@ def print_summary(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
             kinds.update(r["kinds"])
     print(f"updates pushed to the bot, all repetitions: {dict(kinds.most_common())}")
     print(f"bot reply outcomes, all repetitions: {dict(sorted(outcomes.items()))}")
-    total_errors = {kind: sum(errors_of(r) for r in runs if r["kind"] == kind) for kind in ("bot", "echo")}
+    total_errors = {kind: sum(errors_of(r) for r in runs if r["kind"] == kind) for kind in ("bot", *args.baselines)}
     print(f"errors (no reply, refusals, HTTP errors, warnings logged): {total_errors}")
+
+
+def print_comparison(runs: list[dict[str, Any]], baseline: str) -> None:
+    labels = {
+        "throughput": "updates/s",
+        "cpu_ms_per_update": "CPU ms per update",
+        "idle_rss_mib": "RSS idle, MiB",
+        "peak_rss_mib": "RSS peak, MiB",
+        "start_to_ready_s": "start -> first getUpdates, s",
+    }
+    print(f"\nthe bot against the {BASELINES[baseline][0]}:")
+    print(f"{'figure':<30}{'bot':>20}{baseline:>20}{'bot/base per rep':>22}{'ratio of medians':>18}  target")
+    for key, (bot, echo, ratios) in ratio_rows(runs, baseline).items():
+        bmin, bmed = min_median(bot)
+        emin, emed = min_median(echo)
+        rmin, rmed = min_median(ratios)
+        # for throughput the best repetition is the highest; for costs the lowest
+        best_b, best_e = (max(bot), max(echo)) if key == "throughput" else (bmin, emin)
+        target = ""
+        if key in TARGETS and baseline == "echo":
+            text, limit, at_most = TARGETS[key]
+            target = f"{text}: median ratio {fmt(rmed, 2)} -> {verdict(rmed, limit, at_most=at_most)}"
+        rng = f"{fmt(rmin, 2)}-{fmt(max(ratios) if ratios else math.nan, 2)}, med {fmt(rmed, 2)}"
+        print(
+            f"{labels[key]:<30}{fmt(best_b, 2) + ' / ' + fmt(bmed, 2):>20}{fmt(best_e, 2) + ' / ' + fmt(emed, 2):>20}"
+            f"{rng:>22}{fmt(bmed / emed if emed else math.nan, 2):>18}  {target}"
+        )
 
 
 def profile_run(args: argparse.Namespace, questions: list[tuple[str, str]]) -> None:
@@ -203,10 +221,15 @@ def profile_run(args: argparse.Namespace, questions: list[tuple[str, str]]) -> N
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repetitions", type=int, default=5, help="pairs of runs (bot, echo), alternating (5)")
+    parser.add_argument("--repetitions", type=int, default=5, help="rounds of runs (bot, baselines), rotating (5)")
+    parser.add_argument(
+        "--baselines",
+        default="echo,echo-aiohttp",
+        help=f"comma-separated, of {', '.join(BASELINES)} (both; the targets are checked against echo)",
+    )
     parser.add_argument("--seconds", type=float, default=15.0, help="measured window of each run (15)")
     parser.add_argument("--warmup-seconds", type=float, default=4.0, help="load before the window, unmeasured (4)")
-    parser.add_argument("--users", type=int, default=1200, help="distinct simulated users (1200)")
+    parser.add_argument("--users", type=int, default=4000, help="distinct simulated users (4000)")
     parser.add_argument(
         "--think-seconds",
         type=float,
@@ -226,6 +249,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.repetitions < 1 or args.seconds <= 0 or args.users < 1 or args.window < 1:
         parser.error("--repetitions, --seconds, --users and --window must be positive")
     args.knowledge = args.knowledge.resolve()
+    args.baselines = [name.strip() for name in args.baselines.split(",") if name.strip()]
+    if not args.baselines or any(name not in BASELINES for name in args.baselines):
+        parser.error(f"--baselines takes some of: {', '.join(BASELINES)}")
     return args
 
 
@@ -238,15 +264,16 @@ def main(argv: list[str] | None = None) -> int:
         [sys.executable, "-c", "import telegram; print(telegram.__version__)"], capture_output=True, text=True
     ).stdout.strip()
     print(
-        f"load: real `python -m bot run` vs the echo bot (python-telegram-bot {version}), {args.repetitions} "
-        f"repetitions alternating, {args.users} users thinking {args.think_seconds:g} s, "
+        f"load: real `python -m bot run` vs {', '.join(args.baselines)} (python-telegram-bot {version}), "
+        f"{args.repetitions} repetitions rotating, {args.users} users thinking {args.think_seconds:g} s, "
         + (f"{args.rate:g} updates/s offered" if args.rate else f"{args.window} updates outstanding (flat out)")
         + f", {len(questions)} questions from {', '.join(p.name for p in args.questions)}, knowledge {args.knowledge}"
         + (f", API delay {args.api_delay_ms:g} ms" if args.api_delay_ms else "")
     )
     runs = []
     for rep in range(args.repetitions):
-        for kind in ("bot", "echo") if rep % 2 == 0 else ("echo", "bot"):
+        kinds = ["bot", *args.baselines]
+        for kind in kinds[rep % len(kinds) :] + kinds[: rep % len(kinds)]:  # each kind leads in turn
             r = one_run(kind, args, questions)
             print_run(rep, r)
             runs.append(r)

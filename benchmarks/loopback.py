@@ -200,7 +200,7 @@ class BotProcess:
 
 
 def start_bot(kind: str, env: dict[str, str], workdir: Path, *, prefix: list[str] | None = None) -> BotProcess:
-    """`python -m bot run` (kind "bot") or the echo bot (kind "echo"), output to workdir/<kind>.log."""
+    """`python -m bot run` (kind "bot") or the echo bot (any other kind), output to workdir/<kind>.log."""
     workdir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "bot", "run"] if kind == "bot" else [sys.executable, str(ECHO_BOT)]
     log = workdir / f"{kind}.log"

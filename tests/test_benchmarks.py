@@ -51,20 +51,22 @@ def test_benchmarks_refuse_the_held_out_evaluation_sets(tmp_path: Path, name: st
         load_questions([tmp_path / name])
 
 
-def test_load_measures_the_real_bot_process_beside_the_echo_bot(tmp_path: Path) -> None:
+def test_load_measures_the_real_bot_process_beside_both_echo_bots(tmp_path: Path) -> None:
     out = run_benchmark(
         "load.py", "--repetitions", "1", "--seconds", "1.5", "--warmup-seconds", "0.5", "--json", str(tmp_path / "r")
     )
     runs = {run["kind"]: run for run in json.loads((tmp_path / "r").read_text())}
-    assert set(runs) == {"bot", "echo"}
+    assert set(runs) == {"bot", "echo", "echo-aiohttp"}
     assert runs["bot"]["command"].endswith("-m bot run")
     assert runs["echo"]["command"].endswith("benchmarks/echo_bot.py")
+    assert runs["echo-aiohttp"]["command"].endswith("benchmarks/echo_bot.py")
     for run in runs.values():
         assert run["pid"] != run["server_pid"]
         assert run["completed"] > 0 and run["cpu_ms_per_update"] > 0 and run["idle_rss_mib"] > 10
         assert run["exit_code"] == 0 and not run["timed_out"] and not run["http_errors"] and not run["problems"]
     assert "text:answered" in runs["bot"]["outcomes"]
     assert "throughput at least 0.8 of the echo bot's" in out and "CPU per update at most 1.3x" in out
+    assert "the bot against the echo bot through the bot's HTTP client (aiohttp)" in out
 
 
 def test_answer_speed_reports_cold_and_warm_latency_and_rss(tmp_path: Path) -> None:

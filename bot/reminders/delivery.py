@@ -45,6 +45,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import aiohttp
 import httpx
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -66,7 +67,17 @@ from bot.storage.deliveries import PendingDelivery
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout)
+#: What the HTTP clients raise when the request never left: no connection could be opened, or none became free in
+#: time (aiohttp is the bot's client, bot/telegram/transport.py; httpx is python-telegram-bot's default).
+_NOT_SENT_CAUSES = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+)
 _POLL_SECONDS = 0.25  # how soon a long wait notices that the application is stopping
 _REFUSED_STATUSES = ("(429)", "(500)", "(503)", "Bad Gateway", "Internal Server Error", "Service Unavailable")
 
@@ -110,7 +121,7 @@ def retry_seconds(exc: RetryAfter) -> float:
 def certainly_not_sent(exc: NetworkError) -> bool:
     """True when the request provably did not deliver the message, so sending it again cannot duplicate it."""
     cause = exc.__cause__
-    if isinstance(cause, httpx.HTTPError):
+    if isinstance(cause, httpx.HTTPError | aiohttp.ClientError):
         return isinstance(cause, _NOT_SENT_CAUSES)
     if cause is None:  # Telegram answered with an HTTP error status
         return any(marker in exc.message for marker in _REFUSED_STATUSES)

@@ -45,6 +45,7 @@ from bot.telegram.staff import (
     unanswered,
 )
 from bot.telegram.staff.common import keep_served, staff_filter
+from bot.telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def build_application(
     queues = ChatQueues()
     application = (
         ApplicationBuilder()
+        .request(AiohttpRequest())
         .get_updates_request(ScreenedUpdatesRequest(queues))
         .application_class(LeanApplication)
         .token(config.require_token())

@@ -26,7 +26,8 @@ from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
-from telegram.request import HTTPXRequest
+
+from bot.telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +145,8 @@ class ChatQueues(BaseUpdateProcessor):
         """Nothing to release: python-telegram-bot waits for every update's task before shutting down."""
 
 
-class ScreenedUpdatesRequest(HTTPXRequest):
-    """python-telegram-bot's getUpdates request (one connection, as its own default), with the processor's `screen`
+class ScreenedUpdatesRequest(AiohttpRequest):
+    """The getUpdates request (one connection, as its own default), with the processor's `screen`
     applied to the updates between decoding the JSON and parsing them."""
 
     def __init__(self, processor: ChatQueues) -> None:
