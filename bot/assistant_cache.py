@@ -25,12 +25,14 @@ import pickle
 import stat
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from bot.assistant import Prepared
+from bot.collector import collector_paused
 from bot.config import Config
 from bot.knowledge import KnowledgeCheck, KnowledgeFiles, check_files
 from bot.matching.index import ScoringSettings
@@ -94,23 +96,30 @@ def prepare(
     *,
     cache: "AssistantCache | None" = None,
     scoring: ScoringSettings | None = None,
+    store_later: list[Callable[[], None]] | None = None,
 ) -> tuple[KnowledgeCheck, Prepared | None]:
     """The files checked, and prepared for an Assistant when valid: from `cache` when it holds them, else built
-    (and then stored in `cache`)."""
+    (and then stored in `cache`, or, with `store_later`, the store appended to it for the caller to run when it is
+    not in a hurry: at 10,000 entries it takes about 0.4 s)."""
     started = time.perf_counter()
-    if cache is not None:
-        key = cache.key(files, place, scoring)
-        ready = cache.load(key)
-        if ready is not None:
-            log.debug("knowledge base %s read from the cache in %.2f s", place, time.perf_counter() - started)
-            return ready.check, ready.prepared
-    check = check_files(files.files, problems=files.problems, place=place)
-    if check.kb is None:
-        return check, None
-    prepared = Prepared.build(check.kb, scoring)
+    with collector_paused():
+        if cache is not None:
+            key = cache.key(files, place, scoring)
+            ready = cache.load(key)
+            if ready is not None:
+                log.debug("knowledge base %s read from the cache in %.2f s", place, time.perf_counter() - started)
+                return ready.check, ready.prepared
+        check = check_files(files.files, problems=files.problems, place=place)
+        if check.kb is None:
+            return check, None
+        prepared = Prepared.build(check.kb, scoring)
     log.debug("knowledge base %s checked and indexed in %.2f s", place, time.perf_counter() - started)
     if cache is not None:
-        cache.store(key, Ready(check, prepared))
+        store = functools.partial(cache.store, key, Ready(check, prepared))
+        if store_later is None:
+            store()
+        else:
+            store_later.append(store)
     return check, prepared
 
 

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,10 +42,11 @@ TERMINAL_UNKNOWN = mark(
 )
 
 
-def _assistant(config: Config) -> Assistant:
-    """The assistant the bot would serve, from the cache the bot keeps when it holds this knowledge base."""
+def _assistant(config: Config, store_later: list[Callable[[], None]] | None = None) -> Assistant:
+    """The assistant the bot would serve, from the cache the bot keeps when it holds this knowledge base (else
+    built, and stored there: at once, or by running what is appended to `store_later`)."""
     files = read_knowledge_files(config.knowledge_dir)
-    check, prepared = prepare(files, str(config.knowledge_dir), cache=configured_cache(config))
+    check, prepared = prepare(files, str(config.knowledge_dir), cache=configured_cache(config), store_later=store_later)
     if check.kb is None:
         raise KnowledgeError(list(check.errors))
     return Assistant(check.kb, timezone=config.timezone, prepared=prepared)
@@ -100,10 +101,13 @@ def _questions(args: argparse.Namespace) -> Iterable[str]:
 
 
 def _ask(args: argparse.Namespace, config: Config) -> int:
-    assistant = _assistant(config)
+    store_later: list[Callable[[], None]] = []  # the answers first, then the cache for the next time
+    assistant = _assistant(config, store_later)
     for question in _questions(args):
         reply = terminal_reply(assistant.reply(question, chosen_lang=args.lang), assistant)
         print(reply_json(reply) if args.json else reply.text, flush=True)
+    for store in store_later:
+        store()
     return 0
 
 

@@ -8,7 +8,7 @@ messages too, but it is spelt like English).
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.knowledge.model import LANGUAGES, KnowledgeBase
@@ -98,7 +98,8 @@ class LanguageDetector:
     """Tells Italian from English by the words each language alone uses, in grammar and in the knowledge base, and,
     for other words, by how they are spelt."""
 
-    def __init__(self, kb: KnowledgeBase | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase | None = None, *, read: Callable[[str], list[str]] = words) -> None:
+        """`read`: how a text becomes its words (`words`, or a memo of it shared with the index being built)."""
         vocab: dict[str, set[str]] = {"it": set(STOPWORDS_IT), "en": set(STOPWORDS_EN)}
         # Each text is read into words once, for both the word lists and the spelling model. The function words one
         # by one, in a fixed order: joined, they were longer than `words` reads, and which of them it read changed
@@ -110,9 +111,9 @@ class LanguageDetector:
             for entry in kb.entries.values():
                 for lang in LANGUAGES:
                     for text in entry.questions[lang]:
-                        text_words[lang].extend(words(text))
+                        text_words[lang].extend(read(text))
                     if entry.answer:
-                        text_words[lang].extend(words(entry.answer.get(lang)))
+                        text_words[lang].extend(read(entry.answer.get(lang)))
             for lang in LANGUAGES:
                 vocab[lang].update(text_words[lang])
         shared = vocab["it"] & vocab["en"]

@@ -13,17 +13,16 @@ database keeps it), and staff are told; with no good version at all the bot cann
 """
 
 import asyncio
-import gc
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 from bot.assistant import Assistant, Prepared
 from bot.assistant_cache import AssistantCache, prepare
+from bot.collector import collector_paused
 from bot.knowledge import (
     KnowledgeBase,
     KnowledgeCheck,
@@ -35,21 +34,6 @@ from bot.knowledge import (
 from bot.knowledge.problems import message
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """No automatic garbage collection while a knowledge base is built. A full collection holds the GIL while it
-    walks every object, and building allocates enough to start several: at the size limits each one stopped every
-    user's answer for 150-300 ms (measured with benchmarks/knowledge_reload.py). Building makes little cyclic
-    garbage, so collecting can wait the few seconds it takes. Reloads run one at a time (the state's lock)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class ReloadOutcome(Enum):
@@ -97,14 +81,18 @@ class LiveAssistant:
         *,
         last_good: Callable[[], Mapping[str, bytes] | None] | None = None,
         cache: AssistantCache | None = None,
+        store_later: bool = False,
     ) -> None:
         """Serve the files in `directory`; if they have errors, the files `last_good()` returns (read only then).
-        `build(kb, prepared)` makes the Assistant, from what `cache` (if any) kept of that knowledge base."""
+        `build(kb, prepared)` makes the Assistant, from what `cache` (if any) kept of that knowledge base. With
+        `store_later`, what start-up built goes into the cache only when `store_pending` is called (the bot calls it
+        once it is answering: a start after an edit is ready sooner)."""
         self.directory = directory
         self._build = build
         self._cache = cache
+        self._pending: list[Callable[[], None]] = []
         files = read_knowledge_files(directory)
-        check, assistant = self._prepare(files, str(directory))
+        check, assistant = self._prepare(files, str(directory), store_later=store_later)
         if assistant is not None:
             self.current = assistant
             self._state = _State(files)
@@ -123,9 +111,17 @@ class LiveAssistant:
         refusal = Refusal(files.digest, check.errors, at_startup=True)
         self._state = _State(KnowledgeFiles(dict(fallback or {})), refusal=refusal, unreported=refusal)
 
-    def _prepare(self, files: KnowledgeFiles, place: str) -> tuple[KnowledgeCheck, Assistant | None]:
-        check, prepared = prepare(files, place, cache=self._cache)
+    def _prepare(
+        self, files: KnowledgeFiles, place: str, *, store_later: bool = False
+    ) -> tuple[KnowledgeCheck, Assistant | None]:
+        later = self._pending if store_later else None
+        check, prepared = prepare(files, place, cache=self._cache, store_later=later)
         return check, self._build(check.kb, prepared) if check.kb is not None else None
+
+    def store_pending(self) -> None:
+        """Put into the cache what start-up built and left for later (see `__init__`); blocking, once."""
+        while self._pending:
+            self._pending.pop(0)()
 
     @property
     def served(self) -> KnowledgeFiles:
@@ -147,7 +143,7 @@ class LiveAssistant:
             if not force and state.refusal is not None and digest == state.refusal.digest:
                 return Reload(ReloadOutcome.ALREADY_REFUSED, state.refusal.errors)
             try:
-                with collection_paused():
+                with collector_paused():
                     check, assistant = self._prepare(files, str(self.directory))
             except Exception as exc:  # a bug or MemoryError must not leave the version untried, nor staff untold
                 log.exception("loading the knowledge base failed")

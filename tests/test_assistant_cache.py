@@ -41,7 +41,7 @@ def test_a_cached_index_ranks_exactly_like_a_fresh_one_on_the_evaluation_sets(tm
     for question in questions:
         assert cached.index.rank(question, limit=10) == fresh.index.rank(question, limit=10), question
         assert cached.reply(question) == fresh.reply(question), question
-    assert cached.details_given() == fresh.details_given()
+    assert dict(cached.gives) == dict(fresh.gives)
     assert vars(cached.detector).keys() == vars(fresh.detector).keys()
 
 
@@ -68,7 +68,8 @@ def test_what_the_cache_keeps_is_the_same_index(tmp_path: Path) -> None:
         if name in ("_postings", "_entry_postings"):
             assert [a.tolist() for a in stored] == [a.tolist() for a in value]
         elif name == "_entry_sets":
-            assert [stored[i] for i in range(len(value))] == value
+            assert len(stored) == len(value)
+            assert [stored[i] for i in range(len(value))] == [value[i] for i in range(len(value))]
         elif name == "_corrector":
             assert stored._frequency == value._frequency and stored._long_words == value._long_words
             assert {k: stored._by_delete.get(k) for k in value._by_delete} == dict(value._by_delete)
@@ -254,3 +255,58 @@ def test_a_start_from_the_cache_never_builds_the_schema(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "MockValSer"
+
+
+def test_a_start_can_leave_storing_for_later_and_a_reload_still_stores_at_once(
+    fixture_kb_dir: Path, tmp_path: Path
+) -> None:
+    """What start-up built waits for `store_pending` (the bot calls it once it answers); nothing is lost meanwhile,
+    and a reload, which runs in a worker thread anyway, stores as it builds."""
+
+    def build(kb, prepared):  # type: ignore[no-untyped-def]
+        return Assistant(kb, prepared=prepared, clock=lambda: FIXED_NOW)
+
+    folder = tmp_path / "cache"
+    live = LiveAssistant(fixture_kb_dir, build, cache=AssistantCache(folder), store_later=True)
+    assert not list(folder.glob("*" + SUFFIX))  # not yet
+    live.store_pending()
+    assert len(list(folder.glob("*" + SUFFIX))) == 1
+    live.store_pending()  # once only
+    assert len(list(folder.glob("*" + SUFFIX))) == 1
+    calls = fixture_kb_dir / "calls.yaml"
+    calls.write_text(calls.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert live.reload().outcome is ReloadOutcome.RELOADED
+    assert len(list(folder.glob("*" + SUFFIX))) == 2
+
+
+@pytest.mark.parametrize("stopped_early", [False, True])
+async def test_the_bot_stores_what_it_built_once_it_answers_or_when_it_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stopped_early: bool
+) -> None:
+    import asyncio
+    from dataclasses import replace
+
+    from bot.telegram import app as app_module
+    from tests.support.bot_api import FakeBotAPI
+    from tests.support.harness import config_for
+
+    monkeypatch.setattr(app_module, "CACHE_STORE_DELAY_SECONDS", 0.2)
+    folder = tmp_path / "cache"
+    async with FakeBotAPI() as api:
+        config = replace(config_for(api, tmp_path, knowledge_dir=FIXTURE_KB), cache_dir=folder)
+        application = app_module.build_application(config)
+        assert not list(folder.glob("*" + SUFFIX))  # built, not stored: start-up does not wait for it
+        await application.initialize()
+        assert application.post_init is not None and application.post_shutdown is not None
+        await application.post_init(application)
+        await application.start()
+        if not stopped_early:
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                if list(folder.glob("*" + SUFFIX)):
+                    break
+            assert len(list(folder.glob("*" + SUFFIX))) == 1
+        await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
+    assert len(list(folder.glob("*" + SUFFIX))) == 1

@@ -127,3 +127,30 @@ def test_half_a_question_is_not_enough(small_assistant: Assistant) -> None:
     best = small_assistant.match("what is the deadline for Erasmus+?").ranking.candidates[0]
     assert best.entry_id == "deadline"
     assert best.explained < small_assistant.thresholds.min_explained
+
+
+def test_term_information_is_log_n_minus_the_smoothed_entropy_of_its_uses() -> None:
+    """The index computes every term's weight at once over arrays; here each one by the formula, term by term."""
+    import math
+
+    import numpy as np
+
+    from bot.matching.index import _information
+
+    uses = {0: {0: 3.0, 1: 1.0}, 1: {2: 0.5}, 2: {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0}}  # term -> entry -> evidence
+    n_entries, prior = 4, 0.5
+    term_of = np.array([t for t, by_entry in uses.items() for _ in by_entry])
+    amounts = np.array([a for by_entry in uses.values() for a in by_entry.values()])
+    expected = []
+    for by_entry in uses.values():
+        total = sum(by_entry.values()) + prior
+        entropy = -sum(
+            (c + prior / n_entries) / total * math.log((c + prior / n_entries) / total) for c in by_entry.values()
+        )
+        rest = prior / n_entries / total
+        entropy -= (n_entries - len(by_entry)) * rest * math.log(rest)
+        expected.append(max(math.log(n_entries) - entropy, 0.05))
+    assert _information(term_of, amounts, 3, n_entries, prior).tolist() == pytest.approx(expected, rel=1e-12)
+    assert expected[2] == 0.05  # used evenly everywhere: says nothing
+    assert expected[0] > expected[1]  # used a lot in one entry beats used once
+    assert _information(np.zeros(0, dtype=np.int64), np.zeros(0), 0, 1, prior).tolist() == []

@@ -25,6 +25,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.collector import collector_paused
 from bot.knowledge.diagnosis import Diagnosis, decode, explain_syntax_error
 from bot.knowledge.model import (
     DECLINED_ENTRY_FIELDS,
@@ -610,7 +611,8 @@ def check_files(
 
 def check_directory(directory: str | Path) -> KnowledgeCheck:
     source = read_knowledge_files(directory)
-    return check_files(source.files, problems=source.problems, place=str(directory))
+    with collector_paused():
+        return check_files(source.files, problems=source.problems, place=str(directory))
 
 
 def validate(directory: str | Path) -> list[Problem]:

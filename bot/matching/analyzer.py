@@ -7,6 +7,7 @@ from bot.matching.lexicon import MONTH_GROUPS, QUESTION_WORDS, STOPWORDS_EN, STO
 from bot.matching.text import stem, words
 
 CONCEPT_PREFIX = "~"
+_UNSEEN = "\0"  # not a key: a memo's "not looked at yet"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,33 @@ class Analyzer:
                 joined.append(tokens[i])
                 i += 1
         return joined
+
+    def read_phrasing(self, tokens: Sequence[str], memo: dict[str, str | None]) -> tuple[list[str], list[str]]:
+        """(content words, keys) of a text already read into words: `without_stopwords`, then `keys_of_words`, in
+        one pass for the usual text. `memo`: each word's key (None for a stop word, "" for a word that takes the
+        general path), kept by the caller while it reads many texts (the index, every phrasing)."""
+        content: list[str] = []
+        keys: list[str] = []
+        for token in tokens:
+            key = memo.get(token, _UNSEEN)
+            if key is _UNSEEN:
+                key = memo[token] = self._word_key(token)
+            if key is None:
+                continue
+            if not key:  # a phrase may start here
+                content = self.without_stopwords(tokens)
+                return content, self.keys_of_words(content)
+            content.append(token)
+            keys.append(key)
+        return content, keys
+
+    def _word_key(self, token: str) -> str | None:
+        if token in self._word_phrase_lengths:
+            return ""
+        if token in self.stopwords:
+            return None
+        word_stem = _stem(token)
+        return "" if word_stem in self._phrase_lengths else self._single.get(word_stem, word_stem)
 
     def is_known_stem(self, word_stem: str) -> bool:
         """Whether a stem is part of a synonym group (so it never needs spelling correction)."""

@@ -13,8 +13,9 @@ Apart from the ranking, the index knows each phrasing's exact words (`exact_entr
 """
 
 import hashlib
+import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +80,14 @@ class Ranking:
 class MatchIndex:
     """The searchable form of one knowledge base. Built once per (re)load; read-only afterwards."""
 
-    def __init__(self, kb: KnowledgeBase, settings: ScoringSettings | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        settings: ScoringSettings | None = None,
+        *,
+        read: Callable[[str], list[str]] = words,
+    ) -> None:
+        """`read`: how a phrasing becomes its words (`words`, or a memo of it shared with the language detector)."""
         self.settings = settings or ScoringSettings()
         self.analyzer = Analyzer(kb.synonyms, kb.ignore)
         self.entry_ids: list[str] = list(kb.entries)
@@ -89,19 +97,20 @@ class MatchIndex:
         phrasing_terms: list[list[int]] = []
         phrasing_entry: list[int] = []
         answer_terms: list[tuple[int, int]] = []
-        known_keys: dict[str, str] = {}  # each word's key, worked out once while the phrasings are read
+        known_keys: dict[str, str] = {}  # each word's key, worked out once while the answers are read
+        word_keys: dict[str, str | None] = {}  # the same for the phrasings' words, stop words included
         exact: dict[int, int] = {}  # a phrasing's words (their digest) -> its entry, or _AMBIGUOUS
         surfaces: list[str] = [w for group in kb.synonyms for item in group for w in self.analyzer.content_words(item)]
         for entry_index, entry in enumerate(kb.entries.values()):
             for lang in LANGUAGES:
                 for question in entry.questions[lang]:
-                    tokens = words(question)
+                    tokens = read(question)
                     if tokens:
                         digest = _exact_key(tokens)
                         exact[digest] = entry_index if exact.get(digest, entry_index) == entry_index else _AMBIGUOUS
-                    content = self.analyzer.without_stopwords(tokens)  # read once: for the exact match too
+                    content, phrasing_keys = self.analyzer.read_phrasing(tokens, word_keys)
                     surfaces.extend(content)
-                    keys = set(self.analyzer.keys_of_words(content, known_keys))
+                    keys = set(phrasing_keys)
                     if keys:
                         phrasing_terms.append([term_ids.setdefault(k, len(term_ids)) for k in sorted(keys)])
                         phrasing_entry.append(entry_index)
@@ -118,33 +127,42 @@ class MatchIndex:
         self._known_stems = {stem(w) for w in set(surfaces)}
         self._corrector = SpellingCorrector(surfaces)
         self._phrasing_entry = np.array(phrasing_entry, dtype=np.int32)
+        self._build_tables(phrasing_terms, answer_terms, n_terms=len(term_ids))
 
-        uses: list[dict[int, float]] = [{} for _ in term_ids]  # term -> entry -> how often it is used there
-        postings: list[list[int]] = [[] for _ in term_ids]
-        for index, (terms, entry_index) in enumerate(zip(phrasing_terms, phrasing_entry, strict=True)):
-            for term_id in terms:
-                uses[term_id][entry_index] = uses[term_id].get(entry_index, 0.0) + 1.0
-                postings[term_id].append(index)
-        for entry_index, term_id in answer_terms:
-            uses[term_id][entry_index] = uses[term_id].get(entry_index, 0.0) + self.settings.answer_evidence
+    def _build_tables(self, phrasing_terms: list[list[int]], answer_terms: list[tuple[int, int]], n_terms: int) -> None:
+        """The term tables, from every (phrasing, term) and (entry, term) use, in whole-array steps: at 10,000
+        entries there are a million uses, and a Python loop over them was most of building the index."""
         n_entries = max(len(self.entry_ids), 1)
-        self._weights = np.array(
-            [_information(u.values(), n_entries, self.settings.evidence_prior) for u in uses], dtype=np.float64
+        lengths = np.fromiter(map(len, phrasing_terms), dtype=np.int64, count=len(phrasing_terms))
+        every_use = itertools.chain.from_iterable(phrasing_terms)
+        flat_terms = np.fromiter(every_use, dtype=np.int64, count=int(lengths.sum()))
+        flat_phrasings = np.repeat(np.arange(len(phrasing_terms), dtype=np.int32), lengths)
+        per_term = np.bincount(flat_terms, minlength=n_terms)
+        # each term's phrasings, ascending (a stable sort keeps the phrasings' order)
+        self._postings = _split(flat_phrasings[np.argsort(flat_terms, kind="stable")], per_term)
+
+        # how much each entry uses each term: a phrasing counts 1, an answer's word `answer_evidence`
+        answers = np.array(answer_terms, dtype=np.int64).reshape(-1, 2)
+        uses = np.concatenate(
+            (flat_terms * n_entries + self._phrasing_entry[flat_phrasings], answers[:, 1] * n_entries + answers[:, 0])
         )
+        evidence = np.concatenate((np.ones(len(flat_terms)), np.full(len(answers), self.settings.answer_evidence)))
+        pairs, which = np.unique(uses, return_inverse=True)
+        amounts = _sums(which.reshape(-1), evidence, len(pairs))
+        term_of, entry_of = pairs // n_entries, (pairs % n_entries).astype(np.int32)
+        self._entry_postings = _split(entry_of, np.bincount(term_of, minlength=n_terms))
+        self._entry_sets = _EntrySets(self._entry_postings)
+        self._weights = _information(term_of, amounts, n_terms, n_entries, self.settings.evidence_prior)
         self._unknown_weight = math.log(1 + n_entries) * self.settings.unknown_weight
-        self._postings = [np.array(p, dtype=np.int32) for p in postings]
-        self._entry_postings = [np.array(sorted(u), dtype=np.int32) for u in uses]
-        self._entry_sets = [frozenset(u) for u in uses]
-        self._phrasing_norm = np.array([self._weights[t].sum() for t in phrasing_terms], dtype=np.float64)
-        smalltalk_indexes = {i for i, e in enumerate(self.entry_ids) if e in self.smalltalk}
-        self._phrasing_is_smalltalk = np.array([e in smalltalk_indexes for e in phrasing_entry], dtype=bool)
+        self._phrasing_norm = _sums(flat_phrasings, self._weights[flat_terms], len(phrasing_terms))
+        smalltalk = np.array([e in self.smalltalk for e in self.entry_ids], dtype=bool)
+        self._phrasing_is_smalltalk = smalltalk[self._phrasing_entry]
         # Terms only small talk uses ("ciao", "thanks"): they don't change what a question is about.
-        self._social_term = np.array([bool(u) and u.keys() <= smalltalk_indexes for u in uses], dtype=bool)
+        other_uses = np.bincount(term_of[~smalltalk[entry_of]], minlength=n_terms)
+        self._social_term = (np.bincount(term_of, minlength=n_terms) > 0) & (other_uses == 0)
         # Terms small talk uses at all ("aiuto", "explain"): conversation, which says little about the topic.
-        chat = {
-            t for terms, e in zip(phrasing_terms, phrasing_entry, strict=True) if e in smalltalk_indexes for t in terms
-        }
-        self._conversational = np.array([t in chat for t in range(len(term_ids))], dtype=bool)
+        self._conversational = np.zeros(n_terms, dtype=bool)
+        self._conversational[flat_terms[self._phrasing_is_smalltalk[flat_phrasings]]] = True
 
     # -- stored in the assistant cache (bot/assistant_cache.py): the same index, in fewer objects ---------------------
 
@@ -303,17 +321,18 @@ class MatchIndex:
         return max([*unused, *unknown], default=0.0)
 
 
-def _information(counts: Iterable[float], n_entries: int, prior: float) -> float:
-    """How much seeing a term says about which entry is meant: log N minus the entropy of the entries it is used in,
-    its uses smoothed by `prior` pseudo-uses spread over all entries (so a term used once says less than a term used
-    in most phrasings of a few entries)."""
-    values = [c for c in counts if c > 0]
-    total = sum(values) + prior
-    rest = prior / n_entries / total
-    entropy = -sum((p := (c + prior / n_entries) / total) * math.log(p) for c in values)
-    if n_entries > len(values) and rest > 0:
-        entropy -= (n_entries - len(values)) * rest * math.log(rest)
-    return max(math.log(n_entries) - entropy, 0.05)
+def _information(term_of: np.ndarray, amounts: np.ndarray, n_terms: int, n_entries: int, prior: float) -> np.ndarray:
+    """How much seeing each term says about which entry is meant: log N minus the entropy of the entries it is used
+    in, its uses smoothed by `prior` pseudo-uses spread over all entries (so a term used once says less than a term
+    used in most phrasings of a few entries). `term_of` and `amounts`: each (term, entry) use and how much it is."""
+    used_in = np.bincount(term_of, minlength=n_terms)
+    total = _sums(term_of, amounts, n_terms) + prior
+    p = (amounts + prior / n_entries) / total[term_of]
+    entropy = -_sums(term_of, p * np.log(p), n_terms)
+    rest = prior / n_entries / total  # each entry that never uses the term
+    unused = (n_entries > used_in) & (rest > 0)
+    entropy[unused] -= (n_entries - used_in[unused]) * rest[unused] * np.log(rest[unused])
+    return np.maximum(math.log(n_entries) - entropy, 0.05)
 
 
 _AMBIGUOUS = -1  # a phrasing two entries share: no exact match
@@ -331,6 +350,16 @@ def _pack(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     ends = np.cumsum([len(a) for a in arrays], dtype=np.int64)
     joined = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
     return joined.astype(np.int32, copy=False), ends
+
+
+def _sums(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """The sum of `values` in each of `n_groups` groups (floats, also when there is nothing to sum)."""
+    return np.bincount(groups, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+
+
+def _split(joined: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
+    """`joined` cut into consecutive pieces of `sizes`."""
+    return np.split(joined, np.cumsum(sizes)[:-1]) if len(sizes) else []
 
 
 def _unpack(packed: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:

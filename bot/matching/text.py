@@ -50,11 +50,22 @@ def words(text: str, *, shorthand: bool = True) -> list[str]:
         folded = _NUMERIC_DATE.sub(_date_in_words, folded)
     if "mila" in folded:
         folded = _THOUSANDS_WORD.sub(r"\g<1>000", folded)
+    tokens = _TOKEN.findall(folded)
+    if _DIGIT.search(folded) is None:  # most texts: no amount to read (no shorthand starts with a digit)
+        spelt = ABBREVIATIONS.get if shorthand else _as_written
+        return [spelt(token, token) for token in tokens if len(token) <= MAX_WORD_CHARS]
     return [
         (token[0].isdigit() and _amount(token)) or (ABBREVIATIONS.get(token, token) if shorthand else token)
-        for token in _TOKEN.findall(folded)
+        for token in tokens
         if len(token) <= MAX_WORD_CHARS
     ]
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _as_written(token: str, _: str) -> str:
+    return token
 
 
 _GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")  # 350.000, 2.800.000, 350,000: one separator throughout

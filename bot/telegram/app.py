@@ -50,6 +50,9 @@ from bot.telegram.transport import AiohttpRequest
 log = logging.getLogger(__name__)
 
 STORAGE_BUSY_TIMEOUT_MS = 1000
+#: After this long answering, the knowledge base start-up built is written to the assistant cache.
+CACHE_STORE_DELAY_SECONDS = 2.0
+CACHE_STORE_KEY = "cache store timer"
 MENUS_KEY = "features"
 # Before the features (group 0): the reader; then dialogues waiting for a staff member's text.
 READER_GROUP, INPUT_GROUP = -2, -1
@@ -123,6 +126,7 @@ def build_application(
         assistant_factory(config, catalogs, clock),
         last_good=last_good,
         cache=configured_cache(config),
+        store_later=True,
     )
     queues = ChatQueues()
     application = (
@@ -173,10 +177,17 @@ async def on_startup(application: BotApplication) -> None:
     await publish_commands(application, services.catalogs)
     await keep_served(services)
     await start_reminder_jobs(application)
+    # what start-up built goes into the assistant cache once the bot is answering (off the event loop)
+    application.bot_data[CACHE_STORE_KEY] = asyncio.get_running_loop().call_later(
+        CACHE_STORE_DELAY_SECONDS, lambda: application.create_task(asyncio.to_thread(services.live.store_pending))
+    )
 
 
 async def on_shutdown(application: BotApplication) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
+    if (timer := application.bot_data.pop(CACHE_STORE_KEY, None)) is not None:
+        timer.cancel()
+    await asyncio.to_thread(services.live.store_pending)  # stopped before it was stored: stored now (or nothing)
     if services.database is not None:
         await services.database.close()
 
