@@ -55,28 +55,30 @@ def child(knowledge: Path, questions_file: Path | None, queries: int, seed: int,
 
     from bot.assistant import Assistant, Prepared
     from bot.assistant_cache import AssistantCache, Ready
+    from bot.collector import collector_paused
     from bot.knowledge import KnowledgeError, check_files, read_knowledge_files
 
     pid = os.getpid()
     rss_imports = sample_process(pid).rss_mib
     store = AssistantCache(cache)
-    started = time.perf_counter()
-    files = read_knowledge_files(knowledge)
-    key = store.key(files, str(knowledge))
-    ready = store.load(key)
-    loaded = time.perf_counter()
-    if ready is None:
-        check = check_files(files.files, problems=files.problems, place=str(knowledge))
-        if check.kb is None:
-            raise KnowledgeError(list(check.errors))
+    with collector_paused():  # as the bot reads, checks and builds (bot/assistant_cache.prepare)
+        started = time.perf_counter()
+        files = read_knowledge_files(knowledge)
+        key = store.key(files, str(knowledge))
+        ready = store.load(key)
         loaded = time.perf_counter()
-        rss_loaded = sample_process(pid).rss_mib
-        assistant = Assistant(check.kb)
-        built = time.perf_counter()
-    else:
-        rss_loaded = sample_process(pid).rss_mib
-        assistant = Assistant(ready.check.kb, prepared=ready.prepared)
-        built = time.perf_counter()
+        if ready is None:
+            check = check_files(files.files, problems=files.problems, place=str(knowledge))
+            if check.kb is None:
+                raise KnowledgeError(list(check.errors))
+            loaded = time.perf_counter()
+            rss_loaded = sample_process(pid).rss_mib
+            assistant = Assistant(check.kb)
+            built = time.perf_counter()
+        else:
+            rss_loaded = sample_process(pid).rss_mib
+            assistant = Assistant(ready.check.kb, prepared=ready.prepared)
+            built = time.perf_counter()
     rss_built = sample_process(pid).rss_mib
     pool = load_questions(DEFAULT_SETS) if questions_file is None else read_held_out(questions_file)
     rng = random.Random(seed)
