@@ -97,6 +97,9 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
         ("Can SMEs and clusters apply?", ["Can SMEs and clusters apply?"]),  # one question about two subjects
         ("must it be in English or can it be in Italian?", ["must it be in English or can it be in Italian?"]),
         ("del 730, entro quando va presentato?", ["del 730, entro quando va presentato?"]),  # "del 730": no question
+        # "a che ora", "che tipo": Italian asks "at which hour, which kind" with "che" and a noun
+        ("a che ora iniziava e chi parlava?", ["a che ora iniziava", "chi parlava?"]),
+        ("che tipo di progetti e chi li finanzia?", ["che tipo di progetti", "chi li finanzia?"]),
         (
             "vorrei sapere se i parchi possono partecipare e se la scadenza è ancora il 31 dicembre",
             ["vorrei sapere se i parchi possono partecipare", "se la scadenza è ancora il 31 dicembre"],
