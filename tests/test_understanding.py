@@ -209,3 +209,11 @@ def test_the_match_alone_decides_when_exact_wording_is_off(shipped_assistant: As
 def test_an_acknowledgement_is_small_talk_not_a_question_for_staff(shipped_assistant: Assistant, text: str) -> None:
     reply = shipped_assistant.reply(text)
     assert reply.answered and reply.entry_id == "smalltalk-thanks" and not reply.needs_staff
+
+
+def test_a_mistyped_small_word_is_left_out_like_the_small_word(shipped_assistant: Assistant) -> None:
+    index = shipped_assistant.index
+    assert index.analyse("what is escp-s3 exaclty").unknown == ()  # "exactly", mistyped
+    assert index.analyse("si possono scaricare le slide?").unknown == ("slide",)  # a word, not a typo of "side"
+    reply = shipped_assistant.reply("wat is escp-s3 exaclty")
+    assert reply.answered and reply.entry_id == "call-overview"

@@ -12,6 +12,7 @@ after spelling correction had its chance. An entry scores as its best phrasing, 
 Apart from the ranking, the index knows each phrasing's exact words (`exact_entry`).
 """
 
+import functools
 import hashlib
 import itertools
 import math
@@ -188,8 +189,11 @@ class MatchIndex:
         for word in content:
             if word in COMMON_WORDS or stem(word) in self._known_stems or self.analyzer.is_known_stem(stem(word)):
                 corrected.append(word)  # a common word ("forza", "say") is spelt right, not a typo of a rarer one
-            else:
-                corrected.append(self._corrector.correct(word) or word)
+                continue
+            meant = self._corrector.correct(word)
+            if meant is None and _everyday_corrector().correct(word) in self.analyzer.stopwords:
+                continue  # "exaclty", "somthing": a small word mistyped says nothing about the question
+            corrected.append(meant or word)
         known: list[int] = []
         keys: list[str] = []
         unknown: list[str] = []
@@ -336,6 +340,14 @@ def _information(term_of: np.ndarray, amounts: np.ndarray, n_terms: int, n_entri
 
 
 _AMBIGUOUS = -1  # a phrasing two entries share: no exact match
+
+
+@functools.cache
+def _everyday_corrector() -> SpellingCorrector:
+    """Typos of everyday words ("exaclty", "becuase", "somthing"), tried when no word of the knowledge base is
+    meant: one that mistypes a small word is left out like the small word, instead of counting as an unknown name.
+    (Other everyday words are not guessed at: "slide" is one edit from "side".)"""
+    return SpellingCorrector(COMMON_WORDS)
 
 
 def _exact_key(tokens: Sequence[str]) -> int:
