@@ -84,6 +84,12 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
     assert reported("could you tell me when the workshop started?") == ("", "me when the workshop started")
     assert reported("what are the sectors, could you tell me?") is None  # nothing follows the report
     assert reported("quali sono i settori?") is None
+    # a request for a thing, not only a question: "my manager wants the date of ...", "mi chiede il nome ..."
+    assert reported("my manager wants the date of the press release") == ("my manager", "date of the press release")
+    assert reported("la mia responsabile mi chiede il nome esatto della call") == (
+        "la mia responsabile",
+        "nome esatto della call",
+    )
     (question,) = questions_of(read_message("Un cliente vuole sapere se il tessile rientra tra i temi", words_of))
     assert as_matched(question) == ("se il tessile rientra tra i temi", "un cliente")
 

@@ -107,6 +107,7 @@ QUESTION_CUES = _phrases(
     we would like to know|we want to know|we need to know|i need to know|i would like to understand
     potete indicarci|potreste indicarci|ci potete indicare|ci potreste indicare|ci indicate|indicateci
     chiedo di conoscere|vorrei conoscere|desidero sapere|desidero conoscere|gradirei sapere|gradirei conoscere
+    mi chiede il|mi chiede la|mi chiede i|mi chiede le|mi chiede l|asks me for|asks for|wants the|needs the
     mi conferma|mi confermate|mi confermi|ci confermate|confermate che
     trying to figure out|can t figure out|could you confirm|can you confirm|please confirm|double check
     """
