@@ -84,6 +84,9 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
     assert reported("could you tell me when the workshop started?") == ("", "me when the workshop started")
     assert reported("what are the sectors, could you tell me?") is None  # nothing follows the report
     assert reported("quali sono i settori?") is None
+    # "asks" and a question word: the question word stays in the question
+    assert reported("my supervisor asks what DG GROW stands for") == ("my supervisor", "what dg grow stands for")
+    assert reported("il mio capo chiede quando scade") == ("il mio capo", "quando scade")
     # a request for a thing, not only a question: "my manager wants the date of ...", "mi chiede il nome ..."
     assert reported("my manager wants the date of the press release") == ("my manager", "date of the press release")
     assert reported("la mia responsabile mi chiede il nome esatto della call") == (

@@ -146,6 +146,9 @@ def _has_cue(text: str) -> bool:
 #: Any of the phrases that ask ("vorrei sapere", "could you tell"), in folded words.
 CUE_PATTERN = re.compile(
     r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b"
+    # "my supervisor asks what DG GROW stands for": the report, up to the question word, which stays in the question
+    r"|\b(?:asks|asked|ask|chiede|chiedono|chiedeva)(?= (?:what|who|when|where|how|which|why|cosa|chi|quando|dove"
+    r"|come|quale|quali|qual|quanto|quanti|quante|perche)\b)"
 )
 
 
