@@ -187,3 +187,31 @@ async def test_the_bot_polls_and_answers_through_it(server: FakeBotAPI, tmp_path
         (reply,) = await server.wait_for_messages(user["id"], timeout=10)
     assert all(issubclass(kind, AiohttpRequest) for kind in requests)
     assert "31 December 2016" in reply["text"]
+
+
+async def test_a_proxy_in_the_environment_is_used_as_with_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deployments behind a proxy set HTTPS_PROXY / HTTP_PROXY, which python-telegram-bot's default client obeys."""
+    request_lines: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        request_lines.append(head.split(b"\r\n", 1)[0])
+        body = b'{"ok":true,"result":true}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        async with AiohttpRequest() as request:
+            assert await request.post("http://api.telegram.invalid/bot1:x/getMe", RequestData()) is True
+    finally:
+        listener.close()
+        await listener.wait_closed()
+    assert request_lines == [b"POST http://api.telegram.invalid/bot1:x/getMe HTTP/1.1"]

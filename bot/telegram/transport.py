@@ -55,11 +55,13 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._free = asyncio.Semaphore(self._pool_size)
             connector = aiohttp.TCPConnector(limit=0)  # the pool's limit is `_free`, which has its own timeout
-            # no cookies, no proxy from the environment: like python-telegram-bot's httpx client, which keeps none
+            # A proxy in HTTPS_PROXY / HTTP_PROXY (and NO_PROXY) is used, as python-telegram-bot's httpx client
+            # uses it; the Bot API sets no cookies, so none are kept.
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
