@@ -215,3 +215,13 @@ async def test_a_proxy_in_the_environment_is_used_as_with_httpx(monkeypatch: pyt
         listener.close()
         await listener.wait_closed()
     assert request_lines == [b"POST http://api.telegram.invalid/bot1:x/getMe HTTP/1.1"]
+
+
+async def test_no_proxy_exempts_its_hosts(server: FakeBotAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]  # a proxy that is not there: using it would fail
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    async with new_bot(server) as bot:
+        assert (await bot.get_me()).username
