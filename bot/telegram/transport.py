@@ -3,12 +3,11 @@
 python-telegram-bot's default, httpx, spends more CPU per call than everything the bot does for an answer (about
 1.5 ms of a 4 ms update under load, measured with py-spy by benchmarks/load.py): its connection pool and its anyio
 layers run a lot of Python per request. aiohttp does the same work mostly in C. The request is sent exactly as
-httpx sends it (the same form fields, multipart for files, the same User-Agent), and its failures become the same
-`TimedOut` and `NetworkError`, so nothing above this module can tell the two apart.
+httpx sends it (the same form fields, multipart for files, the same User-Agent, the environment's proxies), and its
+failures become the same `TimedOut` and `NetworkError`, so nothing above this module can tell the two apart.
 """
 
 import asyncio
-import logging
 from typing import Any
 from urllib.request import getproxies, proxy_bypass
 
@@ -17,8 +16,6 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
-log = logging.getLogger(__name__)
 
 
 class AiohttpRequest(BaseRequest):
