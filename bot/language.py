@@ -31,6 +31,7 @@ _LEAN_MEMO = 20_000
 #: which Italians type too ("LINK PIATTAFORMA ECCP PLS"): a weak sign of English.
 _EITHER_LANGUAGE = frozenset("ok okay info link url".split())
 _ENGLISH_SHORTHAND = frozenset("pls plz thx tnx ty".split())
+_NOT_SPELLING = _EITHER_LANGUAGE | _ENGLISH_SHORTHAND  # words whose spelling is no sign of a language
 
 
 def _ngrams(word: str) -> list[str]:
@@ -165,7 +166,7 @@ class LanguageDetector:
             return max(scores, key=lambda lang: scores[lang])
         lean = dict.fromkeys(LANGUAGES, 0.0)
         for token in words(text, shorthand=False):
-            if len(token) >= 3 and not token[0].isdigit() and token not in _EITHER_LANGUAGE | _ENGLISH_SHORTHAND:
+            if len(token) >= 3 and not token[0].isdigit() and token not in _NOT_SPELLING:
                 for lang, value in self._spelling.lean(token).items():
                     lean[lang] += value
         if lean["it"] == lean["en"]:

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from bot.assistant import Assistant, Prepared
 from bot.assistant_cache import AssistantCache, prepare
-from bot.collector import collector_paused
 from bot.knowledge import (
     KnowledgeBase,
     KnowledgeCheck,
@@ -143,8 +142,7 @@ class LiveAssistant:
             if not force and state.refusal is not None and digest == state.refusal.digest:
                 return Reload(ReloadOutcome.ALREADY_REFUSED, state.refusal.errors)
             try:
-                with collector_paused():
-                    check, assistant = self._prepare(files, str(self.directory))
+                check, assistant = self._prepare(files, str(self.directory))  # prepare() pauses the collector
             except Exception as exc:  # a bug or MemoryError must not leave the version untried, nor staff untold
                 log.exception("loading the knowledge base failed")
                 failure = message("the bot could not load this version (%(error)s)", error=type(exc).__name__)

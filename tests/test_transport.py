@@ -5,6 +5,7 @@ raises, with a cause the delivery engine can tell "never sent" from "maybe sent"
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,44 @@ async def server() -> AsyncIterator[FakeBotAPI]:
 
 def new_bot(server: FakeBotAPI, **options: float) -> Bot:
     return Bot(server.token, base_url=server.base_url, request=AiohttpRequest(**options))
+
+
+@asynccontextmanager
+async def raw_server(*, answer: bool) -> AsyncIterator[tuple[int, list[bytes]]]:
+    """A bare HTTP server on loopback: (its port, each request received, head and body). With `answer` it replies
+    to each with Telegram's `{"ok": true, "result": true}`; without, it reads nothing and never answers."""
+    received: list[bytes] = []
+    held: list[asyncio.StreamWriter] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        if not answer:
+            return
+        head = await reader.readuntil(b"\r\n\r\n")
+        lengths = [line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")]
+        received.append(head + (await reader.readexactly(int(lengths[0])) if lengths else b""))
+        body = b'{"ok":true,"result":true}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield listener.sockets[0].getsockname()[1], received
+    finally:
+        for writer in held:
+            writer.close()
+        listener.close()
+        await listener.wait_closed()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the block ends
 
 
 async def test_a_message_with_html_and_buttons_arrives_as_sent(server: FakeBotAPI) -> None:
@@ -61,63 +100,26 @@ async def test_a_document_is_uploaded_with_its_name_and_bytes(server: FakeBotAPI
 
 
 async def test_the_request_carries_python_telegram_bots_user_agent_and_a_form() -> None:
-    heads: list[bytes] = []
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(
-            next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
-        )
-        heads.append(head + await reader.readexactly(length))
-        body = b'{"ok":true,"result":true}'
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-        )
-        await writer.drain()
-        writer.close()
-
-    listener = await asyncio.start_server(answer, "127.0.0.1", 0)
-    port = listener.sockets[0].getsockname()[1]
-    try:
-        async with AiohttpRequest() as request:
-            data = RequestData([RequestParameter("text", "a & b = c", [])])
-            assert await request.post(f"http://127.0.0.1:{port}/bot1:x/sendMessage", data) is True
-    finally:
-        listener.close()
-        await listener.wait_closed()
-    (sent,) = heads
+    async with raw_server(answer=True) as (port, received), AiohttpRequest() as request:
+        data = RequestData([RequestParameter("text", "a & b = c", [])])
+        assert await request.post(f"http://127.0.0.1:{port}/bot1:x/sendMessage", data) is True
+    (sent,) = received
     assert f"User-Agent: {BaseRequest.USER_AGENT}".encode() in sent
     assert b"Content-Type: application/x-www-form-urlencoded" in sent
     assert sent.endswith(b"text=a+%26+b+%3D+c")
 
 
 async def test_a_closed_port_is_a_network_error_that_was_never_sent() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
     async with AiohttpRequest(connect_timeout=2) as request:
         with pytest.raises(NetworkError) as caught:
-            await request.post(f"http://127.0.0.1:{port}/bot1:x/sendMessage", RequestData())
+            await request.post(f"http://127.0.0.1:{closed_port()}/bot1:x/sendMessage", RequestData())
     assert certainly_not_sent(caught.value)
 
 
 async def test_an_answer_that_never_comes_is_a_timeout_that_may_have_been_sent() -> None:
-    accepted: list[asyncio.StreamWriter] = []
-
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(writer)  # reads nothing, answers nothing
-
-    listener = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = listener.sockets[0].getsockname()[1]
-    try:
-        async with AiohttpRequest(read_timeout=0.2) as request:
-            with pytest.raises(TimedOut) as caught:
-                await request.post(f"http://127.0.0.1:{port}/bot1:x/sendMessage", RequestData())
-    finally:
-        for writer in accepted:
-            writer.close()
-        listener.close()
-        await listener.wait_closed()
+    async with raw_server(answer=False) as (port, _), AiohttpRequest(read_timeout=0.2) as request:
+        with pytest.raises(TimedOut) as caught:
+            await request.post(f"http://127.0.0.1:{port}/bot1:x/sendMessage", RequestData())
     assert not certainly_not_sent(caught.value)
 
 
@@ -146,24 +148,11 @@ async def test_a_dropped_connection_is_a_network_error_that_may_have_been_sent(s
 
 
 async def test_the_explicit_timeouts_of_a_call_win_over_the_defaults() -> None:
-    accepted: list[asyncio.StreamWriter] = []
-
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(writer)
-
-    listener = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = listener.sockets[0].getsockname()[1]
-    try:
-        async with AiohttpRequest(read_timeout=30) as request:
-            started = asyncio.get_running_loop().time()
-            with pytest.raises(TimedOut):
-                await request.post(f"http://127.0.0.1:{port}/bot1:x/getUpdates", RequestData(), read_timeout=0.2)
-            assert asyncio.get_running_loop().time() - started < 5
-    finally:
-        for writer in accepted:
-            writer.close()
-        listener.close()
-        await listener.wait_closed()
+    async with raw_server(answer=False) as (port, _), AiohttpRequest(read_timeout=30) as request:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimedOut):
+            await request.post(f"http://127.0.0.1:{port}/bot1:x/getUpdates", RequestData(), read_timeout=0.2)
+        assert asyncio.get_running_loop().time() - started < 5
 
 
 async def test_it_refuses_to_work_before_initialize_and_after_shutdown() -> None:
@@ -191,37 +180,19 @@ async def test_the_bot_polls_and_answers_through_it(server: FakeBotAPI, tmp_path
 
 async def test_a_proxy_in_the_environment_is_used_as_with_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
     """Deployments behind a proxy set HTTPS_PROXY / HTTP_PROXY, which python-telegram-bot's default client obeys."""
-    request_lines: list[bytes] = []
-
-    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        request_lines.append(head.split(b"\r\n", 1)[0])
-        body = b'{"ok":true,"result":true}'
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-        )
-        await writer.drain()
-        writer.close()
-
-    listener = await asyncio.start_server(proxy, "127.0.0.1", 0)
-    port = listener.sockets[0].getsockname()[1]
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    try:
+    async with raw_server(answer=True) as (port, received):
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
         async with AiohttpRequest() as request:
             assert await request.post("http://api.telegram.invalid/bot1:x/getMe", RequestData()) is True
-    finally:
-        listener.close()
-        await listener.wait_closed()
-    assert request_lines == [b"POST http://api.telegram.invalid/bot1:x/getMe HTTP/1.1"]
+    assert [sent.split(b"\r\n", 1)[0] for sent in received] == [
+        b"POST http://api.telegram.invalid/bot1:x/getMe HTTP/1.1"
+    ]
 
 
 async def test_no_proxy_exempts_its_hosts(server: FakeBotAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead = probe.getsockname()[1]  # a proxy that is not there: using it would fail
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")  # a proxy not there: using it would fail
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     async with new_bot(server) as bot:
         assert (await bot.get_me()).username

@@ -86,7 +86,7 @@ class Analyzer:
     def read_phrasing(self, tokens: Sequence[str], memo: dict[str, str | None]) -> tuple[list[str], list[str]]:
         """(content words, keys) of a text already read into words: `without_stopwords`, then `keys_of_words`, in
         one pass for the usual text. `memo`: each word's key (None for a stop word, "" for a word that takes the
-        general path), kept by the caller while it reads many texts (the index, every phrasing)."""
+        general path), kept by the caller while it reads many texts (the index: every phrasing and answer)."""
         content: list[str] = []
         keys: list[str] = []
         for token in tokens:
@@ -118,24 +118,8 @@ class Analyzer:
         """Terms of already-filtered content words, longest synonym phrase first."""
         return [Term(key, " ".join(content[start:end])) for key, start, end in self._segments(content)]
 
-    def keys_of_words(self, content: Sequence[str], known: dict[str, str] | None = None) -> list[str]:
-        """The keys of `terms_of_words` alone (building the index needs nothing else, for every phrasing). `known`:
-        a memo the caller keeps while it reads many texts, of each word's key ("" for a word that may start a
-        synonym phrase, which takes the general path)."""
-        if known is not None:
-            keys = []
-            for word in content:
-                key = known.get(word)
-                if key is None:
-                    word_stem = _stem(word)
-                    key = known[word] = (
-                        "" if word_stem in self._phrase_lengths else self._single.get(word_stem, word_stem)
-                    )
-                if not key:
-                    break
-                keys.append(key)
-            else:
-                return keys
+    def keys_of_words(self, content: Sequence[str]) -> list[str]:
+        """The keys of `terms_of_words` alone (building the index needs nothing else)."""
         return [key for key, _, _ in self._segments(content)]
 
     def _segments(self, content: Sequence[str]) -> list[tuple[str, int, int]]:

@@ -98,8 +98,7 @@ class MatchIndex:
         phrasing_terms: list[list[int]] = []
         phrasing_entry: list[int] = []
         answer_terms: list[tuple[int, int]] = []
-        known_keys: dict[str, str] = {}  # each word's key, worked out once while the answers are read
-        word_keys: dict[str, str | None] = {}  # the same for the phrasings' words, stop words included
+        word_keys: dict[str, str | None] = {}  # each word's key, worked out once while the texts are read
         exact: dict[int, int] = {}  # a phrasing's words (their digest) -> its entry, or _AMBIGUOUS
         surfaces: list[str] = [w for group in kb.synonyms for item in group for w in self.analyzer.content_words(item)]
         for entry_index, entry in enumerate(kb.entries.values()):
@@ -117,9 +116,10 @@ class MatchIndex:
                         phrasing_entry.append(entry_index)
             if entry.answer and entry.topic != SMALLTALK_TOPIC:  # "I can help with deadlines, sectors..." isn't that
                 for lang in LANGUAGES:
-                    content = self.analyzer.content_words(searchable_answer(entry.answer.get(lang), kb, lang))
+                    answer = words(searchable_answer(entry.answer.get(lang), kb, lang))
+                    content, answer_keys = self.analyzer.read_phrasing(answer, word_keys)
                     surfaces.extend(content)
-                    for key in self.analyzer.keys_of_words(content, known_keys):
+                    for key in answer_keys:
                         answer_terms.append((entry_index, term_ids.setdefault(key, len(term_ids))))
         self.term_ids = term_ids
         exact_keys = sorted(exact)
@@ -187,7 +187,8 @@ class MatchIndex:
         content = self.analyzer.content_words(text)[:MAX_QUERY_WORDS]
         corrected = []
         for word in content:
-            if word in COMMON_WORDS or stem(word) in self._known_stems or self.analyzer.is_known_stem(stem(word)):
+            word_stem = stem(word)
+            if word in COMMON_WORDS or word_stem in self._known_stems or self.analyzer.is_known_stem(word_stem):
                 corrected.append(word)  # a common word ("forza", "say") is spelt right, not a typo of a rarer one
                 continue
             meant = self._corrector.correct(word)
@@ -371,7 +372,7 @@ def _sums(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
 
 def _split(joined: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
     """`joined` cut into consecutive pieces of `sizes`."""
-    return np.split(joined, np.cumsum(sizes)[:-1]) if len(sizes) else []
+    return _unpack((joined, np.cumsum(sizes)))
 
 
 def _unpack(packed: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:

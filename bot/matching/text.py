@@ -51,11 +51,11 @@ def words(text: str, *, shorthand: bool = True) -> list[str]:
     if "mila" in folded:
         folded = _THOUSANDS_WORD.sub(r"\g<1>000", folded)
     tokens = _TOKEN.findall(folded)
+    spelt = ABBREVIATIONS.get if shorthand else _as_written
     if _DIGIT.search(folded) is None:  # most texts: no amount to read (no shorthand starts with a digit)
-        spelt = ABBREVIATIONS.get if shorthand else _as_written
         return [spelt(token, token) for token in tokens if len(token) <= MAX_WORD_CHARS]
     return [
-        (token[0].isdigit() and _amount(token)) or (ABBREVIATIONS.get(token, token) if shorthand else token)
+        (token[0].isdigit() and _amount(token)) or spelt(token, token)
         for token in tokens
         if len(token) <= MAX_WORD_CHARS
     ]
