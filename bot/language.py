@@ -7,6 +7,7 @@ messages too, but it is spelt like English).
 """
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -32,6 +33,15 @@ _LEAN_MEMO = 20_000
 _EITHER_LANGUAGE = frozenset("ok okay info link url".split())
 _ENGLISH_SHORTHAND = frozenset("pls plz thx tnx ty".split())
 _NOT_SPELLING = _EITHER_LANGUAGE | _ENGLISH_SHORTHAND  # words whose spelling is no sign of a language
+
+
+# A code ("COS-CLUSTPARTNS-2017-3-02", "ESCP-S3"): letters and digits joined by hyphens or slashes. Its pieces are
+# no sign of a language ("COS" is not the Italian "cos'").
+_CODE = re.compile(r"\b\w+(?:[-/]\w+)+\b")
+
+
+def _without_codes(text: str) -> str:
+    return _CODE.sub(lambda code: " " if any(ch.isdigit() for ch in code.group(0)) else code.group(0), text)
 
 
 def _ngrams(word: str) -> list[str]:
@@ -124,7 +134,7 @@ class LanguageDetector:
 
     def scores(self, text: str) -> dict[str, float]:
         scores = dict.fromkeys(LANGUAGES, 0.0)
-        for written in words(text, shorthand=False):
+        for written in words(_without_codes(text), shorthand=False):
             if written in _EITHER_LANGUAGE:
                 continue
             if written in _ENGLISH_SHORTHAND:  # "pls", "thx": English, but Italians type them too
@@ -165,7 +175,7 @@ class LanguageDetector:
         if scores["it"] != scores["en"]:
             return max(scores, key=lambda lang: scores[lang])
         lean = dict.fromkeys(LANGUAGES, 0.0)
-        for token in words(text, shorthand=False):
+        for token in words(_without_codes(text), shorthand=False):
             if len(token) >= 3 and not token[0].isdigit() and token not in _NOT_SPELLING:
                 for lang, value in self._spelling.lean(token).items():
                     lean[lang] += value

@@ -30,6 +30,14 @@ def test_one_word_or_no_word_is_undecided(text: str) -> None:
     assert LanguageDetector().detect(text) is None
 
 
+def test_a_code_is_no_sign_of_a_language() -> None:
+    """ "COS" in a call's code is not the Italian "cos'"; the words around the code decide."""
+    detector = LanguageDetector()
+    assert detector.scores("COS-CLUSTPARTNS-2017-3-02") == {"it": 0.0, "en": 0.0}
+    assert detector.guess("COS-CLUSTPARTNS-2017-3-02 deadline pls") == "en"
+    assert detector.detect("cos'è ESCP-S3?") == "it"
+
+
 def test_priority_order() -> None:
     assert choose_language(explicit="en", detected="it", telegram="it") == "en"
     assert choose_language(explicit=None, detected="en", telegram="it") == "en"

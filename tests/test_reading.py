@@ -212,6 +212,20 @@ def test_a_short_follow_up_without_a_question_word_adds_to_the_question_before()
     ]
 
 
+def test_and_with_a_few_words_after_a_question_asks_the_same_of_something_else() -> None:
+    assert roles("il turismo rientra tra i settori? e l'aerospazio") == [
+        (Role.QUESTION, "il turismo rientra tra i settori?"),
+        (Role.QUESTION, "e l'aerospazio"),
+    ]
+    assert roles("when was the workshop? and for science parks?") == [
+        (Role.QUESTION, "when was the workshop?"),
+        (Role.QUESTION, "and for science parks?"),
+    ]
+    # without a question before it, or longer, it is what it was
+    assert roles("e l'aerospazio") == [(Role.QUESTION, "e l'aerospazio")]
+    assert roles("which sectors? and we are a science park in Bari with many members")[1][0] is Role.CONTEXT
+
+
 def test_guesses_after_a_question_belong_to_it() -> None:
     text = "What is the minimum number of partners? Three? Five?"
     assert roles(text) == [(Role.QUESTION, "What is the minimum number of partners? Three? Five?")]

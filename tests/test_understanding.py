@@ -110,6 +110,13 @@ def test_two_questions_get_two_answers_under_their_headings(shipped_assistant: A
     assert "science parks" in reply.text and "31 March 2017" in reply.text
 
 
+def test_and_with_a_subject_after_a_question_gets_its_own_answer(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("il turismo rientra tra i settori? e l'aerospazio")
+    assert reply.answered and reply.lang == "it"
+    assert [p.entry_id for p in reply.parts] == ["sectors-tourism-culture", "sectors-aerospace"]
+    assert all(p.heading for p in reply.parts)
+
+
 def test_a_rare_word_no_longer_outweighs_the_subject(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("quali settori sono coinvolti?")
     assert reply.entry_id != "eligibility-min-partners"

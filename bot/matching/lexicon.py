@@ -182,6 +182,7 @@ ABBREVIATIONS: dict[str, str] = {
     "grz": "grazie",
     "risp": "risposta",
     "msg": "messaggio",
+    "tot": "totale",
     # English
     "u": "you",
     "ur": "your",

@@ -53,6 +53,10 @@ _BARE_GREETING = re.compile(
 
 _ONLY_ASKING = frozenset("much many long exactly esattamente allora then".split())
 
+# "... tra i settori? e l'aerospazio", "when was the workshop? and the deadline": a few words after a question that
+# start with "and" ask the same of something else: a question of their own, not an addition to the one before.
+_FOLLOW_UP = re.compile(r"\W*(?:e|ed|and|what about|how about|e invece|and also|e anche)\s+\S", re.IGNORECASE)
+
 # "anche se", "even if": a condition on the question, not a second one.
 _EVEN_IF = re.compile(r"\W*(?:anche|even) (?:se|if)\b")
 
@@ -242,6 +246,8 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
                 role = Role.SOCIAL
             elif index >= MAX_CLAUSES or describes_sender(piece):
                 role = Role.CONTEXT
+            elif _asks_the_same_of(piece) and clauses and clauses[-1].role is Role.QUESTION:
+                role = Role.QUESTION
             elif asks(piece) and _is_fragment(piece) and clauses and clauses[-1].role is Role.QUESTION:
                 # "... the minimum number of partners? Three? Five?": guesses that belong to the question before.
                 clauses[-1] = Clause(f"{clauses[-1].text} {piece}", Role.QUESTION)
@@ -270,6 +276,12 @@ def _is_fragment(clause: str) -> bool:
     if words and all((w,) in QUESTION_OPENERS or w in _ONLY_ASKING for w in words):
         return True  # "quanto?", "and how much?": a question word alone asks about what was just asked
     return len(words) <= MAX_FRAGMENT_WORDS and not opens_question(words)
+
+
+def _asks_the_same_of(clause: str) -> bool:
+    """ "e l'aerospazio", "and for science parks?": "and" and a few words, after a question."""
+    words = leading_words(clause)
+    return bool(_FOLLOW_UP.match(clause)) and 0 < len(words) <= MAX_FRAGMENT_WORDS and not opens_question(words)
 
 
 def questions_of(clauses: list[Clause]) -> list[Question]:

@@ -40,26 +40,21 @@ class SpellingCorrector:
         every = Counter(known_words)  # counted first, then filtered: each distinct word is looked at once
         counts = Counter({w: n for w, n in every.items() if len(w) >= MIN_LENGTH - 1 and not w.isdigit()})
         self._frequency = counts
-        self._by_delete: dict[str, list[str]] = defaultdict(list)
+        by_delete: dict[str, list[str]] = defaultdict(list)
         self._long_words: dict[int, list[str]] = defaultdict(list)
         for word, _ in counts.most_common():
             for key in {word} | _deletes(word):
-                self._by_delete[key].append(word)
+                by_delete[key].append(word)
             if len(word) >= TWO_EDITS_FROM - 1:
                 self._long_words[len(word)].append(word)
+        # Each key's words as one string: most keys have one word, which is then the word itself, not a list of
+        # it (a few MiB less resident for the bot's whole life, and quick to store in the assistant cache).
+        self._by_delete = _JoinedWords({key: _SEPARATOR.join(words) for key, words in by_delete.items()})
         self._cache: dict[str, str | None] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        """For the assistant cache: each list of words as one string (a few objects instead of hundreds of
-        thousands: quick to store and to load), and no corrections remembered from questions."""
-        state = dict(self.__dict__)
-        state["_by_delete"] = {key: _SEPARATOR.join(words) for key, words in self._by_delete.items()}
-        state["_cache"] = {}
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state["_by_delete"] = _JoinedWords(state["_by_delete"])
-        self.__dict__.update(state)
+        """For the assistant cache: no corrections remembered from questions."""
+        return {**self.__dict__, "_cache": {}}
 
     def correct(self, word: str) -> str | None:
         """The known word meant, or None when nothing is close enough."""
