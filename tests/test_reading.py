@@ -93,6 +93,18 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
         "la mia responsabile",
         "nome esatto della call",
     )
+    # a question asked again and again, or a gap the sender cannot fill, is a question too
+    assert reported("The board keeps asking me whether the EoI came with money") == (
+        "the board keeps",
+        "the eoi came with money",
+    )
+    assert reported("our clusters keep asking me what the EoI leads to") == (
+        "our clusters keep",
+        "me what the eoi leads to",
+    )
+    assert roles("Quello che mi manca è l'obiettivo specifico della call") == [
+        (Role.QUESTION, "Quello che mi manca è l'obiettivo specifico della call")
+    ]
     (question,) = questions_of(read_message("Un cliente vuole sapere se il tessile rientra tra i temi", words_of))
     assert as_matched(question) == ("se il tessile rientra tra i temi", "un cliente")
 

@@ -110,6 +110,9 @@ QUESTION_CUES = _phrases(
     mi chiede il|mi chiede la|mi chiede i|mi chiede le|mi chiede l|asks me for|asks for|wants the|needs the
     mi conferma|mi confermate|mi confermi|ci confermate|confermate che
     trying to figure out|can t figure out|could you confirm|can you confirm|please confirm|double check
+    asking me whether|asking me if|asking us whether|asking us if|asking whether
+    can t pin down|can t quite pin down|cannot pin down|what i m missing is|what i can t work out|can t work out
+    quello che mi manca|cio che mi manca|non mi e chiaro|non ci e chiaro|non e chiaro
     """
 )
 

@@ -151,8 +151,8 @@ def _has_cue(text: str) -> bool:
 CUE_PATTERN = re.compile(
     r"\b(?:" + "|".join(re.escape(c) for c in sorted(QUESTION_CUES, key=len, reverse=True)) + r")\b"
     # "my supervisor asks what DG GROW stands for": the report, up to the question word, which stays in the question
-    r"|\b(?:asks|asked|ask|chiede|chiedono|chiedeva)(?= (?:what|who|when|where|how|which|why|cosa|chi|quando|dove"
-    r"|come|quale|quali|qual|quanto|quanti|quante|perche)\b)"
+    r"|\b(?:asks|asked|ask|asking|chiede|chiedono|chiedeva)(?= (?:(?:me|us) )?"
+    r"(?:what|who|when|where|how|which|why|cosa|chi|quando|dove|come|quale|quali|qual|quanto|quanti|quante|perche)\b)"
 )
 
 
