@@ -40,6 +40,9 @@ _NOT_SPELLING = _EITHER_LANGUAGE | _ENGLISH_SHORTHAND  # words whose spelling is
 _CODE = re.compile(r"\b\w+(?:[-/]\w+)+\b")
 
 
+_POSSESSIVE = re.compile(r"(?<=[^\W\d_])['’]s\b", re.IGNORECASE)
+
+
 def _without_codes(text: str) -> str:
     return _CODE.sub(lambda code: " " if any(ch.isdigit() for ch in code.group(0)) else code.group(0), text)
 
@@ -134,6 +137,8 @@ class LanguageDetector:
 
     def scores(self, text: str) -> dict[str, float]:
         scores = dict.fromkeys(LANGUAGES, 0.0)
+        # "Schierenbeck's email?": the possessive is English grammar, whatever the words around it
+        scores["en"] += _FUNCTION_WORD_WEIGHT * len(_POSSESSIVE.findall(text))
         for written in words(_without_codes(text), shorthand=False):
             if written in _EITHER_LANGUAGE:
                 continue

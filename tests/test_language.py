@@ -38,6 +38,13 @@ def test_a_code_is_no_sign_of_a_language() -> None:
     assert detector.detect("cos'è ESCP-S3?") == "it"
 
 
+def test_the_english_possessive_is_a_sign_of_english() -> None:
+    detector = LanguageDetector()
+    assert detector.detect("Schierenbeck's email?") == "en"
+    assert detector.detect("Capone’s quote?") == "en"
+    assert detector.detect("qual'è la scadenza? c'è una proroga?") == "it"
+
+
 def test_priority_order() -> None:
     assert choose_language(explicit="en", detected="it", telegram="it") == "en"
     assert choose_language(explicit=None, detected="en", telegram="it") == "en"
