@@ -129,6 +129,18 @@ def test_half_a_question_is_not_enough(small_assistant: Assistant) -> None:
     assert best.explained < small_assistant.thresholds.min_explained
 
 
+def test_the_sender_s_story_never_dilutes_how_well_an_entry_explains_the_question(
+    small_assistant: Assistant,
+) -> None:
+    index = small_assistant.index
+    question = index.analyse("when is the deadline?")
+    story = index.analyse("we are a small cluster of furniture makers with many members abroad")
+    alone = index.rank_parts([(question, 1.0)]).candidates[0]
+    told = index.rank_parts([(question, 1.0), (story, 0.4)]).candidates[0]
+    assert told.entry_id == alone.entry_id
+    assert told.explained == alone.explained  # the story's words the entry does not use take nothing away
+
+
 def test_term_information_is_log_n_minus_the_smoothed_entropy_of_its_uses() -> None:
     """The index computes every term's weight at once over arrays; here each one by the formula, term by term."""
     import math

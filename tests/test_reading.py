@@ -51,6 +51,12 @@ def test_the_sender_describing_themselves_is_context() -> None:
         (Role.CONTEXT, "sono il referente di un distretto"),
         (Role.QUESTION, "possiamo partecipare?"),
     ]
+    # what the sender is busy with ("sto preparando una newsletter") is their story too; "Gentile assistente," greets
+    assert roles("Gentile assistente, sto preparando una newsletter per i soci. Quali settori erano ammessi?") == [
+        (Role.SOCIAL, "Gentile assistente"),
+        (Role.CONTEXT, "sto preparando una newsletter per i soci."),
+        (Role.QUESTION, "Quali settori erano ammessi?"),
+    ]
 
 
 def test_statements_lead_up_to_the_question_they_precede() -> None:

@@ -117,6 +117,26 @@ def test_and_with_a_subject_after_a_question_gets_its_own_answer(shipped_assista
     assert all(p.heading for p in reply.parts)
 
 
+def test_a_long_story_around_a_clear_question_does_not_turn_it_into_a_did_you_mean(
+    shipped_assistant: Assistant,
+) -> None:
+    italian = shipped_assistant.reply(
+        "Buongiorno, sono la coordinatrice di un distretto del turismo e della cultura nel Salento. Spesso queste "
+        "iniziative europee sono pensate solo per la manifattura e l'alta tecnologia e noi restiamo sempre fuori. "
+        "Anche questa volta era così, o il turismo e le industrie creative erano tra i settori? Lo chiedo perché "
+        "vorremmo proporre qualcosa con partner spagnoli e greci."
+    )
+    assert italian.answered and italian.entry_id == "sectors-tourism-culture"
+    english = shipped_assistant.reply(
+        "Dear colleagues, I'm a consultant in Lyon helping an industry 4.0 cluster. After the 2016 expression of "
+        "interest there was a formal COSME call on strategic cluster partnerships for smart specialisation "
+        "investments. My client missed it but wants to know for reference when the deadline was, including the "
+        "time. Merci beaucoup, Julien"
+    )
+    assert english.answered and english.lang == "en"
+    assert "8 March 2018" in english.text and "17:00" in english.text
+
+
 def test_a_rare_word_no_longer_outweighs_the_subject(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("quali settori sono coinvolti?")
     assert reply.entry_id != "eligibility-min-partners"

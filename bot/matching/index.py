@@ -299,6 +299,10 @@ class MatchIndex:
         runner_up = np.where(tied, best, np.maximum.reduceat(np.where(is_best, 0.0, f_score), starts))
         scores = (1 - self.settings.second_share) * best + self.settings.second_share * runner_up
         explained = np.maximum.reduceat(entry_recall, starts)
+        if len(set(multiplier.values())) > 1:  # statements or the sender's description beside the question
+            explained = np.maximum(
+                explained, self._question_explained(known, weights, multiplier, unknown_total)[run_entries]
+            )
 
         count = min(limit, len(scores))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
@@ -315,6 +319,20 @@ class MatchIndex:
             if scores[i] > 0
         )
         return Ranking(candidates, tuple(keys), tuple(unknown))
+
+    def _question_explained(
+        self, known: list[int], weights: np.ndarray, multiplier: dict[int, float], unknown_total: float
+    ) -> np.ndarray:
+        """Per entry, the share of the question proper (the parts that count fully) that it uses: what leads up
+        to a question and what the sender says about themselves may add to how well an entry explains it, never
+        take away ("we are a technology centre in Stuttgart, ... how do we find partners?")."""
+        overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
+        total = unknown_total
+        for term_id, weight in zip(known, weights, strict=True):
+            if multiplier[term_id] >= 1.0:
+                overlap[self._entry_postings[term_id]] += weight
+                total += 0.0 if self._social_term[term_id] else float(weight)
+        return np.minimum(overlap / total, 1.0) if total > 0 else overlap
 
     def _key_missing(self, entry: int, known: list[int], weights: np.ndarray, unknown: list[float]) -> float:
         """The weight of the heaviest question word the entry never uses (an unknown word counts as unused)."""

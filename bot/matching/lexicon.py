@@ -113,6 +113,10 @@ QUESTION_CUES = _phrases(
     asking me whether|asking me if|asking us whether|asking us if|asking whether
     can t pin down|can t quite pin down|cannot pin down|what i m missing is|what i can t work out|can t work out
     quello che mi manca|cio che mi manca|non mi e chiaro|non ci e chiaro|non e chiaro
+    mi puo dire|mi potrebbe dire|ci puo dire|ci potrebbe dire|puo dirmi|potete dirmi|potreste dirmi|mi sa dire
+    mi sapete dire|sapete dirmi|saprebbe dirmi|sapreste dirmi|mi interessa sapere|mi interesserebbe sapere
+    mi interessa capire|ci interessa sapere|ci interesserebbe sapere|i d be interested to know|can you say
+    i would be interested to know|i m interested to know|could you say
     """
 )
 
@@ -124,6 +128,8 @@ CONTEXT_OPENERS = _word_tuples(
     sono, siamo, rappresento, rappresentiamo, lavoro, lavoriamo, mi occupo, ci occupiamo, gestisco, gestiamo
     il nostro, la nostra, i nostri, le nostre, il mio, la mia, i miei, le mie, nostro, nostra, ho, abbiamo
     scrivo, vi scrivo, ti scrivo, faccio parte, facciamo parte, coordino, dirigo, seguo, sto seguendo
+    sto scrivendo, sto preparando, sto compilando, sto ricostruendo, sto traducendo, sto lavorando, sto facendo
+    stiamo preparando, stiamo lavorando, stiamo aggiornando, stiamo scrivendo, stiamo ricostruendo
     """
 )
 

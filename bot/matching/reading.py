@@ -68,7 +68,8 @@ _LEADING_GREETING = re.compile(
     r"^\s*(?:"
     + "|".join(r"[\s.']+".join(g) for g in sorted(GREETINGS, key=len, reverse=True))  # "Gent.mi", "Spett.le"
     + r")(?:\s+(?:there|all|a tutti|"
-    r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici|sir or madam|sirs|sir|madam))?"
+    r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici|sir or madam|sirs|sir|madam"
+    r"|assistente|assistant|bot))?"
     r"\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
     re.IGNORECASE,
 )
