@@ -244,6 +244,29 @@ def test_and_with_a_few_words_after_a_question_asks_the_same_of_something_else()
     assert roles("which sectors? and we are a science park in Bari with many members")[1][0] is Role.CONTEXT
 
 
+def test_a_statement_that_starts_like_a_yes_no_question_does_not_ask() -> None:
+    assert roles("su quali programmi? Devo preparare un preventivo per l'assemblea.") == [
+        (Role.QUESTION, "su quali programmi?"),
+        (Role.CONTEXT, "Devo preparare un preventivo per l'assemblea."),
+    ]
+    assert roles("devo registrarmi prima")[0][0] is Role.QUESTION  # no full stop: it may well ask
+
+
+def test_who_passed_the_news_on_is_the_sender_s_story() -> None:
+    assert roles("Dear Madam or Sir, a colleague forwarded me the press release. Which sectors were covered?") == [
+        (Role.SOCIAL, "Dear Madam or Sir"),
+        (Role.CONTEXT, "a colleague forwarded me the press release."),
+        (Role.QUESTION, "Which sectors were covered?"),
+    ]
+
+
+def test_especially_before_a_second_question_still_splits_it() -> None:
+    assert split_questions("chi poteva partecipare e soprattutto quale era la scadenza?") == [
+        "chi poteva partecipare",
+        "soprattutto quale era la scadenza?",
+    ]
+
+
 def test_guesses_after_a_question_belong_to_it() -> None:
     text = "What is the minimum number of partners? Three? Five?"
     assert roles(text) == [(Role.QUESTION, "What is the minimum number of partners? Three? Five?")]

@@ -89,6 +89,17 @@ QUESTION_PREPOSITIONS = frozenset("a ad da di in con su per fino entro to for fr
 # è ancora il 31 dicembre", "... and whether it is still open".
 SECOND_QUESTION_OPENERS = QUESTION_OPENERS | _word_tuples("se, if")
 
+# Openers of a yes/no question, which a statement may start with too: "Devo preparare un preventivo." tells, it
+# does not ask (without its question mark, only a question word or a phrase that asks makes it a question).
+YES_NO_OPENERS = _word_tuples(
+    """
+    is, are, was, were, can, could, do, does, did, will, would, should, shall, may, might, must, has, have, had
+    any, anyone, is there, are there
+    posso, possiamo, possono, puo, si puo, e possibile, ci sono, c e, serve, servono, bisogna, esiste, esistono
+    devo, dobbiamo, devono, sapete, sai, potete, potreste, puoi
+    """
+)
+
 # Phrases anywhere in a clause that ask ("vorrei sapere se...", "I was wondering whether...").
 QUESTION_CUES = _phrases(
     """
@@ -130,13 +141,14 @@ CONTEXT_OPENERS = _word_tuples(
     scrivo, vi scrivo, ti scrivo, faccio parte, facciamo parte, coordino, dirigo, seguo, sto seguendo
     sto scrivendo, sto preparando, sto compilando, sto ricostruendo, sto traducendo, sto lavorando, sto facendo
     stiamo preparando, stiamo lavorando, stiamo aggiornando, stiamo scrivendo, stiamo ricostruendo
+    a colleague, un collega, una collega, a friend, un amico, un amica
     """
 )
 
 # Words a clause may start with that say nothing about what it is: "e quando...", "ok so what...", "ah, e poi".
 LEADING_FILLERS = frozenset(
     """e ed and also anche poi ma but so quindi allora ok okay oh ah eh beh well then inoltre plus oppure or
-    io noi""".split()
+    io noi soprattutto specialmente especially particularly mainly""".split()
 )
 
 # Openings of a greeting, for greeting back.

@@ -23,6 +23,7 @@ from bot.matching.lexicon import (
     QUESTION_PREPOSITIONS,
     ROLE_WORDS,
     SECOND_QUESTION_OPENERS,
+    YES_NO_OPENERS,
 )
 from bot.matching.text import fold
 
@@ -68,7 +69,7 @@ _LEADING_GREETING = re.compile(
     r"^\s*(?:"
     + "|".join(r"[\s.']+".join(g) for g in sorted(GREETINGS, key=len, reverse=True))  # "Gent.mi", "Spett.le"
     + r")(?:\s+(?:there|all|a tutti|"
-    r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici|sir or madam|sirs|sir|madam"
+    r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici|sir or madam|madam or sir|sirs|sir|madam"
     r"|assistente|assistant|bot))?"
     r"\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
     re.IGNORECASE,
@@ -128,7 +129,16 @@ def asks(text: str) -> bool:
     """Whether a clause is put as a question: a question mark, a question word first, or "vorrei sapere"."""
     if "?" in text:
         return True
-    return opens_question(leading_words(text)) or _has_cue(text)
+    words = leading_words(text)
+    if _ends_a_statement(text) and _starts_with(words, YES_NO_OPENERS):
+        return _has_cue(text)
+    return opens_question(words) or _has_cue(text)
+
+
+def _ends_a_statement(text: str) -> bool:
+    """A full stop at the end ("Devo preparare un preventivo."), not an ellipsis."""
+    stripped = text.rstrip()
+    return stripped.endswith(".") and not stripped.endswith("..")
 
 
 def opens_question(words: list[str]) -> bool:
