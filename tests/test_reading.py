@@ -250,6 +250,10 @@ def test_a_statement_that_starts_like_a_yes_no_question_does_not_ask() -> None:
         (Role.CONTEXT, "Devo preparare un preventivo per l'assemblea."),
     ]
     assert roles("devo registrarmi prima")[0][0] is Role.QUESTION  # no full stop: it may well ask
+    assert roles("Dobbiamo preparare una nota per le imprese. Chi promuove l'iniziativa?")[0] == (
+        Role.CONTEXT,
+        "Dobbiamo preparare una nota per le imprese.",
+    )
 
 
 def test_who_passed_the_news_on_is_the_sender_s_story() -> None:

@@ -129,10 +129,14 @@ def asks(text: str) -> bool:
     """Whether a clause is put as a question: a question mark, a question word first, or "vorrei sapere"."""
     if "?" in text:
         return True
-    words = leading_words(text)
-    if _ends_a_statement(text) and _starts_with(words, YES_NO_OPENERS):
+    if _tells(text):
         return _has_cue(text)
-    return opens_question(words) or _has_cue(text)
+    return opens_question(leading_words(text)) or _has_cue(text)
+
+
+def _tells(text: str) -> bool:
+    """ "Dobbiamo preparare una nota per le imprese.": a yes/no question's first word, and a full stop."""
+    return _ends_a_statement(text) and _starts_with(leading_words(text), YES_NO_OPENERS)
 
 
 def _ends_a_statement(text: str) -> bool:
@@ -255,7 +259,7 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
                 or _only_greeting(piece)
             ):
                 role = Role.SOCIAL
-            elif index >= MAX_CLAUSES or describes_sender(piece):
+            elif index >= MAX_CLAUSES or describes_sender(piece) or (_tells(piece) and not _has_cue(piece)):
                 role = Role.CONTEXT
             elif _asks_the_same_of(piece) and clauses and clauses[-1].role is Role.QUESTION:
                 role = Role.QUESTION
