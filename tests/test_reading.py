@@ -40,6 +40,10 @@ def test_a_greeting_and_an_announcement_are_not_the_question() -> None:
     ]
     assert roles("salve, una domanda veloce: qual è la scadenza?")[-1] == (Role.QUESTION, "qual è la scadenza?")
     assert roles("Ciao :) in cosa consiste la manifestazione?")[0] == (Role.SOCIAL, "Ciao :)")
+    assert roles("Scusate il disturbo, qual è la scadenza?") == [
+        (Role.SOCIAL, "Scusate il disturbo"),
+        (Role.QUESTION, "qual è la scadenza?"),
+    ]
 
 
 def test_the_sender_describing_themselves_is_context() -> None:

@@ -158,6 +158,7 @@ GREETINGS = _word_tuples(
     ciao, salve, buongiorno, buon giorno, buonasera, buona sera, buon pomeriggio, hola, gentili, gentile, egregi
     gentilissimi, gentilissime, gentilissimo, gentilissima, gent mi, gent me, gent mo, gent ma, spett le, spettabile
     egregio, egregia, to whom it may concern
+    scusate il disturbo, scusa il disturbo, scusi il disturbo, sorry to bother you, sorry for bothering you
     """
 )
 
