@@ -137,6 +137,18 @@ def test_a_long_story_around_a_clear_question_does_not_turn_it_into_a_did_you_me
     assert "8 March 2018" in english.text and "17:00" in english.text
 
 
+def test_is_it_a_horizon_2020_call_is_answered_with_what_it_is(shipped_assistant: Assistant) -> None:
+    italian = shipped_assistant.reply("ma è un bando Horizon 2020?")
+    assert italian.answered and "manifestazione di interesse" in italian.text
+    english = shipped_assistant.reply("so it's a Horizon 2020 call?")
+    assert english.answered and english.lang == "en" and "expressions of interest" in english.text
+
+
+def test_the_later_funded_call_is_the_cosme_call(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("tetto massimo a progetto nel bando COSME uscito dopo?")
+    assert reply.answered and reply.entry_id == "funding-cosme-call" and "350.000" in reply.text
+
+
 def test_a_rare_word_no_longer_outweighs_the_subject(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("quali settori sono coinvolti?")
     assert reply.entry_id != "eligibility-min-partners"
