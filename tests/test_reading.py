@@ -13,6 +13,7 @@ from bot.matching.reading import (
     questions_of,
     read_message,
     split_questions,
+    split_sentences,
     without_roles,
 )
 from bot.matching.text import words
@@ -273,6 +274,32 @@ def test_especially_before_a_second_question_still_splits_it() -> None:
         "chi poteva partecipare",
         "soprattutto quale era la scadenza?",
     ]
+
+
+def test_punctuation_dictated_as_words_is_punctuation() -> None:
+    assert roles("io sono andato al workshop virgola a che ora cominciava punto interrogativo grazie mille") == [
+        (Role.QUESTION, "io sono andato al workshop, a che ora cominciava?"),
+        (Role.SOCIAL, "grazie mille"),
+    ]
+    assert split_sentences("il budget era 2 virgola 8 milioni") == ["il budget era 2 virgola 8 milioni"]
+
+
+def test_a_letter_that_asks_politely_without_a_question_mark() -> None:
+    letter = (
+        "Dear Sir/Madam,\nI would be grateful if you could provide the Italian title of the call.\n"
+        "With thanks,\nMargaret Ellis\nCluster Development Manager"
+    )
+    assert roles(letter) == [
+        (Role.SOCIAL, "Dear Sir/Madam"),
+        (Role.QUESTION, "I would be grateful if you could provide the Italian title of the call."),
+        (Role.SOCIAL, "With thanks"),
+        (Role.SOCIAL, "Margaret Ellis"),
+        (Role.SOCIAL, "Cluster Development Manager"),
+    ]
+    assert reported("il mio capo mi ha girato il comunicato mi dite la scadenza precisa") == (
+        "il mio capo mi ha girato il comunicato",
+        "la scadenza precisa",
+    )
 
 
 def test_guesses_after_a_question_belong_to_it() -> None:

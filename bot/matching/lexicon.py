@@ -128,6 +128,11 @@ QUESTION_CUES = _phrases(
     mi sapete dire|sapete dirmi|saprebbe dirmi|sapreste dirmi|mi interessa sapere|mi interesserebbe sapere
     mi interessa capire|ci interessa sapere|ci interesserebbe sapere|i d be interested to know|can you say
     i would be interested to know|i m interested to know|could you say
+    mi dite|mi dici|ditemi|dimmi|mi spiegate|mi spieghi|spiegatemi|can you explain|could you explain
+    i would be grateful if you could|i d be grateful if you could|would be grateful if you could|grateful if you could
+    could you provide|can you provide|please provide|sarei grato se|le sarei grato se|vi sarei grato se
+    mi potreste fornire|potreste fornirmi|mi potete fornire|potete fornirmi
+    non mi ricordo se|non ricordo se|i don t remember if|i don t remember whether|i can t remember if
     """
 )
 
@@ -174,6 +179,7 @@ CLOSINGS = _word_tuples(
     restiamo in attesa, grazie e cordiali saluti, grazie e saluti, grazie e buona giornata, thanks and regards
     thank you and best regards, buona giornata, buona serata, have a nice day, have a good day
     many thanks, thanks a lot, thank you very much, thank you so much, grazie mille, grazie ancora, grazie infinite
+    with thanks, with many thanks, thank you, thanks, grazie, vi ringrazio, la ringrazio, ti ringrazio
     """
 )
 

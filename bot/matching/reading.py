@@ -69,8 +69,8 @@ _LEADING_GREETING = re.compile(
     r"^\s*(?:"
     + "|".join(r"[\s.']+".join(g) for g in sorted(GREETINGS, key=len, reverse=True))  # "Gent.mi", "Spett.le"
     + r")(?:\s+(?:there|all|a tutti|"
-    r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici|sir or madam|madam or sir|sirs|sir|madam"
-    r"|assistente|assistant|bot))?"
+    r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici"
+    r"|sir or madam|madam or sir|sir/madam|madam/sir|sirs|sir|madam|assistente|assistant|bot))?"
     r"\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
     re.IGNORECASE,
 )
@@ -199,6 +199,27 @@ def _only_greeting(clause: str) -> bool:
     return greeting is not None and greeting.end() >= len(clause.strip())
 
 
+# Punctuation dictated to a phone and written out as words: "...a che ora cominciava punto interrogativo grazie".
+# Not "virgola" or "comma" before a number ("2 virgola 8 milioni", "comma 3" of a law).
+_SPOKEN = {
+    "punto interrogativo": "?",
+    "question mark": "?",
+    "punto esclamativo": "!",
+    "exclamation mark": "!",
+    "punto e virgola": ";",
+    "virgola": ",",
+    "comma": ",",
+    "full stop": ".",
+}
+_SPOKEN_PUNCTUATION = re.compile(
+    r"\s*\b(" + "|".join(sorted(_SPOKEN, key=len, reverse=True)) + r")\b(?!\s*\d)", re.IGNORECASE
+)
+
+
+def _punctuation_meant(spoken: re.Match[str]) -> str:
+    return _SPOKEN[spoken.group(1).lower()]
+
+
 def split_sentences(text: str) -> list[str]:
     return [sentence for sentence, _ in _sentences(text)]
 
@@ -206,7 +227,7 @@ def split_sentences(text: str) -> list[str]:
 def _sentences(text: str) -> list[tuple[str, bool]]:
     """The sentences, each with whether it is an item of a numbered list ("1) ... 2) ..."): an item asks."""
     sentences: list[tuple[str, bool]] = []
-    for number, part in enumerate(_ENUMERATOR.split(text)):
+    for number, part in enumerate(_ENUMERATOR.split(_SPOKEN_PUNCTUATION.sub(_punctuation_meant, text))):
         for sentence in _SENTENCE_END.split(part):
             greeting = _LEADING_GREETING.match(sentence) or _BARE_GREETING.match(sentence)
             if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
