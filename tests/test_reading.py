@@ -302,6 +302,27 @@ def test_a_letter_that_asks_politely_without_a_question_mark() -> None:
     )
 
 
+def test_what_someone_says_or_believes_is_what_is_asked_about_not_the_sender_s_story() -> None:
+    assert roles("My notes say it was held on 15 September 2016 in Bari. Is that right?") == [
+        (Role.TOPIC, "My notes say it was held on 15 September 2016 in Bari."),
+        (Role.QUESTION, "Is that right?"),
+    ]
+    assert roles("My company makes furniture in Bari. Can we take part?")[0][0] is Role.CONTEXT
+
+
+def test_a_formal_letter_s_closing_and_signature_are_set_aside() -> None:
+    letter = (
+        "Spett.le Regione,\ncon riferimento al workshop in Fiera, vi chiedo di confermare la data.\n"
+        "Ringraziando per l'attenzione, porgo distinti saluti.\nDott.ssa Maria Rossi"
+    )
+    assert roles(letter) == [
+        (Role.SOCIAL, "Spett.le Regione"),
+        (Role.QUESTION, "con riferimento al workshop in Fiera, vi chiedo di confermare la data."),
+        (Role.SOCIAL, "Ringraziando per l'attenzione, porgo distinti saluti."),
+        (Role.SOCIAL, "Dott.ssa Maria Rossi"),
+    ]
+
+
 def test_guesses_after_a_question_belong_to_it() -> None:
     text = "What is the minimum number of partners? Three? Five?"
     assert roles(text) == [(Role.QUESTION, "What is the minimum number of partners? Three? Five?")]

@@ -200,6 +200,7 @@ def test_short_english_messages_get_english(shipped_assistant: Assistant, questi
         "quick question about the deadline of my tax return - when is it due?",
         "Horizon 2020 deadlines in general?",
         "what's the weather in Bari tomorrow?",
+        "quanto aglio ci va?",  # "aglio" (garlic) is a word, not a mistyped "agli"
     ],
 )
 def test_near_misses_and_off_topic_are_not_answered(shipped_assistant: Assistant, question: str) -> None:

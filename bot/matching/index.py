@@ -32,6 +32,8 @@ from bot.matching.text import stem, words
 
 #: Words of a question beyond this are not read (long messages are pasted text, not questions).
 MAX_QUERY_WORDS = 60
+#: A word this short one edit from a small word may be a word of its own ("aglio", garlic, is not "agli").
+MIN_MISTYPED_STOPWORD = 5
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,11 @@ class MatchIndex:
                 corrected.append(word)  # a common word ("forza", "say") is spelt right, not a typo of a rarer one
                 continue
             meant = self._corrector.correct(word)
-            if meant is None and _everyday_corrector().correct(word) in self.analyzer.stopwords:
+            if (
+                meant is None
+                and len(word) > MIN_MISTYPED_STOPWORD
+                and _everyday_corrector().correct(word) in self.analyzer.stopwords
+            ):
                 continue  # "exaclty", "somthing": a small word mistyped says nothing about the question
             corrected.append(meant or word)
         known: list[int] = []

@@ -133,6 +133,8 @@ QUESTION_CUES = _phrases(
     could you provide|can you provide|please provide|sarei grato se|le sarei grato se|vi sarei grato se
     mi potreste fornire|potreste fornirmi|mi potete fornire|potete fornirmi
     non mi ricordo se|non ricordo se|i don t remember if|i don t remember whether|i can t remember if
+    ask you to confirm|kindly confirm|confirm whether|confirm if|chiedo conferma|chiediamo conferma
+    vi chiedo di confermare|potete confermare|potreste confermare
     """
 )
 
@@ -180,6 +182,7 @@ CLOSINGS = _word_tuples(
     thank you and best regards, buona giornata, buona serata, have a nice day, have a good day
     many thanks, thanks a lot, thank you very much, thank you so much, grazie mille, grazie ancora, grazie infinite
     with thanks, with many thanks, thank you, thanks, grazie, vi ringrazio, la ringrazio, ti ringrazio
+    ringraziando, cordialmente, porgo distinti saluti, thank you for your attention, thank you for your kind attention
     """
 )
 
@@ -268,6 +271,15 @@ QUESTION_ANNOUNCEMENTS = _phrases(
     two things|three things|two questions|three questions|a couple of things|a couple of questions|a few questions
     come va|come stai|come state|tutto bene|tutto ok|how are you|how s it going|how are things|nice to meet you
     """
+)
+
+# Words that report what someone says or believes ("my notes say it was on 15 September", "un collega dice marzo"):
+# a clause with one is what is asked about, even when it starts like the sender's description.
+BELIEF_WORDS = frozenset(
+    """
+    say says said told tells believe believes believed think thinks thought assumed convinced reckon
+    dice dicono diceva dicevano detto scritto pensa pensano pensavo convinto convinta sostiene sostengono
+    """.split()
 )
 
 # Words for the sender's role ("sono il referente di un distretto"): who they are in their organisation says nothing

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.matching.lexicon import (
+    BELIEF_WORDS,
     CLOSINGS,
     CONTEXT_OPENERS,
     GREETINGS,
@@ -70,7 +71,7 @@ _LEADING_GREETING = re.compile(
     + "|".join(r"[\s.']+".join(g) for g in sorted(GREETINGS, key=len, reverse=True))  # "Gent.mi", "Spett.le"
     + r")(?:\s+(?:there|all|a tutti|"
     r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici"
-    r"|sir or madam|madam or sir|sir/madam|madam/sir|sirs|sir|madam|assistente|assistant|bot))?"
+    r"|sir or madam|madam or sir|sir/madam|madam/sir|sirs|sir|madam|assistente|assistant|bot|regione|region))?"
     r"\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
     re.IGNORECASE,
 )
@@ -155,7 +156,13 @@ def opens_question(words: list[str]) -> bool:
 def describes_sender(text: str) -> bool:
     """ "we are a science park", "sono il referente di un distretto": the sender talking about themselves (not "my
     client would like to know which themes...", which asks)."""
-    return "?" not in text and _starts_with(leading_words(text), CONTEXT_OPENERS) and not _has_cue(text)
+    words = leading_words(text)
+    return (
+        "?" not in text
+        and _starts_with(words, CONTEXT_OPENERS)
+        and not _has_cue(text)
+        and BELIEF_WORDS.isdisjoint(words)
+    )
 
 
 def _has_cue(text: str) -> bool:
