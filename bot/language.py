@@ -38,8 +38,7 @@ _NOT_SPELLING = _EITHER_LANGUAGE | _ENGLISH_SHORTHAND  # words whose spelling is
 # A code ("COS-CLUSTPARTNS-2017-3-02", "ESCP-S3"): letters and digits joined by hyphens or slashes. Its pieces are
 # no sign of a language ("COS" is not the Italian "cos'").
 _CODE = re.compile(r"\b\w+(?:[-/]\w+)+\b")
-
-
+# The English possessive after a word ("Schierenbeck's"): Italian elides before a word ("c'è"), never before "s".
 _POSSESSIVE = re.compile(r"(?<=[^\W\d_])['’]s\b", re.IGNORECASE)
 
 

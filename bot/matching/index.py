@@ -32,7 +32,8 @@ from bot.matching.text import stem, words
 
 #: Words of a question beyond this are not read (long messages are pasted text, not questions).
 MAX_QUERY_WORDS = 60
-#: A word this short one edit from a small word may be a word of its own ("aglio", garlic, is not "agli").
+#: Up to this length, a word one edit from a small word may be a word of its own ("aglio", garlic, is not "agli");
+#: a longer one is the small word mistyped ("exaclty", "somthing").
 MIN_MISTYPED_STOPWORD = 5
 
 

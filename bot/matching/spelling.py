@@ -48,7 +48,7 @@ class SpellingCorrector:
             if len(word) >= TWO_EDITS_FROM - 1:
                 self._long_words[len(word)].append(word)
         # Each key's words as one string: most keys have one word, which is then the word itself, not a list of
-        # it (a few MiB less resident for the bot's whole life, and quick to store in the assistant cache).
+        # it (fewer objects for the bot's whole life, and quick to store in the assistant cache).
         self._by_delete = _JoinedWords({key: _SEPARATOR.join(words) for key, words in by_delete.items()})
         self._cache: dict[str, str | None] = {}
 
