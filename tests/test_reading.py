@@ -104,6 +104,10 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
         "la mia responsabile",
         "nome esatto della call",
     )
+    assert reported("il mio capo mi ha girato il comunicato mi dite la scadenza precisa") == (
+        "il mio capo mi ha girato il comunicato",
+        "la scadenza precisa",
+    )
     # a question asked again and again, or a gap the sender cannot fill, is a question too
     assert reported("The board keeps asking me whether the EoI came with money") == (
         "the board keeps",
@@ -284,22 +288,36 @@ def test_punctuation_dictated_as_words_is_punctuation() -> None:
     assert split_sentences("il budget era 2 virgola 8 milioni") == ["il budget era 2 virgola 8 milioni"]
 
 
-def test_a_letter_that_asks_politely_without_a_question_mark() -> None:
-    letter = (
-        "Dear Sir/Madam,\nI would be grateful if you could provide the Italian title of the call.\n"
-        "With thanks,\nMargaret Ellis\nCluster Development Manager"
-    )
-    assert roles(letter) == [
-        (Role.SOCIAL, "Dear Sir/Madam"),
-        (Role.QUESTION, "I would be grateful if you could provide the Italian title of the call."),
-        (Role.SOCIAL, "With thanks"),
-        (Role.SOCIAL, "Margaret Ellis"),
-        (Role.SOCIAL, "Cluster Development Manager"),
-    ]
-    assert reported("il mio capo mi ha girato il comunicato mi dite la scadenza precisa") == (
-        "il mio capo mi ha girato il comunicato",
-        "la scadenza precisa",
-    )
+@pytest.mark.parametrize(
+    ("letter", "expected"),
+    [
+        (
+            "Dear Sir/Madam,\nI would be grateful if you could provide the Italian title of the call.\n"
+            "With thanks,\nMargaret Ellis\nCluster Development Manager",
+            [
+                (Role.SOCIAL, "Dear Sir/Madam"),
+                (Role.QUESTION, "I would be grateful if you could provide the Italian title of the call."),
+                (Role.SOCIAL, "With thanks"),
+                (Role.SOCIAL, "Margaret Ellis"),
+                (Role.SOCIAL, "Cluster Development Manager"),
+            ],
+        ),
+        (
+            "Spett.le Regione,\ncon riferimento al workshop in Fiera, vi chiedo di confermare la data.\n"
+            "Ringraziando per l'attenzione, porgo distinti saluti.\nDott.ssa Maria Rossi",
+            [
+                (Role.SOCIAL, "Spett.le Regione"),
+                (Role.QUESTION, "con riferimento al workshop in Fiera, vi chiedo di confermare la data."),
+                (Role.SOCIAL, "Ringraziando per l'attenzione, porgo distinti saluti."),
+                (Role.SOCIAL, "Dott.ssa Maria Rossi"),
+            ],
+        ),
+    ],
+)
+def test_a_letter_asks_politely_and_its_closing_and_signature_are_set_aside(
+    letter: str, expected: list[tuple[Role, str]]
+) -> None:
+    assert roles(letter) == expected
 
 
 def test_what_someone_says_or_believes_is_what_is_asked_about_not_the_sender_s_story() -> None:
@@ -308,19 +326,6 @@ def test_what_someone_says_or_believes_is_what_is_asked_about_not_the_sender_s_s
         (Role.QUESTION, "Is that right?"),
     ]
     assert roles("My company makes furniture in Bari. Can we take part?")[0][0] is Role.CONTEXT
-
-
-def test_a_formal_letter_s_closing_and_signature_are_set_aside() -> None:
-    letter = (
-        "Spett.le Regione,\ncon riferimento al workshop in Fiera, vi chiedo di confermare la data.\n"
-        "Ringraziando per l'attenzione, porgo distinti saluti.\nDott.ssa Maria Rossi"
-    )
-    assert roles(letter) == [
-        (Role.SOCIAL, "Spett.le Regione"),
-        (Role.QUESTION, "con riferimento al workshop in Fiera, vi chiedo di confermare la data."),
-        (Role.SOCIAL, "Ringraziando per l'attenzione, porgo distinti saluti."),
-        (Role.SOCIAL, "Dott.ssa Maria Rossi"),
-    ]
 
 
 def test_guesses_after_a_question_belong_to_it() -> None:

@@ -279,9 +279,7 @@ class MatchIndex:
         shared = overlap[hits]
         question_total = np.where(self._phrasing_is_smalltalk[hits], known_all, known_topic) + unknown_total
         entry_of_hit = self._phrasing_entry[hits]
-        entry_overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
-        for term_id, weight in zip(known, weights, strict=True):
-            entry_overlap[self._entry_postings[term_id]] += weight
+        entry_overlap = self._entry_overlap(known, weights)
         with np.errstate(divide="ignore", invalid="ignore"):
             recall = np.minimum(np.where(question_total > 0, shared / question_total, 0.0), 1.0)
             entry_recall = np.minimum(
@@ -327,18 +325,22 @@ class MatchIndex:
         )
         return Ranking(candidates, tuple(keys), tuple(unknown))
 
+    def _entry_overlap(self, known: list[int], weights: np.ndarray) -> np.ndarray:
+        """Per entry, the weight of the question's terms it uses anywhere (phrasings or answer)."""
+        overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
+        for term_id, weight in zip(known, weights, strict=True):
+            overlap[self._entry_postings[term_id]] += weight
+        return overlap
+
     def _question_explained(
         self, known: list[int], weights: np.ndarray, multiplier: dict[int, float], unknown_total: float
     ) -> np.ndarray:
         """Per entry, the share of the question proper (the parts that count fully) that it uses: what leads up
         to a question and what the sender says about themselves may add to how well an entry explains it, never
         take away ("we are a technology centre in Stuttgart, ... how do we find partners?")."""
-        overlap = np.zeros(len(self.entry_ids), dtype=np.float64)
-        total = unknown_total
-        for term_id, weight in zip(known, weights, strict=True):
-            if multiplier[term_id] >= 1.0:
-                overlap[self._entry_postings[term_id]] += weight
-                total += 0.0 if self._social_term[term_id] else float(weight)
+        proper = np.where([multiplier[t] >= 1.0 for t in known], weights, 0.0)
+        total = unknown_total + float(proper[~self._social_term[known]].sum())
+        overlap = self._entry_overlap(known, proper)
         return np.minimum(overlap / total, 1.0) if total > 0 else overlap
 
     def _key_missing(self, entry: int, known: list[int], weights: np.ndarray, unknown: list[float]) -> float:
