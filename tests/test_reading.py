@@ -8,7 +8,7 @@ from bot.matching.reading import (
     Question,
     Role,
     Words,
-    coordinated_halves,
+    coordinated_subjects,
     greets,
     questions_of,
     read_message,
@@ -337,11 +337,41 @@ def test_a_message_that_asks_nothing_is_the_question_itself() -> None:
     assert roles("info scadenza") == [(Role.QUESTION, "info scadenza")]
 
 
+def test_a_story_typed_without_stops_is_context_before_the_asking_phrase() -> None:
+    text = (
+        "ciao a tutti sono Marco lavoro in un distretto della meccanica qui a bari il mio capo mi ha girato un "
+        "vecchio comunicato e io ho visto che parlava di fine anno ma di quale anno nn si capisce mi dite la "
+        "scadenza precisa? grazie"
+    )
+    assert roles(text)[1:3] == [
+        (
+            Role.CONTEXT,
+            "sono Marco lavoro in un distretto della meccanica qui a bari il mio capo mi ha girato un "
+            "vecchio comunicato e io ho visto che parlava di fine anno ma di quale anno nn si capisce",
+        ),
+        (Role.QUESTION, "mi dite la scadenza precisa?"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi dite la scadenza precisa per la manifestazione di interesse dei cluster europei?",  # the cue comes first
+        "sono il referente di un distretto e un cliente mi chiede quali attività si fanno insieme ai partner",
+        "we are a small cluster in Porto and my boss wants to know which sectors are in the call of 2016",
+    ],
+)
+def test_a_run_on_sentence_is_kept_whole_when_its_question_is_not_after_a_story(text: str) -> None:
+    assert [role for role, _ in roles(text)] == [Role.QUESTION]
+
+
 def test_roles_and_greetings_helpers() -> None:
     assert without_roles("sono il referente di un distretto") == "sono il di un distretto"
     assert greets("Buongiorno, volevo sapere...") and not greets("Volevo sapere, buongiorno")
-    assert coordinated_halves("deadline and eligibility in a nutshell") == ("deadline", "eligibility in a nutshell")
-    assert coordinated_halves("ESCP-S3 deadline + how to apply") == ("ESCP-S3 deadline", "how to apply")
+    assert coordinated_subjects("deadline and eligibility in a nutshell") == ("deadline", "eligibility in a nutshell")
+    assert coordinated_subjects("ESCP-S3 deadline + how to apply") == ("ESCP-S3 deadline", "how to apply")
+    assert coordinated_subjects("settori ammessi, paesi, scadenza?") == ("settori ammessi", "paesi", "scadenza")
+    assert coordinated_subjects("sono un distretto pugliese, possiamo partecipare?") is None
 
 
 def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:

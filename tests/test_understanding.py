@@ -137,6 +137,23 @@ def test_a_long_story_around_a_clear_question_does_not_turn_it_into_a_did_you_me
     assert "8 March 2018" in english.text and "17:00" in english.text
 
 
+def test_a_list_of_subjects_gets_an_answer_for_each(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("settori ammessi, paesi, scadenza")
+    assert [p.entry_id for p in reply.parts] == ["sectors-list", "eligibility-countries", "deadline-closing"]
+    assert all(p.heading for p in reply.parts) and "31 marzo 2017" in reply.text
+
+
+def test_a_question_after_a_story_typed_without_stops_is_answered(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "ciao a tutti sono Marco lavoro in un distretto della meccanica qui a bari il mio capo mi ha girato un vecchio "
+        "comunicato della regione su questa partnership europea tra cluster e mi ha detto di vedere se facciamo ancora "
+        "in tempo io ho visto che parlava di fine anno ma di quale anno nn si capisce bene mi dite la scadenza "
+        "precisa? grazie"
+    )
+    assert reply.answered and reply.lang == "it"
+    assert "31 dicembre 2016" in reply.text and "31 marzo 2017" in reply.text
+
+
 def test_is_it_a_horizon_2020_call_is_answered_with_what_it_is(shipped_assistant: Assistant) -> None:
     italian = shipped_assistant.reply("ma è un bando Horizon 2020?")
     assert italian.answered and "manifestazione di interesse" in italian.text

@@ -17,7 +17,7 @@ from bot.matching.index import Candidate, MatchIndex, QueryTerms, Ranking
 from bot.matching.reading import (
     Question,
     Role,
-    coordinated_halves,
+    coordinated_subjects,
     greets,
     questions_of,
     read_message,
@@ -154,24 +154,24 @@ class Interpreter:
             match = Match(Outcome.ANSWER, entry_id, 1.0, (), ranking)
         return Interpretation(match, greeting=greets(text) and entry_id not in self.index.smalltalk, asked=(text,))
 
-    def _two_subjects(
+    def _several_subjects(
         self, question: Question, whole: Match, context: QueryTerms
-    ) -> tuple[Match, Match, tuple[str, str]] | None:
-        """ "deadline and eligibility in a nutshell": two answers when each half is answered on its own with its own
-        entry and no single entry explains the whole question."""
-        halves = coordinated_halves(question.text)
+    ) -> tuple[tuple[Match, ...], tuple[str, ...]] | None:
+        """ "deadline and eligibility in a nutshell", "settori ammessi, paesi, scadenza": an answer for each subject
+        when each is answered on its own with an entry of its own and no single entry explains the whole question."""
+        subjects = coordinated_subjects(question.text)
         best = whole.ranking.candidates[0] if whole.ranking.candidates else None
-        if halves is None or (best is not None and best.key_missing <= self.thresholds.smalltalk_key_missing):
+        if subjects is None or (best is not None and best.key_missing <= self.thresholds.smalltalk_key_missing):
             return None
         lead = self.index.analyse(question.lead)
-        first, second = (self._match_parts(self.index.analyse(h), lead, context, h) for h in halves)
+        matches = tuple(self._match_parts(self.index.analyse(s), lead, context, s) for s in subjects)
+        entries = {m.entry_id for m in matches}
         if (
-            first.outcome is Outcome.ANSWER
-            and second.outcome is Outcome.ANSWER
-            and first.entry_id != second.entry_id
-            and not {first.entry_id, second.entry_id} & self.index.smalltalk
+            all(m.outcome is Outcome.ANSWER for m in matches)
+            and len(entries) == len(matches)
+            and not entries & self.index.smalltalk
         ):
-            return first, second, halves
+            return matches, subjects
         return None
 
     def interpret(self, text: str, *, exact: bool = True) -> Interpretation:
@@ -190,8 +190,15 @@ class Interpreter:
         )
         readable = [(q, t, lt) for q, t, lt in terms if not _empty(t)]
         if len(readable) <= 1:
-            if readable and (split := self._two_subjects(readable[0][0], whole, context)):
-                return Interpretation(split[0], (split[1],), greeting=greeting, asked=split[2])
+            if readable and (split := self._several_subjects(readable[0][0], whole, context)):
+                matches, subjects = split
+                return Interpretation(
+                    matches[0],
+                    matches[1:MAX_ANSWERS],
+                    more_suggestions=tuple(m.entry_id for m in matches[MAX_ANSWERS:] if m.entry_id),
+                    greeting=greeting,
+                    asked=subjects[:MAX_ANSWERS],
+                )
             return Interpretation(whole, greeting=greeting, asked=everything)
 
         per_question = [(q.full, self._match_parts(t, lt, context, q.full)) for q, t, lt in readable]

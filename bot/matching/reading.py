@@ -227,21 +227,60 @@ def _punctuation_meant(spoken: re.Match[str]) -> str:
     return _SPOKEN[spoken.group(1).lower()]
 
 
+class Sentence(StrEnum):
+    """What a sentence is, before its words are read."""
+
+    PLAIN = "plain"
+    ITEM = "item"  # an item of a numbered list ("1) ... 2) ..."): it asks
+    STORY = "story"  # a run-on sentence's part before its asking phrase (run_on_story): the sender's story
+
+
 def split_sentences(text: str) -> list[str]:
     return [sentence for sentence, _ in _sentences(text)]
 
 
-def _sentences(text: str) -> list[tuple[str, bool]]:
-    """The sentences, each with whether it is an item of a numbered list ("1) ... 2) ..."): an item asks."""
-    sentences: list[tuple[str, bool]] = []
+def _sentences(text: str) -> list[tuple[str, Sentence]]:
+    sentences: list[tuple[str, Sentence]] = []
     for number, part in enumerate(_ENUMERATOR.split(_SPOKEN_PUNCTUATION.sub(_punctuation_meant, text))):
+        kind = Sentence.ITEM if number > 0 else Sentence.PLAIN
         for sentence in _SENTENCE_END.split(part):
             greeting = _LEADING_GREETING.match(sentence) or _BARE_GREETING.match(sentence)
             if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
-                sentences += [(sentence[: greeting.end()], False), (sentence[greeting.end() :], number > 0)]
+                sentences.append((sentence[: greeting.end()], Sentence.PLAIN))
+                sentence = sentence[greeting.end() :]
+            if story := run_on_story(sentence):
+                sentences += [(story, Sentence.STORY), (sentence[len(story) :], kind)]
             else:
-                sentences.append((sentence, number > 0))
-    return [(s.strip(" ,"), item) for s, item in sentences if s and s.strip(" ,.!;:")]
+                sentences.append((sentence, kind))
+    return [(s.strip(" ,"), kind) for s, kind in sentences if s and s.strip(" ,.!;:")]
+
+
+#: A sentence typed without stops is read as a story and a question from this many words,
+MIN_RUN_ON_WORDS = 15
+#: when its asking phrase ("mi dite", "i would like to know") comes after this many words of story,
+MIN_STORY_WORDS = 5
+#: and leaves this many words to ask about.
+MIN_ASKED_WORDS = 2
+
+
+# "un cliente mi chiede quali attività...", "my boss wants to know whether...": someone else's question, reported;
+# whoever asks it belongs to it.
+_REPORTING = frozenset("chiede chiedono chiedeva vuole vogliono asks asked asking wants needs".split())
+
+
+def run_on_story(sentence: str) -> str:
+    """ "sono Marco lavoro in un distretto a bari il mio capo mi ha girato un comunicato ... mi dite la scadenza
+    precisa?": the story typed before the asking phrase, as if a full stop stood there ("" if there is none)."""
+    words = [(m.start(), fold(m.group())) for m in re.finditer(r"[^\W_]+", sentence)]
+    if len(words) < MIN_RUN_ON_WORDS:
+        return ""
+    joined = " ".join(word for _, word in words)
+    for cue in CUE_PATTERN.finditer(joined):
+        at = joined.count(" ", 0, cue.start())
+        asked = len(words) - joined.count(" ", 0, cue.end()) - 1
+        if at >= MIN_STORY_WORDS and asked >= MIN_ASKED_WORDS and _REPORTING.isdisjoint(cue.group().split()):
+            return sentence[: words[at][0]]
+    return ""
 
 
 def split_questions(sentence: str) -> list[str]:
@@ -273,7 +312,7 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
     clauses: list[Clause] = []
     sentences = _sentences(text)
     closing = next((i for i, (sentence, _) in enumerate(sentences) if i > 0 and closes(sentence)), len(sentences))
-    for index, (sentence, item) in enumerate(sentences):
+    for index, (sentence, what) in enumerate(sentences):
         if index == closing or (index > closing and not asks(sentence)):  # the closing and the signature after it
             clauses.append(Clause(sentence, Role.SOCIAL))
             continue
@@ -287,7 +326,12 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
                 or _only_greeting(piece)
             ):
                 role = Role.SOCIAL
-            elif index >= MAX_CLAUSES or describes_sender(piece) or (_tells(piece) and not _has_cue(piece)):
+            elif (
+                index >= MAX_CLAUSES
+                or describes_sender(piece)
+                or (_tells(piece) and not _has_cue(piece))
+                or (what is Sentence.STORY and not asks(piece))
+            ):
                 role = Role.CONTEXT
             elif _asks_the_same_of(piece) and clauses and clauses[-1].role is Role.QUESTION:
                 role = Role.QUESTION
@@ -295,7 +339,7 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
                 # "... the minimum number of partners? Three? Five?": guesses that belong to the question before.
                 clauses[-1] = Clause(f"{clauses[-1].text} {piece}", Role.QUESTION)
                 continue
-            elif asks(piece) or (asks(sentence) and len(pieces) > 1) or item:
+            elif asks(piece) or (asks(sentence) and len(pieces) > 1) or what is Sentence.ITEM:
                 role = Role.QUESTION
             else:
                 role = Role.TOPIC
@@ -342,11 +386,18 @@ def questions_of(clauses: list[Clause]) -> list[Question]:
 
 
 _COORDINATION = re.compile(r"\s+(?:and|e|ed|plus|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
+_LISTED = re.compile(r"\s*[,;]\s*(?:(?:and|e|ed|plus)\s+)?|\s+(?:and|e|ed|plus|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
+#: "settori ammessi, paesi, scadenza": a list of subjects has items this short.
+MAX_LISTED_WORDS = 4
 
 
-def coordinated_halves(question: str) -> tuple[str, str] | None:
-    """ "deadline and eligibility in a nutshell", "scadenza + come candidarsi": two subjects joined in one
-    question. Only a possibility: the matcher keeps the split when each half is clearly a question of its own."""
+def coordinated_subjects(question: str) -> tuple[str, ...] | None:
+    """ "deadline and eligibility in a nutshell", "scadenza + come candidarsi", "settori ammessi, paesi, scadenza":
+    subjects joined in one question. Only a possibility: the matcher keeps the split when each is clearly a question
+    of its own."""
+    items = tuple(item.strip(" ,?") for item in _LISTED.split(question))
+    if len(items) > 2 and all(0 < len(item.split()) <= MAX_LISTED_WORDS for item in items):
+        return items
     match = _COORDINATION.search(question)
     if match is None:
         return None
