@@ -429,3 +429,12 @@ def test_a_detail_the_answer_lacks_is_a_gap_and_one_it_gives_is_not() -> None:
     declared = "The call opened in May 2016; the sources do not confirm the exact day."
     (gap,) = detail_gaps("what was the exact launch day?", declared)
     assert gap.declared
+
+
+def test_verb_forms_and_common_words_say_little_but_topic_words_do() -> None:
+    from bot.matching.lexicon import says_little
+
+    for word in ("pushed", "uscire", "candidarsi", "pubblicata", "faremmo", "the", "quale"):
+        assert says_little(word), word
+    for word in ("livestream", "brindisi", "nautica", "seed", "ita"):
+        assert not says_little(word), word

@@ -25,7 +25,7 @@ import numpy as np
 from bot.knowledge.model import LANGUAGES, SMALLTALK_TOPIC, KnowledgeBase
 from bot.matching.analyzer import Analyzer
 from bot.matching.answer_text import searchable_answer
-from bot.matching.lexicon import COMMON_WORDS
+from bot.matching.lexicon import COMMON_WORDS, says_little
 from bot.matching.reading import Words
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import stem, words
@@ -264,7 +264,7 @@ class MatchIndex:
         known = list(multiplier)
         weights = self._weights[known] * np.array([multiplier[t] for t in known])
         unknown_weights = [
-            self._unknown_weight * (self.settings.common_unknown if w in COMMON_WORDS else 1.0) for w in unknown
+            self._unknown_weight * (self.settings.common_unknown if says_little(w) else 1.0) for w in unknown
         ]
         unknown_total = sum(unknown_weights)
         known_all = weights.sum()

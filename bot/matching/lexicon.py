@@ -5,6 +5,7 @@ grammar: words that carry no topic (stop words), and question words, which do ca
 "how to apply") and so are mapped to shared concepts instead of being dropped.
 """
 
+import re
 import unicodedata
 
 import stopwordsiso
@@ -15,6 +16,24 @@ COMMON_WORDS = frozenset(
     "".join(ch for ch in unicodedata.normalize("NFKD", w.casefold()) if not unicodedata.combining(ch))
     for w in stopwordsiso.stopwords(["it", "en"])
 )
+
+# Verb forms: an infinitive (with its clitic: "candidarsi", "farlo"), a gerund, a conditional, a participle, an English
+# past. Unknown to the knowledge base, such a word says how something is asked more than what is asked about ("chi
+# l'ha pubblicata", "the Bari workshop was livestreamed"), so it weighs like a common word. Measured on the tuning
+# sets: 9 more right answers, one more wrong and one more false out of 3,416.
+_VERB_FORM = re.compile(
+    r"(?:ar|er|ir)(?:e|si|ci|lo|la|li|le|mi|ne|vi|gli|glielo)$"
+    r"|(?:iamo|ando|endo|rebbe|remmo|rei|ebbe)$"
+    r"|(?:ato|ata|ati|ate|uto|uta|uti|ito|ita|iti)$"
+    r"|ed$"
+)
+_SHORTEST_VERB_FORM = 5  # shorter words ending so are mostly nouns and small words ("rete", "seed", "dato")
+
+
+def says_little(word: str) -> bool:
+    """An unknown (folded) word that tells little about the question: a common word or a verb form."""
+    return word in COMMON_WORDS or (len(word) >= _SHORTEST_VERB_FORM and _VERB_FORM.search(word) is not None)
+
 
 STOPWORDS_IT = frozenset(
     """
