@@ -274,3 +274,45 @@ def test_a_mistyped_small_word_is_left_out_like_the_small_word(shipped_assistant
     assert index.analyse("si possono scaricare le slide?").unknown == ("slide",)  # a word, not a typo of "side"
     reply = shipped_assistant.reply("wat is escp-s3 exaclty")
     assert reply.answered and reply.entry_id == "call-overview"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("they pushed the deadline to end of June 2017, correct?", "deadline-closing"),
+        ("in soldoni a cosa serve sta manifestazione, cosa ne deve uscire alla fine?", "application-purpose"),
+    ],
+)
+def test_an_unknown_verb_form_does_not_drown_the_question(
+    shipped_assistant: Assistant, question: str, entry_id: str
+) -> None:
+    """'pushed', 'uscire': how something is asked, not what; they weigh like common words."""
+    reply = shipped_assistant.reply(question)
+    assert reply.answered and reply.entry_id == entry_id
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        ("we're a university research group in Bari - how do we fit into this?", "eligibility-universities"),
+        (
+            "sorry for my english. we are business network from romania, 12 companies of furniture. is possible for "
+            "us to participate or only clusters?",
+            "eligibility-business-networks",
+        ),
+    ],
+)
+def test_a_question_that_finds_no_answer_alone_is_read_as_about_the_sender(
+    shipped_assistant: Assistant, message: str, entry_id: str
+) -> None:
+    reply = shipped_assistant.reply(message)
+    assert reply.answered and reply.entry_id == entry_id
+
+
+def test_the_sender_s_story_never_answers_a_question_staff_want_declined(shipped_assistant: Assistant) -> None:
+    for message in (
+        "We are a science park in Portugal. Erasmus+ deadline?",
+        "Siamo un parco scientifico portoghese. Elenco dei vincitori?",
+    ):
+        reply = shipped_assistant.reply(message)
+        assert not reply.answered, message

@@ -117,12 +117,26 @@ class Interpreter:
         unless the question says little by itself ("can we join?"): then they are its subject."""
         said = self.index.topic_weight(question)
         if said < VAGUE_QUESTION_WEIGHT or said < LEAD_OVER_QUESTION * self.index.topic_weight(lead):
-            subject = _merged([question, lead])
-            if _empty(subject):  # "We are a science park in Portugal. Is this for us?"
-                return self.decide(self.index.rank_parts([(context, 1.0)]), asked)
-            return self.decide(self.index.rank_parts([(subject, 1.0), (context, VAGUE_CONTEXT_SHARE)]), asked)
+            return self._about_context(question, lead, context, asked)
         parts = [(question, 1.0), *((part, CONTEXT_SHARE * self._bounded(part, said)) for part in (lead, context))]
-        return self.decide(self.index.rank_parts(parts), asked)
+        match = self.decide(self.index.rank_parts(parts), asked)
+        if match.outcome is Outcome.ANSWER or _empty(context) or self._declined(match):
+            return match
+        # "we're a university research group in Bari - how do we fit into this?": a question with words of its own
+        # that finds no answer (and is not one staff want declined) may be about what the sender said; answer so
+        # only when that reading is confident and, where the question alone offered a "did you mean", agrees with
+        # its first button
+        closer = self._about_context(question, lead, context, asked)
+        if closer.outcome is Outcome.ANSWER and (not match.suggestions or closer.entry_id == match.suggestions[0]):
+            return closer
+        return match
+
+    def _about_context(self, question: QueryTerms, lead: QueryTerms, context: QueryTerms, asked: str) -> Match:
+        """The question read as being about what the sender said of themselves, which counts nearly as much."""
+        subject = _merged([question, lead])
+        if _empty(subject):  # "We are a science park in Portugal. Is this for us?"
+            return self.decide(self.index.rank_parts([(context, 1.0)]), asked)
+        return self.decide(self.index.rank_parts([(subject, 1.0), (context, VAGUE_CONTEXT_SHARE)]), asked)
 
     def _bounded(self, part: QueryTerms, said: float) -> float:
         """How much of CONTEXT_SHARE a long description keeps next to a question that says `said`: it may weigh up
