@@ -438,3 +438,16 @@ def test_verb_forms_and_common_words_say_little_but_topic_words_do() -> None:
         assert says_little(word), word
     for word in ("livestream", "brindisi", "nautica", "seed", "ita"):
         assert not says_little(word), word
+
+
+def test_a_second_question_typed_on_is_split_only_where_its_words_ask() -> None:
+    assert split_questions("chi l ha lanciata sta call quando scade") == ["chi l ha lanciata sta call", "quando scade"]
+    assert split_questions("who organises it whats the deadline") == ["who organises it", "whats the deadline"]
+    assert split_questions("chi ha lanciato la call c'è un sito") == ["chi ha lanciato la call", "c'è un sito"]
+    for one_question in (
+        "cosa succede quando scade il termine",  # too short a first question
+        "possiamo candidarci anche noi in quanto parco",
+        "Could you give me the name of the person at the Region who was in charge?",
+        "we need to know what is required",  # no question word first
+    ):
+        assert split_questions(one_question) == [one_question]

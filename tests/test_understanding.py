@@ -316,3 +316,17 @@ def test_the_sender_s_story_never_answers_a_question_staff_want_declined(shipped
     ):
         reply = shipped_assistant.reply(message)
         assert not reply.answered, message
+
+
+@pytest.mark.parametrize(
+    ("message", "entries"),
+    [
+        ("chi l ha lanciata sta call quando scade", ["call-who-launched", "deadline-closing"]),
+        ("who launched it whats the deadline", ["call-who-launched", "deadline-closing"]),
+    ],
+)
+def test_a_second_question_typed_on_without_a_stop_gets_its_own_answer(
+    shipped_assistant: Assistant, message: str, entries: list[str]
+) -> None:
+    reply = shipped_assistant.reply(message)
+    assert [part.entry_id for part in reply.parts] == entries

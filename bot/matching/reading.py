@@ -303,7 +303,35 @@ def split_questions(sentence: str) -> list[str]:
             parts.append(head)
             start = match.end()
     parts.append(sentence[start:])
+    parts = [piece for part in parts for piece in _unjoined_questions(part)]
     return [p.strip(" ,") for p in parts if p.strip(" ,")]
+
+
+# The first words of a second question typed straight after a first one: words that ask wherever they stand. Not
+# "who is" (a relative clause: "the person who was in charge"), not "quanto" ("in quanto parco") nor "quando si"
+# ("cosa succede quando si chiude"). Measured on the tuning sets: 2 wrong answers fewer, nothing else changed.
+_UNJOINED_OPENER = re.compile(
+    r"\s(?=(?:what'?s|whats|what is|what are|when (?:is|does|did|do|was|will)|where (?:is|do|can)|is there"
+    r"|are there|how (?:much|many|long)|quando (?:scade|e|era|apre|chiude)|qual e|quali sono|chi (?:e|sono|era)"
+    r"|c(?:'| )e|ci sono|dove si)\b)"
+)
+_MIN_HEAD_WORDS = 3  # "cosa succede quando scade" is one question
+
+
+def _unjoined_questions(part: str) -> list[str]:
+    """ "chi l'ha lanciata sta call quando scade", "who organises it whats the deadline": a second question typed on
+    without a stop or a conjunction, after a first that opens with a question word."""
+    folded = fold(part)
+    if len(folded) != len(part) or not opens_question(leading_words(part)):
+        return [part]
+    pieces, start = [], 0
+    for match in _UNJOINED_OPENER.finditer(folded):
+        head = folded[start : match.start()]
+        if len(re.findall(r"[a-z0-9]+", head)) >= _MIN_HEAD_WORDS and opens_question(leading_words(head)):
+            pieces.append(part[start : match.start()])
+            start = match.end()
+    pieces.append(part[start:])
+    return pieces
 
 
 def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
