@@ -4,6 +4,7 @@ import pytest
 
 from bot.matching.asked import as_matched, reported, without_guesses
 from bot.matching.details import asked_details, detail_gaps
+from bot.matching.lexicon import says_little
 from bot.matching.reading import (
     Question,
     Role,
@@ -432,8 +433,6 @@ def test_a_detail_the_answer_lacks_is_a_gap_and_one_it_gives_is_not() -> None:
 
 
 def test_verb_forms_and_common_words_say_little_but_topic_words_do() -> None:
-    from bot.matching.lexicon import says_little
-
     for word in ("pushed", "uscire", "candidarsi", "pubblicata", "faremmo", "the", "quale"):
         assert says_little(word), word
     for word in ("livestream", "brindisi", "nautica", "seed", "ita"):
