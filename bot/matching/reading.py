@@ -322,6 +322,8 @@ def _unjoined_questions(part: str) -> list[str]:
     """ "chi l'ha lanciata sta call quando scade", "who organises it whats the deadline": a second question typed on
     without a stop or a conjunction, after a first that opens with a question word."""
     folded = fold(part)
+    # The split points are found in the folded text and cut the original, so the two must line up character for
+    # character (folding a ligature or a text past MAX_ANALYSED_CHARS does not): otherwise the part stays whole.
     if len(folded) != len(part) or not opens_question(leading_words(part)):
         return [part]
     pieces, start = [], 0
