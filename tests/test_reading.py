@@ -411,6 +411,14 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("when did the informal phase end exactly?", ["exact-day"]),
         ("chi ha scritto il comunicato?", ["author"]),
         ("la scadenza era alle 17 ora di Bruxelles?", ["time-zone"]),
+        ("perché la scadenza è stata prorogata?", ["reason"]),
+        ("nn ho capito perche hanno prorogato", ["reason"]),
+        ("ciao, perché hanno prorogato la scadenza?", ["reason"]),
+        # "perché" in the middle of a sentence is mostly "because"; writing from a phone asks for no phone number
+        ("ci rientriamo? perche noi siamo un distretto della moda", []),
+        ("se l'aerospazio era compreso, perché qui abbiamo parecchie aziende della filiera", []),
+        ("le scrivo dal telefono, ci sono progetti pilota tra le attività?", []),
+        ("numero di telefono dell'ufficio regionale?", ["phone"]),
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

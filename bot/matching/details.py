@@ -62,8 +62,8 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"phone",
             r"telephone",
-            r"telefon\w*",
-            r"cellulare",
+            r"(?<!dal )(?<!da )(?<!sul )(?<!my )(?<!the )telefon\w*",  # not "scrivo dal telefono"
+            r"(?<!dal )(?<!da )(?<!sul )cellulare",
             r"whatsapp",
             r"numero verde",
             r"hotline",
@@ -540,7 +540,13 @@ DETAILS: tuple[Detail, ...] = (
     ),
     Detail(
         "reason",
-        _words(r"why", r"perche", r"come mai", r"per quale motivo", r"motiv[oi]", r"reasons?"),
+        re.compile(
+            r"\b(?:why|come mai|per quale motivo|motiv[oi]|reasons?)\b"
+            # "perché" asks at the start of a question or after a verb of asking; in the middle of a sentence it is
+            # mostly "because" ("non so se ci rientriamo perché siamo un distretto della moda")
+            r"|(?:^|\b(?:ma|e|sapere|capire|capito|capisco|chiedo|chiedevo|spiegare|spiegate|dirmi|dire)\s+)perche\b"
+            r"|[.!?;:(,]\s*perche\b[^.!?;,]*\?"
+        ),
         _words(
             r"because",
             r"perche",
