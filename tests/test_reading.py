@@ -204,6 +204,26 @@ def test_a_letter_s_salutation_closing_and_signature_are_not_questions() -> None
     ]
 
 
+def test_why_the_sender_asks_after_the_question_is_context() -> None:
+    assert roles("Vorrei sapere quali sono le aree prioritarie, così le cito nella scheda.") == [
+        (Role.QUESTION, "Vorrei sapere quali sono le aree prioritarie"),
+        (Role.CONTEXT, "così le cito nella scheda."),
+    ]
+    assert roles("I'd like to know the new closing date, because we are reviewing our files.")[-1] == (
+        Role.CONTEXT,
+        "because we are reviewing our files.",
+    )
+    # "perché" that asks, and a reason in a statement, stay as they are
+    assert roles("ciao, perché hanno prorogato la scadenza?")[-1] == (
+        Role.QUESTION,
+        "perché hanno prorogato la scadenza?",
+    )
+    assert [role for role, _ in roles("Siamo in ritardo, perché il direttore è in ferie. Qual è la scadenza?")] == [
+        Role.CONTEXT,
+        Role.QUESTION,
+    ]
+
+
 def test_a_greeting_without_punctuation_is_apart_from_the_question() -> None:
     assert roles("ciao scadenza x la manifestazione di interesse?") == [
         (Role.SOCIAL, "ciao"),

@@ -330,3 +330,11 @@ def test_a_second_question_typed_on_without_a_stop_gets_its_own_answer(
 ) -> None:
     reply = shipped_assistant.reply(message)
     assert [part.entry_id for part in reply.parts] == entries
+
+
+def test_why_the_sender_asks_does_not_dilute_the_question(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Buongiorno, sto preparando una scheda per il sindaco. Mi servirebbe sapere quali sono esattamente le aree "
+        "di innovazione prioritaria, così le cito correttamente nella scheda."
+    )
+    assert reply.answered and reply.entry_id == "puglia-smart-puglia-2020"

@@ -336,6 +336,26 @@ def _unjoined_questions(part: str) -> list[str]:
     return pieces
 
 
+# ", perché in giro leggo date diverse", ", so that we can plan": why the sender asks, after the question. It says
+# what the sender is after, not what is asked: context, like their description. Measured on the tuning sets: 5 more
+# right answers and one false answer fewer; one answer lost where the reason named the subject ("... perché a noi
+# interessano i finanziamenti").
+_REASON_TAIL = re.compile(
+    r",\s+(?:perche|cosi|dato che|visto che|poiche|in modo da|per poter|because|since|so that|so we can"
+    r"|so i can|as we|as i)\b[^?]*$"
+)
+
+
+def reason_tail(sentence: str) -> int | None:
+    """Where a question's trailing reason begins ("vorrei sapere le aree prioritarie, così le cito nella scheda"),
+    if it has one."""
+    folded = fold(sentence)
+    match = _REASON_TAIL.search(folded) if len(folded) == len(sentence) else None
+    if match is None or not asks(sentence[: match.start()]):
+        return None
+    return match.start()
+
+
 def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
     """The clauses of a message with their roles. `words_of(clause)` says what the clause's words are (nothing, only
     greetings and thanks, or a topic): the matcher's vocabulary knows that, this module does not."""
@@ -346,6 +366,9 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
         if index == closing or (index > closing and not asks(sentence)):  # the closing and the signature after it
             clauses.append(Clause(sentence, Role.SOCIAL))
             continue
+        reason = ""
+        if index < MAX_CLAUSES and (cut := reason_tail(sentence)) is not None:
+            sentence, reason = sentence[:cut], sentence[cut:].strip(" ,")
         pieces = split_questions(sentence) if asks(sentence) and index < MAX_CLAUSES else [sentence]
         for piece in pieces:
             kind = words_of(piece)
@@ -374,6 +397,8 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
             else:
                 role = Role.TOPIC
             clauses.append(Clause(piece, role))
+        if reason:
+            clauses.append(Clause(reason, Role.CONTEXT))
     last_question = max((i for i, c in enumerate(clauses) if c.role is Role.QUESTION), default=None)
     if last_question is not None:  # statements after the last question: the sender's situation, not its subject
         clauses = [
