@@ -338,3 +338,17 @@ def test_why_the_sender_asks_does_not_dilute_the_question(shipped_assistant: Ass
         "di innovazione prioritaria, così le cito correttamente nella scheda."
     )
     assert reply.answered and reply.entry_id == "puglia-smart-puglia-2020"
+
+
+@pytest.mark.parametrize(
+    ("message", "entries"),
+    [
+        # the how-to-apply answer mentions a deadline, but not its date
+        ("deadline + where to apply?", ["deadline-closing", "application-how"]),
+        # a second question on a subject of its own, however far the whole message's ranking puts it
+        ("chi organizza il workshop in fiera? e il link per candidarsi?", ["workshop-when-where", "links-details"]),
+    ],
+)
+def test_each_of_two_subjects_gets_its_answer(shipped_assistant: Assistant, message: str, entries: list[str]) -> None:
+    reply = shipped_assistant.reply(message)
+    assert [part.entry_id for part in reply.parts] == entries

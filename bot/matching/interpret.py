@@ -39,8 +39,6 @@ VAGUE_CONTEXT_SHARE = 0.9
 LEAD_OVER_QUESTION = 0.5
 #: Raised score of an entry whose answer gives the detail asked for ("a che ora?": an entry that gives a time).
 DETAIL_BONUS = 0.1
-#: How far down the whole message's ranking a second question's answer must be, to be a question of its own.
-WHOLE_NEAR = 5
 #: A later question that an earlier answer answers within this of its own best asks the same again.
 SAME_QUESTION_MARGIN = 0.05
 #: A question this short after a declined one asks about the same thing ("... When does it open?").
@@ -172,18 +170,21 @@ class Interpreter:
         self, question: Question, whole: Match, context: QueryTerms
     ) -> tuple[tuple[Match, ...], tuple[str, ...]] | None:
         """ "deadline and eligibility in a nutshell", "settori ammessi, paesi, scadenza": an answer for each subject
-        when each is answered on its own with an entry of its own and no single entry explains the whole question."""
+        when each is answered on its own with an entry of its own, and no single entry explains the whole question
+        but one of those ("deadline + where to apply?": the how-to-apply answer mentions a deadline, not its date)."""
         subjects = coordinated_subjects(question.text)
-        best = whole.ranking.candidates[0] if whole.ranking.candidates else None
-        if subjects is None or (best is not None and best.key_missing <= self.thresholds.smalltalk_key_missing):
+        if subjects is None:
             return None
         lead = self.index.analyse(question.lead)
         matches = tuple(self._match_parts(self.index.analyse(s), lead, context, s) for s in subjects)
         entries = {m.entry_id for m in matches}
+        best = whole.ranking.candidates[0] if whole.ranking.candidates else None
+        covering = best.entry_id if best and best.key_missing <= self.thresholds.smalltalk_key_missing else None
         if (
             all(m.outcome is Outcome.ANSWER for m in matches)
             and len(entries) == len(matches)
             and not entries & self.index.smalltalk
+            and (covering is None or covering in entries)
         ):
             return matches, subjects
         return None
@@ -241,14 +242,6 @@ class Interpreter:
         if len(answers) == 1 and whole.outcome is Outcome.ANSWER and whole.entry_id != answers[0].entry_id:
             # One reading of the parts, another of the whole: the whole message is one question asked at length.
             return Interpretation(whole, greeting=greeting, asked=everything)
-        if whole.outcome is Outcome.ANSWER and whole.entry_id == answers[0].entry_id:
-            # "was it streamed? is there a recording?": a later question the whole message does not point to at all
-            # only asks the first again, in other words (its details count for the first answer)
-            near = {c.entry_id for c in whole.ranking.candidates[:WHOLE_NEAR]}
-            for i in range(len(answers) - 1, 0, -1):
-                if answers[i].entry_id not in near:
-                    asked[0] = f"{asked[0]} {asked.pop(i)}"
-                    del answers[i]
         if self._says_sources_lack(answers[0].entry_id, asked[0]):
             # "what language must the EoI be in? can it be in Polish?": short questions after one the sources do not
             # answer ask about the same thing; the honest answer covers them
