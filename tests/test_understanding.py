@@ -352,3 +352,16 @@ def test_why_the_sender_asks_does_not_dilute_the_question(shipped_assistant: Ass
 def test_each_of_two_subjects_gets_its_answer(shipped_assistant: Assistant, message: str, entries: list[str]) -> None:
     reply = shipped_assistant.reply(message)
     assert [part.entry_id for part in reply.parts] == entries
+
+
+def test_a_swapped_small_word_is_a_typo_not_a_name(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("wen is teh dedline??")
+    assert reply.answered and reply.entry_id == "deadline-closing"
+
+
+def test_names_in_a_description_that_is_all_there_is_to_match_do_not_sink_it(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Hello! We are a science park in northern Portugal (Vila Real area), mostly agri-tech and forestry start-ups. "
+        "A colleague forwarded this call to me. Is this for us?"
+    )
+    assert reply.suggestions and reply.suggestions[0].entry_id == "eligibility-parks-centres"

@@ -195,12 +195,11 @@ class MatchIndex:
                 corrected.append(word)  # a common word ("forza", "say") is spelt right, not a typo of a rarer one
                 continue
             meant = self._corrector.correct(word)
-            if (
-                meant is None
-                and len(word) > MIN_MISTYPED_STOPWORD
-                and _everyday_corrector().correct(word) in self.analyzer.stopwords
+            if meant is None and (
+                (len(word) > MIN_MISTYPED_STOPWORD and _everyday_corrector().correct(word) in self.analyzer.stopwords)
+                or _swapped(word) & self.analyzer.stopwords
             ):
-                continue  # "exaclty", "somthing": a small word mistyped says nothing about the question
+                continue  # "exaclty", "somthing", "teh": a small word mistyped says nothing about the question
             corrected.append(meant or word)
         known: list[int] = []
         keys: list[str] = []
@@ -365,6 +364,11 @@ def _information(term_of: np.ndarray, amounts: np.ndarray, n_terms: int, n_entri
     unused = (n_entries > used_in) & (rest > 0)
     entropy[unused] -= (n_entries - used_in[unused]) * rest[unused] * np.log(rest[unused])
     return np.maximum(math.log(n_entries) - entropy, 0.05)
+
+
+def _swapped(word: str) -> set[str]:
+    """The word with two neighbouring letters swapped, the commonest slip on a phone ("teh", "waht", "adn")."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
 
 
 _AMBIGUOUS = -1  # a phrasing two entries share: no exact match

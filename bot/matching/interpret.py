@@ -133,7 +133,9 @@ class Interpreter:
         """The question read as being about what the sender said of themselves, which counts nearly as much."""
         subject = _merged([question, lead])
         if _empty(subject):  # "We are a science park in Portugal. Is this for us?"
-            return self.decide(self.index.rank_parts([(context, 1.0)]), asked)
+            # the description is all there is to match, but still a description: the names in it the knowledge base
+            # does not know ("Vila Real", "forestry") do not count against it
+            return self.decide(self.index.rank_parts([(context, VAGUE_CONTEXT_SHARE)]), asked)
         return self.decide(self.index.rank_parts([(subject, 1.0), (context, VAGUE_CONTEXT_SHARE)]), asked)
 
     def _bounded(self, part: QueryTerms, said: float) -> float:
