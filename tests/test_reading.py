@@ -138,6 +138,10 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
         ("a che ora iniziava e chi parlava?", ["a che ora iniziava", "chi parlava?"]),
         ("che tipo di progetti e chi li finanzia?", ["che tipo di progetti", "chi li finanzia?"]),
         (
+            "di che si tratta esattamente e possiamo partecipare?",
+            ["di che si tratta esattamente", "possiamo partecipare?"],
+        ),
+        (
             "vorrei sapere se i parchi possono partecipare e se la scadenza è ancora il 31 dicembre",
             ["vorrei sapere se i parchi possono partecipare", "se la scadenza è ancora il 31 dicembre"],
         ),

@@ -94,7 +94,7 @@ QUESTION_OPENERS = _word_tuples(
     is, are, was, were, can, could, do, does, did, will, would, should, shall, may, might, must, has, have, had
     any, anyone, is there, are there
     chi, cosa, cos, che cosa, quando, dove, quale, quali, qual, come, perche, quanto, quanta, quanti, quante
-    che ora, che ore, che orario, che giorno, che tipo, che lingua, in che modo
+    che ora, che ore, che orario, che giorno, che tipo, che lingua, in che modo, che si tratta, che serve
     posso, possiamo, possono, puo, si puo, e possibile, ci sono, c e, serve, servono, bisogna, esiste, esistono
     devo, dobbiamo, devono, sapete, sai, potete, potreste, puoi, mi dite, mi dici, ditemi, dimmi
     fino a quando, entro quando, entro che data, da quando, per quando, until when, till when, by when, since when
