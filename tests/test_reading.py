@@ -443,6 +443,10 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("se l'aerospazio era compreso, perché qui abbiamo parecchie aziende della filiera", []),
         ("le scrivo dal telefono, ci sono progetti pilota tra le attività?", []),
         ("numero di telefono dell'ufficio regionale?", ["phone"]),
+        ("Is the workshop free, or do we need a ticket?", ["fee"]),
+        ("Is the Bari workshop open to everyone or by invitation only?", ["registration"]),
+        ("Avreste un suo recapito?", ["contact"]),
+        ("Schierenbeck parla in italiano?", ["event-language"]),
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

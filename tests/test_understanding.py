@@ -365,3 +365,12 @@ def test_names_in_a_description_that_is_all_there_is_to_match_do_not_sink_it(shi
         "A colleague forwarded this call to me. Is this for us?"
     )
     assert reply.suggestions and reply.suggestions[0].entry_id == "eligibility-parks-centres"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Is the Bari workshop open to everyone or by invitation only?", "Is the workshop free, or do we need a ticket?"],
+)
+def test_a_workshop_detail_the_sources_lack_is_said_plainly(shipped_assistant: Assistant, question: str) -> None:
+    reply = shipped_assistant.reply(question)
+    assert reply.answered and reply.not_in_sources and reply.parts[0].note

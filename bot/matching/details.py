@@ -75,6 +75,13 @@ DETAILS: tuple[Detail, ...] = (
         "The sources give no phone number.",
     ),
     Detail(
+        "contact",
+        _words(r"recapit\w*", r"contact (?:details|info\w*|person)", r"dati di contatto", r"a contact", r"un contatto"),
+        re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d .]{7,}\d"),
+        "Le fonti non indicano recapiti (e-mail o telefono).",
+        "The sources give no contact details (e-mail or phone).",
+    ),
+    Detail(
         "time",
         _words(
             r"what time",
@@ -145,6 +152,10 @@ DETAILS: tuple[Detail, ...] = (
             r"rsvp",
             r"booking",
             r"book a (?:place|seat)",
+            r"(?:by|on|su|per) invit\w*",  # "open to everyone or by invitation only?"
+            r"invitation only",
+            r"open to (?:everyone|everybody|all|anyone|the public)",
+            r"apert[oa] a tutti",
         ),
         _words(r"registered", r"registrat[oaie]", r"account", r"iscrizione (?:era|e) (?:obbligatoria|gratuita)"),
         "Le fonti non dicono se fosse necessaria un'iscrizione.",
@@ -195,6 +206,10 @@ DETAILS: tuple[Detail, ...] = (
             r"pagar\w*",
             r"gratuit[oaie]",
             r"gratis",
+            r"(?:is|was|are|were) (?:it|this|that|the [\w ]{1,30}?) free",  # "is the workshop free?"
+            r"free (?:to attend|entry|admission)",
+            r"tickets?",
+            r"bigliett\w*",
         ),
         re.compile(r"€|\beur\b|\beuro\b|free of charge|\bgratuit|\bno fee\b|senza costi"),
         "Le fonti non indicano costi o quote.",
@@ -425,6 +440,8 @@ DETAILS: tuple[Detail, ...] = (
             r"traduzione simultanea",
             r"simultaneous translation",
             r"in che lingua (?:era|si teneva|si svolgeva|parlavano)",
+            r"parla(?:va|no|vano)? in (?:italiano|inglese)",  # "Schierenbeck parla in italiano?"
+            r"(?:speak|speaks|spoke) (?:in )?(?:italian|english)",
             r"what language was (?:it|the workshop|the event) (?:held|given|in)",
         ),
         _words(r"in italiano", r"in inglese", r"in italian", r"in english", r"interpret\w*"),
