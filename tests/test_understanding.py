@@ -374,3 +374,11 @@ def test_names_in_a_description_that_is_all_there_is_to_match_do_not_sink_it(shi
 def test_a_workshop_detail_the_sources_lack_is_said_plainly(shipped_assistant: Assistant, question: str) -> None:
     reply = shipped_assistant.reply(question)
     assert reply.answered and reply.not_in_sources and reply.parts[0].note
+
+
+def test_a_follow_up_of_a_question_the_sources_do_not_answer_shares_its_honest_answer(
+    shipped_assistant: Assistant,
+) -> None:
+    reply = shipped_assistant.reply("When will results be announced? How do we know if our EoI was accepted?")
+    assert reply.answered and reply.not_in_sources
+    assert [part.entry_id for part in reply.parts] == ["application-evaluation"]

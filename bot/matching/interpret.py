@@ -42,7 +42,7 @@ DETAIL_BONUS = 0.1
 #: A later question that an earlier answer answers within this of its own best asks the same again.
 SAME_QUESTION_MARGIN = 0.05
 #: A question this short after a declined one asks about the same thing ("... When does it open?").
-MAX_FOLLOW_UP_WORDS = 8
+MAX_FOLLOW_UP_WORDS = 10
 #: Answers given in one reply; further answered questions are offered as buttons.
 MAX_ANSWERS = 3
 
