@@ -208,6 +208,17 @@ def test_a_letter_s_salutation_closing_and_signature_are_not_questions() -> None
     ]
 
 
+def test_an_abbreviation_s_full_stop_ends_no_sentence_when_small_letters_follow() -> None:
+    assert split_sentences("Siamo una società consortile a r.l. che gestisce un centro tecnologico. Possiamo?") == [
+        "Siamo una società consortile a r.l. che gestisce un centro tecnologico.",
+        "Possiamo?",
+    ]
+    assert split_sentences("Lavoriamo su ICT, cloud ecc. e vorremmo sapere la scadenza") == [
+        "Lavoriamo su ICT, cloud ecc. e vorremmo sapere la scadenza"
+    ]
+    assert split_sentences("Ok. quando scade?") == ["Ok.", "quando scade?"]  # "ok" is a word, not an abbreviation
+
+
 def test_why_the_sender_asks_after_the_question_is_context() -> None:
     assert roles("Vorrei sapere quali sono le aree prioritarie, così le cito nella scheda.") == [
         (Role.QUESTION, "Vorrei sapere quali sono le aree prioritarie"),

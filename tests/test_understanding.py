@@ -382,3 +382,12 @@ def test_a_follow_up_of_a_question_the_sources_do_not_answer_shares_its_honest_a
     reply = shipped_assistant.reply("When will results be announced? How do we know if our EoI was accepted?")
     assert reply.answered and reply.not_in_sources
     assert [part.entry_id for part in reply.parts] == ["application-evaluation"]
+
+
+def test_a_formal_letter_with_two_questions_gets_both_answers(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Egregi, siamo una società consortile a r.l. che gestisce un centro tecnologico per i materiali compositi a "
+        "Brindisi. Chiediamo se la tematica dei materiali avanzati rientri tra quelle ammesse e se il centro possa "
+        "presentare manifestazione d'interesse."
+    )
+    assert [part.entry_id for part in reply.parts] == ["sectors-list", "eligibility-parks-centres"]

@@ -243,7 +243,7 @@ def _sentences(text: str) -> list[tuple[str, Sentence]]:
     sentences: list[tuple[str, Sentence]] = []
     for number, part in enumerate(_ENUMERATOR.split(_SPOKEN_PUNCTUATION.sub(_punctuation_meant, text))):
         kind = Sentence.ITEM if number > 0 else Sentence.PLAIN
-        for sentence in _SENTENCE_END.split(part):
+        for sentence in _joined_abbreviations(_SENTENCE_END.split(part)):
             greeting = _LEADING_GREETING.match(sentence) or _BARE_GREETING.match(sentence)
             if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
                 sentences.append((sentence[: greeting.end()], Sentence.PLAIN))
@@ -253,6 +253,25 @@ def _sentences(text: str) -> list[tuple[str, Sentence]]:
             else:
                 sentences.append((sentence, kind))
     return [(s.strip(" ,"), kind) for s, kind in sentences if s and s.strip(" ,.!;:")]
+
+
+# Abbreviations whose full stop ends no sentence when a small letter follows: "una società consortile a r.l. che
+# gestisce...", "S.p.A.", "ecc.", "e.g.".
+_ABBREVIATION = re.compile(
+    r"(?:\b[a-z](?:\.[a-z])*|\b(?:ecc|etc|es|ex|dott|dr|ing|prof|sig|avv|geom|soc|coop|nr|art|mr|mrs|ms|st|vs|approx))\.$",
+    re.IGNORECASE,
+)
+
+
+def _joined_abbreviations(pieces: list[str]) -> list[str]:
+    """Pieces split after an abbreviation's full stop, joined again when the next one goes on in small letters."""
+    joined: list[str] = []
+    for piece in pieces:
+        if joined and piece[:1].islower() and _ABBREVIATION.search(joined[-1]):
+            joined[-1] = f"{joined[-1]} {piece}"
+        else:
+            joined.append(piece)
+    return joined
 
 
 #: A sentence typed without stops is read as a story and a question from this many words,
