@@ -13,6 +13,7 @@ from bot.matching.reading import (
     greets,
     questions_of,
     read_message,
+    refers_back,
     split_questions,
     split_sentences,
     without_roles,
@@ -217,6 +218,11 @@ def test_an_abbreviation_s_full_stop_ends_no_sentence_when_small_letters_follow(
         "Lavoriamo su ICT, cloud ecc. e vorremmo sapere la scadenza"
     ]
     assert split_sentences("Ok. quando scade?") == ["Ok.", "quando scade?"]  # "ok" is a word, not an abbreviation
+
+
+def test_a_pronoun_may_point_back_but_an_article_does_not() -> None:
+    assert refers_back("chi lo promuoveva?") and refers_back("when was it held?")
+    assert not refers_back("la scadenza della manifestazione?")
 
 
 def test_why_the_sender_asks_after_the_question_is_context() -> None:

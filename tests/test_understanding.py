@@ -391,3 +391,20 @@ def test_a_formal_letter_with_two_questions_gets_both_answers(shipped_assistant:
         "presentare manifestazione d'interesse."
     )
     assert [part.entry_id for part in reply.parts] == ["sectors-list", "eligibility-parks-centres"]
+
+
+def test_a_question_clear_by_itself_is_not_blurred_by_the_statements_before_it(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Buongiorno. Vi scrivo perché il nostro distretto tecnologico (nanotecnologie, area di Brindisi) sta valutando "
+        "di pubblicare una manifestazione di interesse. Domanda pratica: una volta pubblicata sulla piattaforma, come "
+        "fanno gli altri cluster a unirsi o a seguirla?"
+    )
+    assert reply.answered and reply.entry_id == "application-join-existing"
+
+
+def test_a_question_that_points_back_is_read_with_what_it_points_to(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Sto preparando la newsletter. Vorrei riassumere l'evento di settembre alla Fiera. "
+        "Mi conferma chi lo promuoveva?"
+    )
+    assert not (reply.answered and reply.entry_id == "call-who-launched")

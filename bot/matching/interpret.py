@@ -21,6 +21,7 @@ from bot.matching.reading import (
     greets,
     questions_of,
     read_message,
+    refers_back,
     without_roles,
 )
 from bot.outcome import Outcome
@@ -118,7 +119,11 @@ class Interpreter:
             return self._about_context(question, lead, context, asked)
         parts = [(question, 1.0), *((part, CONTEXT_SHARE * self._bounded(part, said)) for part in (lead, context))]
         match = self.decide(self.index.rank_parts(parts), asked)
-        if match.outcome is Outcome.ANSWER or _empty(context) or self._declined(match):
+        if match.outcome is Outcome.ANSWER or self._declined(match):
+            return match
+        if not _empty(lead) and (alone := self._by_itself(question, match, asked)) is not None:
+            return alone
+        if _empty(context):
             return match
         # "we're a university research group in Bari - how do we fit into this?": a question with words of its own
         # that finds no answer (and is not one staff want declined) may be about what the sender said; answer so
@@ -128,6 +133,18 @@ class Interpreter:
         if closer.outcome is Outcome.ANSWER and (not match.suggestions or closer.entry_id == match.suggestions[0]):
             return closer
         return match
+
+    def _by_itself(self, question: QueryTerms, match: Match, asked: str) -> Match | None:
+        """ "Before I spend time on this: which Commission department is behind it?": a question clear by itself that
+        the statements before it blur. Its own answer, when confident, agreeing with the first "did you mean" of the
+        whole reading, and the question does not point back at those statements ("chi lo promuoveva?"). Measured on
+        the tuning sets: 8 more right answers, one more wrong."""
+        if refers_back(asked):
+            return None
+        alone = self.decide(self.index.rank_parts([(question, 1.0)]), asked)
+        if alone.outcome is Outcome.ANSWER and (not match.suggestions or alone.entry_id == match.suggestions[0]):
+            return alone
+        return None
 
     def _about_context(self, question: QueryTerms, lead: QueryTerms, context: QueryTerms, asked: str) -> Match:
         """The question read as being about what the sender said of themselves, which counts nearly as much."""

@@ -302,6 +302,10 @@ BELIEF_WORDS = frozenset(
     """.split()
 )
 
+# Pronouns that stand for something said before ("chi lo promuoveva?", "when was it held?"). Not "la", "le", "li":
+# mostly articles.
+BACK_REFERENCES = frozenset("lo ne it its this that them they".split())
+
 # Words for the sender's role ("sono il referente di un distretto"): who they are in their organisation says nothing
 # about what they ask; the organisation does.
 ROLE_WORDS = frozenset(

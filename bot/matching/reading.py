@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.matching.lexicon import (
+    BACK_REFERENCES,
     BELIEF_WORDS,
     CLOSINGS,
     CONTEXT_OPENERS,
@@ -186,6 +187,11 @@ def closes(text: str) -> bool:
 def announces_question(text: str) -> bool:
     """ "una domanda veloce", "quick question": the clause only says a question follows."""
     return " ".join(leading_words(text)) in QUESTION_ANNOUNCEMENTS
+
+
+def refers_back(text: str) -> bool:
+    """ "chi lo promuoveva?", "when was it held?": a pronoun that may stand for something said before."""
+    return not BACK_REFERENCES.isdisjoint(re.findall(r"[a-z]+", fold(text)))
 
 
 def without_roles(text: str) -> str:
