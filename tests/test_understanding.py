@@ -404,7 +404,8 @@ def test_a_question_clear_by_itself_is_not_blurred_by_the_statements_before_it(s
 
 def test_a_question_that_points_back_is_read_with_what_it_points_to(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply(
-        "Sto preparando la newsletter. Vorrei riassumere l'evento di settembre alla Fiera. "
-        "Mi conferma chi lo promuoveva?"
+        "Buonasera, sono il referente internazionalizzazione di una camera di commercio e stiamo preparando la "
+        "newsletter per le imprese associate. Vorrei riassumere bene l'evento di settembre alla Fiera. Mi conferma chi "
+        "lo promuoveva e in che giorno si teneva esattamente?"
     )
     assert not (reply.answered and reply.entry_id == "call-who-launched")
