@@ -414,6 +414,9 @@ def test_roles_and_greetings_helpers() -> None:
     assert coordinated_subjects("ESCP-S3 deadline + how to apply") == ("ESCP-S3 deadline", "how to apply")
     assert coordinated_subjects("settori ammessi, paesi, scadenza?") == ("settori ammessi", "paesi", "scadenza")
     assert coordinated_subjects("sono un distretto pugliese, possiamo partecipare?") is None
+    # a second verb alone is asked the way the first is
+    assert coordinated_subjects("when did it open and close") == ("when did it open", "when did it close")
+    assert coordinated_subjects("quali settori e paesi?") == ("quali settori", "quali paesi?")
 
 
 def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:

@@ -482,4 +482,16 @@ def coordinated_subjects(question: str) -> tuple[str, ...] | None:
     if match is None:
         return None
     head, tail = question[: match.start()].strip(" ,"), question[match.end() :].strip(" ,")
-    return (head, tail) if head and tail else None
+    if not head or not tail:
+        return None
+    head_words = head.split()
+    if (
+        len(tail.split()) == 1
+        and len(head_words) >= 2
+        and opens_question(leading_words(head))
+        and not opens_question(leading_words(tail))
+    ):
+        # "when did it open and close", "quali settori e paesi?": the last word alone is asked the way the one
+        # before it was ("when did it close", "quali paesi?")
+        return head, " ".join([*head_words[:-1], tail])
+    return head, tail
