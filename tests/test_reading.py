@@ -225,6 +225,17 @@ def test_a_pronoun_may_point_back_but_an_article_does_not() -> None:
     assert not refers_back("la scadenza della manifestazione?")
 
 
+def test_of_several_statements_before_a_question_the_last_leads_up_to_it() -> None:
+    assert [
+        role for role, _ in roles("Salve. Non sono del settore. Viene nominato un certo Schierenbeck: chi era?")
+    ] == [
+        Role.SOCIAL,
+        Role.CONTEXT,
+        Role.TOPIC,
+        Role.QUESTION,
+    ]
+
+
 def test_why_the_sender_asks_after_the_question_is_context() -> None:
     assert roles("Vorrei sapere quali sono le aree prioritarie, così le cito nella scheda.") == [
         (Role.QUESTION, "Vorrei sapere quali sono le aree prioritarie"),

@@ -409,3 +409,12 @@ def test_a_question_that_points_back_is_read_with_what_it_points_to(shipped_assi
         "lo promuoveva e in che giorno si teneva esattamente?"
     )
     assert not (reply.answered and reply.entry_id == "call-who-launched")
+
+
+def test_the_statement_just_before_a_question_says_what_it_is_about(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Salve, una curiosità dopo aver letto il comunicato della Regione del 2016. Non sono del settore, quindi "
+        "perdonate la domanda banale. Viene nominato un certo Carsten Schierenbeck: chi era e per quale struttura "
+        "lavorava?"
+    )
+    assert reply.answered and reply.entry_id == "workshop-speakers"
