@@ -49,6 +49,11 @@ def test_a_greeting_and_an_announcement_are_not_the_question() -> None:
     ]
 
 
+def test_the_sender_describing_what_they_look_after_or_teach_is_context() -> None:
+    assert roles("curo le relazioni internazionali di un centro tecnologico. Quali paesi?")[0][0] is Role.CONTEXT
+    assert roles("insegno in un istituto tecnico di Lecce. A cosa serve la call?")[0][0] is Role.CONTEXT
+
+
 def test_the_sender_describing_themselves_is_context() -> None:
     assert roles("We are a science park in Portugal. Is this for us?") == [
         (Role.CONTEXT, "We are a science park in Portugal."),
@@ -141,6 +146,10 @@ def test_a_reported_question_is_what_follows_the_report() -> None:
         (
             "di che si tratta esattamente e possiamo partecipare?",
             ["di che si tratta esattamente", "possiamo partecipare?"],
+        ),
+        (
+            "whether technology centres are eligible, and through which platform is it published?",
+            ["whether technology centres are eligible", "through which platform is it published?"],
         ),
         (
             "vorrei sapere se i parchi possono partecipare e se la scadenza è ancora il 31 dicembre",

@@ -103,7 +103,9 @@ QUESTION_OPENERS = _word_tuples(
 )
 
 # A preposition a question word may follow: "a chi si rivolge?", "di cosa si tratta?", "to whom is it addressed?".
-QUESTION_PREPOSITIONS = frozenset("a ad da di in con su per fino entro to for from with by at in on about".split())
+QUESTION_PREPOSITIONS = frozenset(
+    "a ad da di in con su per fino entro tramite attraverso to for from with by at in on about through via".split()
+)
 
 # Words after "and" that start a second question, besides the openers: "... possono partecipare e se la scadenza
 # è ancora il 31 dicembre", "... and whether it is still open".
@@ -164,6 +166,7 @@ CONTEXT_OPENERS = _word_tuples(
     we are, we re, i am, i m, i work, i represent, i manage, i run, i lead, i coordinate, i m writing, i write
     our, my, we have, we run, we manage, we work, we represent, we re a, this is, here is, i have, we ve
     sono, siamo, rappresento, rappresentiamo, lavoro, lavoriamo, mi occupo, ci occupiamo, gestisco, gestiamo
+    curo, insegno
     il nostro, la nostra, i nostri, le nostre, il mio, la mia, i miei, le mie, nostro, nostra, ho, abbiamo
     scrivo, vi scrivo, ti scrivo, faccio parte, facciamo parte, coordino, dirigo, seguo, sto seguendo
     sto scrivendo, sto preparando, sto compilando, sto ricostruendo, sto traducendo, sto lavorando, sto facendo

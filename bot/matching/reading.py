@@ -42,7 +42,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+|(?<=[^\d\s]):\s+|(?<=\d):\s+(
 # Italian?" offers alternatives within one question.
 _CONJUNCTION = re.compile(
     r"(?:,\s*(?:(?:and|also|plus|e|ed|inoltre|poi|anche)\s+)?|\s+(?:and|also|plus|e|ed|inoltre|poi|anche)\s+)"
-    r"(?=(?:(?:a|ad|da|di|per|fino a|fino|entro|in|con|su|to|for|from|until|till|by|with|on|at|since)\s+)?(\S+))"
+    r"(?=(?:(?:a|ad|da|di|per|fino a|fino|entro|in|con|su|tramite|attraverso|to|for|from|until|till|by|with|on|at"
+    r"|since|through|via)\s+)?(\S+))"
 )
 
 
