@@ -418,3 +418,21 @@ def test_the_statement_just_before_a_question_says_what_it_is_about(shipped_assi
         "lavorava?"
     )
     assert reply.answered and reply.entry_id == "workshop-speakers"
+
+
+def test_a_formal_request_for_two_things_joined_by_nonche_gets_both(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Spett.le Regione, il sottoscritto, in qualità di Direttore del Parco Scientifico e Tecnologico con sede in "
+        "provincia di Lecce, chiede cortesemente di conoscere i soggetti ammissibili alla manifestazione di interesse "
+        "in oggetto nonché le modalità di presentazione della stessa. Distinti saluti."
+    )
+    assert reply.answered and len(reply.parts) == 2
+
+
+def test_we_were_wondering_asks(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Ciao! Sono Valentina, lavoro per un distretto produttivo pugliese delle industrie culturali e creative "
+        "(musica, audiovisivo, spettacolo dal vivo, design). Ci chiedevamo se il nostro settore rientri davvero tra "
+        "quelli della partnership europea o se è roba solo per la manifattura."
+    )
+    assert reply.answered and "creativ" in reply.text

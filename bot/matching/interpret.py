@@ -191,7 +191,7 @@ class Interpreter:
         """ "deadline and eligibility in a nutshell", "settori ammessi, paesi, scadenza": an answer for each subject
         when each is answered on its own with an entry of its own, and no single entry explains the whole question
         but one of those ("deadline + where to apply?": the how-to-apply answer mentions a deadline, not its date)."""
-        subjects = coordinated_subjects(question.text)
+        subjects = coordinated_subjects(as_matched(question)[0])  # what is asked, without "il sottoscritto chiede"
         if subjects is None:
             return None
         lead = self.index.analyse(question.lead)

@@ -132,11 +132,13 @@ QUESTION_CUES = _phrases(
     could you tell|can you tell|please tell|tell me|let me know|not sure whether|not sure if|any idea|any info
     need to know|need info|looking for info|i don t understand|explain
     mi chiede se|ci chiede se|chiede se|chiedono se|vuole sapere|vogliono sapere|vorremmo sapere|vorremmo capire
-    ci chiediamo|mi domando|ci domandiamo|mi servirebbe capire|mi serve sapere|mi serve capire|ci serve sapere
+    ci chiediamo|ci chiedevamo|mi domando|ci domandiamo|mi servirebbe capire|mi serve sapere|mi serve capire
+    ci serve sapere
     asks whether|asks if|asked whether|asked if|wants to know|want to know|would like to know|we wonder
     we d like to know|we would like to understand|i d need to understand|need to understand|trying to understand
     volevamo sapere|volevamo capire|volevamo chiedere|vorremmo chiedere|si chiede di conoscere|chiede di conoscere
     si chiede cortesemente di conoscere|si richiede|si chiede se|chiediamo se|chiediamo di conoscere
+    chiede cortesemente di conoscere|chiede cortesemente|il sottoscritto chiede
     we would like to know|we want to know|we need to know|i need to know|i would like to understand
     potete indicarci|potreste indicarci|ci potete indicare|ci potreste indicare|ci indicate|indicateci
     chiedo di conoscere|vorrei conoscere|desidero sapere|desidero conoscere|gradirei sapere|gradirei conoscere

@@ -472,7 +472,7 @@ def questions_of(clauses: list[Clause]) -> list[Question]:
     return questions
 
 
-_COORDINATION = re.compile(r"\s+(?:and|e|ed|plus|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
+_COORDINATION = re.compile(r"\s+(?:and|e|ed|plus|nonché|nonche|as well as|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
 _LISTED = re.compile(r"\s*[,;]\s*(?:(?:and|e|ed|plus)\s+)?|\s+(?:and|e|ed|plus|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
 #: "settori ammessi, paesi, scadenza": a list of subjects has items this short.
 MAX_LISTED_WORDS = 4
