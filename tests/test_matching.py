@@ -166,3 +166,18 @@ def test_term_information_is_log_n_minus_the_smoothed_entropy_of_its_uses() -> N
     assert expected[2] == 0.05  # used evenly everywhere: says nothing
     assert expected[0] > expected[1]  # used a lot in one entry beats used once
     assert _information(np.zeros(0, dtype=np.int64), np.zeros(0), 0, 1, prior).tolist() == []
+
+
+def test_forms_of_to_be_would_and_should_are_small_words() -> None:
+    analyzer = Analyzer()
+    assert analyzer.content_words("se fosse possibile, cosa dovrebbe fare la partnership?") == [
+        "possibile",
+        "fare",
+        "partnership",
+    ]
+    assert analyzer.content_words("we dont know what to do within the partnership") == ["partnership"]
+
+
+def test_what_a_partnership_should_do_is_answered(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("una volta messo su il partenariato, cosa dovrebbe fare concretamente?")
+    assert reply.answered and reply.entry_id == "application-activities"
