@@ -176,6 +176,7 @@ def test_forms_of_to_be_would_and_should_are_small_words() -> None:
         "partnership",
     ]
     assert analyzer.content_words("we dont know what to do within the partnership") == ["partnership"]
+    assert analyzer.content_words("in che modo? somebody saw the actual partnership") == ["partnership"]
 
 
 def test_what_a_partnership_should_do_is_answered(shipped_assistant: Assistant) -> None:

@@ -44,7 +44,7 @@ STOPWORDS_IT = frozenset(
     nostri o od oppure per perche piu po poi posso puo puoi possiamo possono potrei potrebbe potrebbero qual
     quale quali qualche quella quelle quelli quello questa queste questi questo s sa sai se sei si sia siamo
     possa possano potra potranno potremmo fosse fossero siano eravamo vorremmo volevamo voleva dovrebbe
-    dovrebbero quel quei cose
+    dovrebbero quel quei cose modo
     siete sono sta stai stanno stato su sua sue sui suo suoi sul sull sulla sulle sullo t ti tra fra tu tua tuo
     tuoi tue tutto tutti tutta tutte un una uno uno vi voi vorrei vuoi vogliono volevo ecco cosi allora dunque
     quindi pero invece molto poco cos cosa sapere sapete dimmi dirmi dici ditemi mi puoi scusa scusate per
@@ -63,7 +63,7 @@ STOPWORDS_EN = frozenset(
     over own per please pls same she should so some such tell than that the their theirs them then there these they
     this those through to too under up us very was wasn we were what which while whom will with would you
     your yours yourself ok okay kindly guys know anyone someone something thing things really actually exactly s
-    t d ll m re ve lot explain remind confirm clarify dont doesnt didnt within
+    t d ll m re ve lot explain remind confirm clarify dont doesnt didnt within saw actual somebody
     """.split()
 )
 
