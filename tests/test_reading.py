@@ -487,6 +487,7 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("Is the Bari workshop open to everyone or by invitation only?", ["registration"]),
         ("Avreste un suo recapito?", ["contact"]),
         ("Schierenbeck parla in italiano?", ["event-language"]),
+        ("are the presentations from the workshop online anywhere?", ["materials"]),
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

@@ -453,6 +453,7 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"slides? (?:o|or|e|and|del|dello|della|dell|dei|degli|delle|of|from|used|shown|presented)",
             r"presentazion[ei] (?:del|dello|della|dell|dei|degli|delle|usat\w*|proiettat\w*)",
+            r"presentations? (?:from|of|at|given at|shown at) the",  # "are the presentations from the workshop online?"
             r"materiali? (?:del|dello|della|dell|dei|degli|delle|presentat\w*|proiettat\w*|distribuit\w*)",
             r"materials? (?:from|of) the (?:workshop|event|meeting|seminar|conference)",  # not "advanced materials"
             r"documentazione del(?:l)? (?:workshop|evento|incontro|seminario)",
