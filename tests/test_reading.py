@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.matching.asked import as_matched, reported, without_guesses
+from bot.matching.asked import as_matched, only_confirms, reported, without_guesses
 from bot.matching.details import asked_details, detail_gaps
 from bot.matching.lexicon import says_little
 from bot.matching.reading import (
@@ -243,6 +243,11 @@ def test_of_several_statements_before_a_question_the_last_leads_up_to_it() -> No
         Role.TOPIC,
         Role.QUESTION,
     ]
+
+
+def test_a_question_that_only_asks_to_confirm_has_no_subject_of_its_own() -> None:
+    assert only_confirms("Is it true?") and only_confirms("è vero?") and only_confirms("giusto?")
+    assert not only_confirms("is it true that the deadline moved?")
 
 
 def test_why_the_sender_asks_after_the_question_is_context() -> None:

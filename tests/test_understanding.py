@@ -436,3 +436,8 @@ def test_we_were_wondering_asks(shipped_assistant: Assistant) -> None:
         "quelli della partnership europea o se è roba solo per la manifattura."
     )
     assert reply.answered and "creativ" in reply.text
+
+
+def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("Somebody told us the call was only for Italian districts. Is it true?")
+    assert reply.answered and reply.entry_id in ("eligibility-countries", "eligibility-puglia-only")

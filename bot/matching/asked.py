@@ -60,6 +60,19 @@ _WH_WORD = re.compile(r"\b(?:which|what|who|when|where|how|why|quale|quali|qual|
 _NAMED = re.compile(r"(?:industria|industry|horizon|puglia|europa|europe)\s*$", re.IGNORECASE)
 
 
+# "Is it true?", "è vero?", "giusto?": a question that only asks to confirm what the sentence before it says.
+_ONLY_CONFIRMS = re.compile(
+    r"^(?:(?:but|so|and|ma|quindi|e) )?(?:(?:is|was) (?:it|that|this) |(?:it|that) s |e |era )?(?:really )?"
+    r"(?:true|right|correct|so|vero|giusto|corretto|cosi|davvero|really)(?: or not| o no)?$"
+)
+
+
+def only_confirms(text: str) -> bool:
+    """Whether a question only asks to confirm what was said before it ("Somebody told us it was only for Italian
+    districts. Is it true?"): its subject is that statement."""
+    return _ONLY_CONFIRMS.match(" ".join(re.findall(r"[a-z0-9]+", fold(text)))) is not None
+
+
 def without_guesses(text: str) -> str:
     """A question that asks to confirm what the sender believes ("la scadenza era il 30 giugno giusto?", "the
     COSME call gave 500k? is that right"), without the values believed and the "right?": what is asked is the

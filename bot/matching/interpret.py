@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
-from bot.matching.asked import as_matched
+from bot.matching.asked import as_matched, only_confirms
 from bot.matching.decision import Match, Thresholds, decide, near_declined
 from bot.matching.details import asked_details
 from bot.matching.index import Candidate, MatchIndex, QueryTerms, Ranking
@@ -170,6 +170,8 @@ class Interpreter:
     def _read(self, question: Question) -> tuple[Question, QueryTerms, QueryTerms]:
         """The question with its terms and those of what leads up to it, as the matcher reads them."""
         asked, lead = as_matched(question)
+        if only_confirms(asked):  # "Is it true?": about the statement before it
+            return question, QueryTerms((), (), ()), self.index.analyse(lead)
         terms = self.index.analyse(asked)
         if _empty(terms):  # "entro il 31/12 o no?": nothing but the value asked about
             terms = self.index.analyse(question.text)
