@@ -43,14 +43,14 @@ STOPWORDS_IT = frozenset(
     lo loro lui ma me mi mio mia miei mie ne nei negli nel nell nella nelle nello no noi non nostra nostro
     nostri o od oppure per perche piu po poi posso puo puoi possiamo possono potrei potrebbe potrebbero qual
     quale quali qualche quella quelle quelli quello questa queste questi questo s sa sai se sei si sia siamo
-    possa possano potra potranno potremmo fosse fossero siano eravamo vorremmo volevamo voleva dovrebbe
-    dovrebbero quel quei cose modo
     siete sono sta stai stanno stato su sua sue sui suo suoi sul sull sulla sulle sullo t ti tra fra tu tua tuo
     tuoi tue tutto tutti tutta tutte un una uno uno vi voi vorrei vuoi vogliono volevo ecco cosi allora dunque
     quindi pero invece molto poco cos cosa sapere sapete dimmi dirmi dici ditemi mi puoi scusa scusate per
     favore perfavore ok okay beh boh mah eh gentilmente cortesemente qualcuno qualcosa bisogna serve servono
     vale valgono senza entro dite dica dirci dirmelo spiegate spieghi spiegami spiegatemi spiegarmi ricordate ricordami
     ricordatemi indicate indicami indicatemi sapreste potete potreste chiarire chiarite confermate confermi
+    possa possano potra potranno potremmo fosse fossero siano eravamo vorremmo volevamo voleva dovrebbe
+    dovrebbero quel quei cose modo
     """.split()
 )
 
