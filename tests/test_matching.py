@@ -177,6 +177,21 @@ def test_forms_of_to_be_would_and_should_are_small_words() -> None:
     ]
     assert analyzer.content_words("we dont know what to do within the partnership") == ["partnership"]
     assert analyzer.content_words("in che modo? somebody saw the actual partnership") == ["partnership"]
+    assert analyzer.content_words("nn ho capito, possiamo starci dentro da qualche parte?") == ["starci"]
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("ke cos e sta escp s3 nn ho capito bene", "call-overview"),
+        ("bisogna registrarsi da qualche parte prima?", "application-account-profile"),
+    ],
+)
+def test_understanding_and_somewhere_say_nothing_about_the_topic(
+    shipped_assistant: Assistant, question: str, entry_id: str
+) -> None:
+    reply = shipped_assistant.reply(question)
+    assert reply.answered and reply.entry_id == entry_id
 
 
 def test_what_a_partnership_should_do_is_answered(shipped_assistant: Assistant) -> None:

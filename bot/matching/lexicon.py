@@ -50,7 +50,7 @@ STOPWORDS_IT = frozenset(
     vale valgono senza entro dite dica dirci dirmelo spiegate spieghi spiegami spiegatemi spiegarmi ricordate ricordami
     ricordatemi indicate indicami indicatemi sapreste potete potreste chiarire chiarite confermate confermi
     possa possano potra potranno potremmo fosse fossero siano eravamo vorremmo volevamo voleva dovrebbe
-    dovrebbero quel quei cose modo
+    dovrebbero quel quei cose modo capito capire capisco capiamo dentro ragione parte
     """.split()
 )
 
