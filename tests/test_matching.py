@@ -197,3 +197,10 @@ def test_understanding_and_somewhere_say_nothing_about_the_topic(
 def test_what_a_partnership_should_do_is_answered(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("una volta messo su il partenariato, cosa dovrebbe fare concretamente?")
     assert reply.answered and reply.entry_id == "application-activities"
+
+
+def test_a_short_word_is_corrected_only_for_a_doubled_letter_typed_single() -> None:
+    corrector = SpellingCorrector(["apply", "hello", "there", "agri"])
+    assert corrector.correct("aply") == "apply" and corrector.correct("helo") == "hello"
+    assert corrector.correct("ther") is None  # a letter left out, not a double: too many short words are one edit away
+    assert corrector.correct("apri") is None  # not "agri"

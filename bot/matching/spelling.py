@@ -13,7 +13,8 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-#: Shorter words are left alone: one edit turns them into too many other words ("apri" -> "agri").
+#: Shorter words are left alone, but for a doubled letter typed single in a word one shorter ("aply"): one edit turns
+#: them into too many other words ("apri" -> "agri").
 MIN_LENGTH = 5
 #: Two edits only for long words, and only between words of nearly equal length: two deletions turn many
 #: unrelated words into known ones ("presidente" -> "presente", "terminale" -> "termine").
@@ -58,11 +59,14 @@ class SpellingCorrector:
 
     def correct(self, word: str) -> str | None:
         """The known word meant, or None when nothing is close enough."""
-        if len(word) < MIN_LENGTH or word.isdigit():
+        if len(word) < MIN_LENGTH - 1 or word.isdigit():
             return None
         if word in self._cache:
             return self._cache[word]
-        corrected = self._one_edit(word) or self._two_edits(word)
+        if len(word) < MIN_LENGTH:
+            corrected = self._doubled_letter(word)
+        else:
+            corrected = self._one_edit(word) or self._two_edits(word)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[word] = corrected
@@ -73,6 +77,12 @@ class SpellingCorrector:
         close = [c for c in candidates if OSA.distance(word, c) <= 1]
         # Most frequent first, then alphabetical, so the choice never depends on set order.
         return min(close, key=lambda c: (-self._frequency[c], c)) if close else None
+
+    def _doubled_letter(self, word: str) -> str | None:
+        """A short word typed with a doubled letter single ("aply" -> "apply", "helo" -> "hello"): the one slip
+        short words are corrected for, as other edits turn them into too many words."""
+        doubled = [w for w in {word[: i + 1] + word[i:] for i in range(len(word))} if w in self._frequency]
+        return min(doubled, key=lambda w: (-self._frequency[w], w)) if doubled else None
 
     def _two_edits(self, word: str) -> str | None:
         if len(word) < TWO_EDITS_FROM:
