@@ -357,6 +357,8 @@ def test_each_of_two_subjects_gets_its_answer(shipped_assistant: Assistant, mess
 def test_a_swapped_small_word_is_a_typo_not_a_name(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("wen is teh dedline??")
     assert reply.answered and reply.entry_id == "deadline-closing"
+    reply = shipped_assistant.reply("is ther any money for the EoI itself or not")
+    assert reply.answered and reply.entry_id == "funding-eoi"
 
 
 def test_names_in_a_description_that_is_all_there_is_to_match_do_not_sink_it(shipped_assistant: Assistant) -> None:

@@ -197,7 +197,7 @@ class MatchIndex:
             meant = self._corrector.correct(word)
             if meant is None and (
                 (len(word) > MIN_MISTYPED_STOPWORD and _everyday_corrector().correct(word) in self.analyzer.stopwords)
-                or _swapped(word) & self.analyzer.stopwords
+                or _slips(word) & self.analyzer.stopwords
             ):
                 continue  # "exaclty", "somthing", "teh": a small word mistyped says nothing about the question
             corrected.append(meant or word)
@@ -366,9 +366,13 @@ def _information(term_of: np.ndarray, amounts: np.ndarray, n_terms: int, n_entri
     return np.maximum(math.log(n_entries) - entropy, 0.05)
 
 
-def _swapped(word: str) -> set[str]:
-    """The word with two neighbouring letters swapped, the commonest slip on a phone ("teh", "waht", "adn")."""
-    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+def _slips(word: str) -> set[str]:
+    """What the word may be with the commonest slips on a phone undone: two neighbouring letters swapped ("teh",
+    "waht") and, in a word of four letters or more, one left out ("ther", "wich")."""
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    if len(word) < 4:
+        return swapped
+    return swapped | {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in "abcdefghijklmnopqrstuvwxyz"}
 
 
 _AMBIGUOUS = -1  # a phrasing two entries share: no exact match
