@@ -227,6 +227,7 @@ def test_an_abbreviation_s_full_stop_ends_no_sentence_when_small_letters_follow(
         "Lavoriamo su ICT, cloud ecc. e vorremmo sapere la scadenza"
     ]
     assert split_sentences("Ok. quando scade?") == ["Ok.", "quando scade?"]  # "ok" is a word, not an abbreviation
+    assert split_sentences("(e.g. cloud) ok. fine") == ["(e.g. cloud) ok.", "fine"]
 
 
 def test_a_pronoun_may_point_back_but_an_article_does_not() -> None:
@@ -442,6 +443,8 @@ def test_roles_and_greetings_helpers() -> None:
     # a second verb alone is asked the way the first is
     assert coordinated_subjects("when did it open and close") == ("when did it open", "when did it close")
     assert coordinated_subjects("quali settori e paesi?") == ("quali settori", "quali paesi?")
+    # each subject is matched on its own: a pasted list is not a list of subjects
+    assert coordinated_subjects("x, e y, " * 100) is None
 
 
 def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:

@@ -265,20 +265,22 @@ def _sentences(text: str) -> list[tuple[str, Sentence]]:
 # Abbreviations whose full stop ends no sentence when a small letter follows: "una società consortile a r.l. che
 # gestisce...", "S.p.A.", "ecc.", "e.g.".
 _ABBREVIATION = re.compile(
-    r"(?:\b[a-z](?:\.[a-z])*|\b(?:ecc|etc|es|ex|dott|dr|ing|prof|sig|avv|geom|soc|coop|nr|art|mr|mrs|ms|st|vs|approx))\.$",
+    r"\W*(?:[a-z](?:\.[a-z])*|ecc|etc|es|ex|dott|dr|ing|prof|sig|avv|geom|soc|coop|nr|art|mr|mrs|ms|st|vs|approx)\.",
     re.IGNORECASE,
 )
 
 
 def _joined_abbreviations(pieces: list[str]) -> list[str]:
-    """Pieces split after an abbreviation's full stop, joined again when the next one goes on in small letters."""
-    joined: list[str] = []
+    """Pieces split after an abbreviation's full stop, joined again when the next one goes on in small letters. Only
+    a piece's last word is looked at, so a message of many such pieces costs no more than its length."""
+    joined: list[list[str]] = []
     for piece in pieces:
-        if joined and piece[:1].islower() and _ABBREVIATION.search(joined[-1]):
-            joined[-1] = f"{joined[-1]} {piece}"
+        last_word = joined[-1][-1].rsplit(None, 1)[-1] if joined and joined[-1][-1].strip() else ""
+        if piece[:1].islower() and _ABBREVIATION.fullmatch(last_word):
+            joined[-1].append(piece)
         else:
-            joined.append(piece)
-    return joined
+            joined.append([piece])
+    return [" ".join(group) for group in joined]
 
 
 #: A sentence typed without stops is read as a story and a question from this many words,
@@ -474,8 +476,10 @@ def questions_of(clauses: list[Clause]) -> list[Question]:
 
 _COORDINATION = re.compile(r"\s+(?:and|e|ed|plus|nonché|nonche|as well as|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
 _LISTED = re.compile(r"\s*[,;]\s*(?:(?:and|e|ed|plus)\s+)?|\s+(?:and|e|ed|plus|\+|&|/)\s+|\s*[+&/]\s*", re.IGNORECASE)
-#: "settori ammessi, paesi, scadenza": a list of subjects has items this short.
+#: "settori ammessi, paesi, scadenza": a list of subjects has items this short,
 MAX_LISTED_WORDS = 4
+#: and no more items than this (each is matched on its own: a longer list is pasted text, not subjects asked about).
+MAX_LISTED_ITEMS = 6
 
 
 def coordinated_subjects(question: str) -> tuple[str, ...] | None:
@@ -483,6 +487,8 @@ def coordinated_subjects(question: str) -> tuple[str, ...] | None:
     subjects joined in one question. Only a possibility: the matcher keeps the split when each is clearly a question
     of its own."""
     items = tuple(item.strip(" ,?") for item in _LISTED.split(question))
+    if len(items) > MAX_LISTED_ITEMS:
+        return None
     if len(items) > 2 and all(0 < len(item.split()) <= MAX_LISTED_WORDS for item in items):
         return items
     match = _COORDINATION.search(question)
