@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import math
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +130,7 @@ class MatchIndex:
         self._exact_keys = np.array(exact_keys, dtype=np.uint64)
         self._exact_entries = np.array([exact[k] for k in exact_keys], dtype=np.int32)
         self._known_stems = {stem(w) for w in set(surfaces)}
+        self._mistyped_stopwords = _mistyped(self.analyzer.stopwords)
         self._corrector = SpellingCorrector(surfaces)
         self._phrasing_entry = np.array(phrasing_entry, dtype=np.int32)
         self._build_tables(phrasing_terms, answer_terms, n_terms=len(term_ids))
@@ -197,7 +199,7 @@ class MatchIndex:
             meant = self._corrector.correct(word)
             if meant is None and (
                 (len(word) > MIN_MISTYPED_STOPWORD and _everyday_corrector().correct(word) in self.analyzer.stopwords)
-                or _slips(word) & self.analyzer.stopwords
+                or word in self._mistyped_stopwords
             ):
                 continue  # "exaclty", "somthing", "teh": a small word mistyped says nothing about the question
             corrected.append(meant or word)
@@ -366,13 +368,16 @@ def _information(term_of: np.ndarray, amounts: np.ndarray, n_terms: int, n_entri
     return np.maximum(math.log(n_entries) - entropy, 0.05)
 
 
-def _slips(word: str) -> set[str]:
-    """What the word may be with the commonest slips on a phone undone: two neighbouring letters swapped ("teh",
-    "waht") and, in a word of four letters or more, one left out ("ther", "wich")."""
-    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-    if len(word) < 4:
-        return swapped
-    return swapped | {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in "abcdefghijklmnopqrstuvwxyz"}
+def _mistyped(words: AbstractSet[str]) -> frozenset[str]:
+    """The words as the commonest slips on a phone type them: two neighbouring letters swapped ("teh", "waht") and,
+    in a word of five letters or more, one left out ("ther", "wich"). Worked out once per index, so a question's
+    unknown word costs one lookup."""
+    forms: set[str] = set()
+    for word in words:
+        forms.update(word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
+        if len(word) >= 5:
+            forms.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+    return frozenset(forms - words)
 
 
 _AMBIGUOUS = -1  # a phrasing two entries share: no exact match
