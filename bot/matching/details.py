@@ -62,8 +62,7 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"phone",
             r"telephone",
-            r"(?<!dal )(?<!da )(?<!sul )(?<!my )(?<!the )telefon\w*",  # not "scrivo dal telefono"
-            r"(?<!dal )(?<!da )(?<!sul )cellulare",
+            r"(?<!dal )(?<!da )(?<!sul )(?:(?<!my )(?<!the )telefon\w*|cellulare)",  # not "scrivo dal telefono"
             r"whatsapp",
             r"numero verde",
             r"hotline",

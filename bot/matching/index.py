@@ -28,7 +28,7 @@ from bot.matching.analyzer import Analyzer
 from bot.matching.answer_text import searchable_answer
 from bot.matching.lexicon import COMMON_WORDS, says_little
 from bot.matching.reading import Words
-from bot.matching.spelling import SpellingCorrector
+from bot.matching.spelling import SpellingCorrector, deletions
 from bot.matching.text import stem, words
 
 #: Words of a question beyond this are not read (long messages are pasted text, not questions).
@@ -376,7 +376,7 @@ def _mistyped(words: AbstractSet[str]) -> frozenset[str]:
     for word in words:
         forms.update(word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
         if len(word) >= 5:
-            forms.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+            forms.update(deletions(word))
     return frozenset(forms - words)
 
 

@@ -346,13 +346,19 @@ _UNJOINED_OPENER = re.compile(
 _MIN_HEAD_WORDS = 3  # "cosa succede quando scade" is one question
 
 
+def _folded_in_step(text: str) -> str | None:
+    """The folded text when it lines up with the original character for character, else None. Split points are
+    found in the folded text and cut the original; folding a ligature, or a text past MAX_ANALYSED_CHARS, does not
+    line up, and such a text is left whole."""
+    folded = fold(text)
+    return folded if len(folded) == len(text) else None
+
+
 def _unjoined_questions(part: str) -> list[str]:
     """ "chi l'ha lanciata sta call quando scade", "who organises it whats the deadline": a second question typed on
     without a stop or a conjunction, after a first that opens with a question word."""
-    folded = fold(part)
-    # The split points are found in the folded text and cut the original, so the two must line up character for
-    # character (folding a ligature or a text past MAX_ANALYSED_CHARS does not): otherwise the part stays whole.
-    if len(folded) != len(part) or not opens_question(leading_words(part)):
+    folded = _folded_in_step(part)
+    if folded is None or not opens_question(leading_words(part)):
         return [part]
     pieces, start = [], 0
     for match in _UNJOINED_OPENER.finditer(folded):
@@ -377,8 +383,8 @@ _REASON_TAIL = re.compile(
 def reason_tail(sentence: str) -> int | None:
     """Where a question's trailing reason begins ("vorrei sapere le aree prioritarie, così le cito nella scheda"),
     if it has one."""
-    folded = fold(sentence)
-    match = _REASON_TAIL.search(folded) if len(folded) == len(sentence) else None
+    folded = _folded_in_step(sentence)
+    match = _REASON_TAIL.search(folded) if folded is not None else None
     if match is None or not asks(sentence[: match.start()]):
         return None
     return match.start()

@@ -30,7 +30,8 @@ def allowed_edits(word: str, candidate_length: int) -> int:
     return 1
 
 
-def _deletes(word: str) -> set[str]:
+def deletions(word: str) -> set[str]:
+    """The word with one letter left out, each way."""
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
@@ -44,7 +45,7 @@ class SpellingCorrector:
         by_delete: dict[str, list[str]] = defaultdict(list)
         self._long_words: dict[int, list[str]] = defaultdict(list)
         for word, _ in counts.most_common():
-            for key in {word} | _deletes(word):
+            for key in {word} | deletions(word):
                 by_delete[key].append(word)
             if len(word) >= TWO_EDITS_FROM - 1:
                 self._long_words[len(word)].append(word)
@@ -73,7 +74,7 @@ class SpellingCorrector:
         return corrected
 
     def _one_edit(self, word: str) -> str | None:
-        candidates = {c for key in {word} | _deletes(word) for c in self._by_delete.get(key, ())}
+        candidates = {c for key in {word} | deletions(word) for c in self._by_delete.get(key, ())}
         close = [c for c in candidates if OSA.distance(word, c) <= 1]
         # Most frequent first, then alphabetical, so the choice never depends on set order.
         return min(close, key=lambda c: (-self._frequency[c], c)) if close else None
