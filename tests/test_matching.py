@@ -180,25 +180,6 @@ def test_forms_of_to_be_would_and_should_are_small_words() -> None:
     assert analyzer.content_words("nn ho capito, possiamo starci dentro da qualche parte?") == ["starci"]
 
 
-@pytest.mark.parametrize(
-    ("question", "entry_id"),
-    [
-        ("ke cos e sta escp s3 nn ho capito bene", "call-overview"),
-        ("bisogna registrarsi da qualche parte prima?", "application-account-profile"),
-    ],
-)
-def test_understanding_and_somewhere_say_nothing_about_the_topic(
-    shipped_assistant: Assistant, question: str, entry_id: str
-) -> None:
-    reply = shipped_assistant.reply(question)
-    assert reply.answered and reply.entry_id == entry_id
-
-
-def test_what_a_partnership_should_do_is_answered(shipped_assistant: Assistant) -> None:
-    reply = shipped_assistant.reply("una volta messo su il partenariato, cosa dovrebbe fare concretamente?")
-    assert reply.answered and reply.entry_id == "application-activities"
-
-
 def test_a_short_word_is_corrected_only_for_a_doubled_letter_typed_single() -> None:
     corrector = SpellingCorrector(["apply", "hello", "there", "agri"])
     assert corrector.correct("aply") == "apply" and corrector.correct("helo") == "hello"

@@ -276,39 +276,6 @@ def test_a_mistyped_small_word_is_left_out_like_the_small_word(shipped_assistant
     assert reply.answered and reply.entry_id == "call-overview"
 
 
-@pytest.mark.parametrize(
-    ("question", "entry_id"),
-    [
-        ("they pushed the deadline to end of June 2017, correct?", "deadline-closing"),
-        ("in soldoni a cosa serve sta manifestazione, cosa ne deve uscire alla fine?", "application-purpose"),
-    ],
-)
-def test_an_unknown_verb_form_does_not_drown_the_question(
-    shipped_assistant: Assistant, question: str, entry_id: str
-) -> None:
-    """'pushed', 'uscire': how something is asked, not what; they weigh like common words."""
-    reply = shipped_assistant.reply(question)
-    assert reply.answered and reply.entry_id == entry_id
-
-
-@pytest.mark.parametrize(
-    ("message", "entry_id"),
-    [
-        ("we're a university research group in Bari - how do we fit into this?", "eligibility-universities"),
-        (
-            "sorry for my english. we are business network from romania, 12 companies of furniture. is possible for "
-            "us to participate or only clusters?",
-            "eligibility-business-networks",
-        ),
-    ],
-)
-def test_a_question_that_finds_no_answer_alone_is_read_as_about_the_sender(
-    shipped_assistant: Assistant, message: str, entry_id: str
-) -> None:
-    reply = shipped_assistant.reply(message)
-    assert reply.answered and reply.entry_id == entry_id
-
-
 def test_the_sender_s_story_never_answers_a_question_staff_want_declined(shipped_assistant: Assistant) -> None:
     for message in (
         "We are a science park in Portugal. Erasmus+ deadline?",
@@ -316,49 +283,6 @@ def test_the_sender_s_story_never_answers_a_question_staff_want_declined(shipped
     ):
         reply = shipped_assistant.reply(message)
         assert not reply.answered, message
-
-
-@pytest.mark.parametrize(
-    ("message", "entries"),
-    [
-        ("chi l ha lanciata sta call quando scade", ["call-who-launched", "deadline-closing"]),
-        ("who launched it whats the deadline", ["call-who-launched", "deadline-closing"]),
-    ],
-)
-def test_a_second_question_typed_on_without_a_stop_gets_its_own_answer(
-    shipped_assistant: Assistant, message: str, entries: list[str]
-) -> None:
-    reply = shipped_assistant.reply(message)
-    assert [part.entry_id for part in reply.parts] == entries
-
-
-def test_why_the_sender_asks_does_not_dilute_the_question(shipped_assistant: Assistant) -> None:
-    reply = shipped_assistant.reply(
-        "Buongiorno, sto preparando una scheda per il sindaco. Mi servirebbe sapere quali sono esattamente le aree "
-        "di innovazione prioritaria, così le cito correttamente nella scheda."
-    )
-    assert reply.answered and reply.entry_id == "puglia-smart-puglia-2020"
-
-
-@pytest.mark.parametrize(
-    ("message", "entries"),
-    [
-        # the how-to-apply answer mentions a deadline, but not its date
-        ("deadline + where to apply?", ["deadline-closing", "application-how"]),
-        # a second question on a subject of its own, however far the whole message's ranking puts it
-        ("chi organizza il workshop in fiera? e il link per candidarsi?", ["workshop-when-where", "links-details"]),
-    ],
-)
-def test_each_of_two_subjects_gets_its_answer(shipped_assistant: Assistant, message: str, entries: list[str]) -> None:
-    reply = shipped_assistant.reply(message)
-    assert [part.entry_id for part in reply.parts] == entries
-
-
-def test_a_swapped_small_word_is_a_typo_not_a_name(shipped_assistant: Assistant) -> None:
-    reply = shipped_assistant.reply("wen is teh dedline??")
-    assert reply.answered and reply.entry_id == "deadline-closing"
-    reply = shipped_assistant.reply("is ther any money for the EoI itself or not")
-    assert reply.answered and reply.entry_id == "funding-eoi"
 
 
 def test_names_in_a_description_that_is_all_there_is_to_match_do_not_sink_it(shipped_assistant: Assistant) -> None:
@@ -386,24 +310,6 @@ def test_a_follow_up_of_a_question_the_sources_do_not_answer_shares_its_honest_a
     assert [part.entry_id for part in reply.parts] == ["application-evaluation"]
 
 
-def test_a_formal_letter_with_two_questions_gets_both_answers(shipped_assistant: Assistant) -> None:
-    reply = shipped_assistant.reply(
-        "Egregi, siamo una società consortile a r.l. che gestisce un centro tecnologico per i materiali compositi a "
-        "Brindisi. Chiediamo se la tematica dei materiali avanzati rientri tra quelle ammesse e se il centro possa "
-        "presentare manifestazione d'interesse."
-    )
-    assert [part.entry_id for part in reply.parts] == ["sectors-list", "eligibility-parks-centres"]
-
-
-def test_a_question_clear_by_itself_is_not_blurred_by_the_statements_before_it(shipped_assistant: Assistant) -> None:
-    reply = shipped_assistant.reply(
-        "Buongiorno. Vi scrivo perché il nostro distretto tecnologico (nanotecnologie, area di Brindisi) sta valutando "
-        "di pubblicare una manifestazione di interesse. Domanda pratica: una volta pubblicata sulla piattaforma, come "
-        "fanno gli altri cluster a unirsi o a seguirla?"
-    )
-    assert reply.answered and reply.entry_id == "application-join-existing"
-
-
 def test_a_question_that_points_back_is_read_with_what_it_points_to(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply(
         "Buonasera, sono il referente internazionalizzazione di una camera di commercio e stiamo preparando la "
@@ -411,15 +317,6 @@ def test_a_question_that_points_back_is_read_with_what_it_points_to(shipped_assi
         "lo promuoveva e in che giorno si teneva esattamente?"
     )
     assert not (reply.answered and reply.entry_id == "call-who-launched")
-
-
-def test_the_statement_just_before_a_question_says_what_it_is_about(shipped_assistant: Assistant) -> None:
-    reply = shipped_assistant.reply(
-        "Salve, una curiosità dopo aver letto il comunicato della Regione del 2016. Non sono del settore, quindi "
-        "perdonate la domanda banale. Viene nominato un certo Carsten Schierenbeck: chi era e per quale struttura "
-        "lavorava?"
-    )
-    assert reply.answered and reply.entry_id == "workshop-speakers"
 
 
 def test_a_formal_request_for_two_things_joined_by_nonche_gets_both(shipped_assistant: Assistant) -> None:
@@ -443,3 +340,101 @@ def test_we_were_wondering_asks(shipped_assistant: Assistant) -> None:
 def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("Somebody told us the call was only for Italian districts. Is it true?")
     assert reply.answered and reply.entry_id in ("eligibility-countries", "eligibility-puglia-only")
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        # an unknown verb form says how something is asked, not what: it weighs like a common word
+        pytest.param("they pushed the deadline to end of June 2017, correct?", "deadline-closing", id="pushed"),
+        pytest.param(
+            "in soldoni a cosa serve sta manifestazione, cosa ne deve uscire alla fine?",
+            "application-purpose",
+            id="uscire",
+        ),
+        # a question that finds no answer alone is read as about the sender
+        pytest.param(
+            "we're a university research group in Bari - how do we fit into this?",
+            "eligibility-universities",
+            id="about-the-sender",
+        ),
+        pytest.param(
+            "sorry for my english. we are business network from romania, 12 companies of furniture. is possible for "
+            "us to participate or only clusters?",
+            "eligibility-business-networks",
+            id="about-the-sender-networks",
+        ),
+        # why the sender asks, after the question, does not dilute it
+        pytest.param(
+            "Buongiorno, sto preparando una scheda per il sindaco. Mi servirebbe sapere quali sono esattamente le aree "
+            "di innovazione prioritaria, così le cito correttamente nella scheda.",
+            "puglia-smart-puglia-2020",
+            id="reason-after-the-question",
+        ),
+        # a small word mistyped (letters swapped, one left out) is a typo, not a name
+        pytest.param("wen is teh dedline??", "deadline-closing", id="teh"),
+        pytest.param("is ther any money for the EoI itself or not", "funding-eoi", id="ther"),
+        # "capito", "parte", "dovrebbe": small words that say nothing about the topic
+        pytest.param("ke cos e sta escp s3 nn ho capito bene", "call-overview", id="capito"),
+        pytest.param("bisogna registrarsi da qualche parte prima?", "application-account-profile", id="qualche-parte"),
+        pytest.param(
+            "una volta messo su il partenariato, cosa dovrebbe fare concretamente?",
+            "application-activities",
+            id="dovrebbe",
+        ),
+        # a question clear by itself is not blurred by the statements before it
+        pytest.param(
+            "Buongiorno. Vi scrivo perché il nostro distretto tecnologico (nanotecnologie, area di Brindisi) sta "
+            "valutando di pubblicare una manifestazione di interesse. Domanda pratica: una volta pubblicata sulla "
+            "piattaforma, come fanno gli altri cluster a unirsi o a seguirla?",
+            "application-join-existing",
+            id="clear-by-itself",
+        ),
+        # of several statements before a question, the last says what it is about
+        pytest.param(
+            "Salve, una curiosità dopo aver letto il comunicato della Regione del 2016. Non sono del settore, quindi "
+            "perdonate la domanda banale. Viene nominato un certo Carsten Schierenbeck: chi era e per quale struttura "
+            "lavorava?",
+            "workshop-speakers",
+            id="last-statement-leads",
+        ),
+    ],
+)
+def test_a_message_gets_the_entry_its_question_asks_for(
+    shipped_assistant: Assistant, message: str, entry_id: str
+) -> None:
+    reply = shipped_assistant.reply(message)
+    assert reply.answered and reply.entry_id == entry_id
+
+
+@pytest.mark.parametrize(
+    ("message", "entries"),
+    [
+        # a second question typed on without a stop
+        pytest.param(
+            "chi l ha lanciata sta call quando scade", ["call-who-launched", "deadline-closing"], id="typed-on"
+        ),
+        pytest.param("who launched it whats the deadline", ["call-who-launched", "deadline-closing"], id="typed-on-en"),
+        # the how-to-apply answer mentions a deadline, but not its date
+        pytest.param("deadline + where to apply?", ["deadline-closing", "application-how"], id="two-subjects"),
+        # a second question on a subject of its own, however far the whole message's ranking puts it
+        pytest.param(
+            "chi organizza il workshop in fiera? e il link per candidarsi?",
+            ["workshop-when-where", "links-details"],
+            id="subject-of-its-own",
+        ),
+        # "a r.l." ends no sentence; "possa" is a small word
+        pytest.param(
+            "Egregi, siamo una società consortile a r.l. che gestisce un centro tecnologico per i materiali "
+            "compositi a Brindisi. Chiediamo se la tematica dei materiali avanzati rientri tra quelle ammesse e se il "
+            "centro possa presentare manifestazione d'interesse.",
+            ["sectors-list", "eligibility-parks-centres"],
+            id="formal-letter",
+        ),
+    ],
+)
+def test_each_question_of_a_message_gets_its_answer(
+    shipped_assistant: Assistant, message: str, entries: list[str]
+) -> None:
+    reply = shipped_assistant.reply(message)
+    assert [part.entry_id for part in reply.parts] == entries
