@@ -431,6 +431,13 @@ def test_a_message_gets_the_entry_its_question_asks_for(
             ["sectors-list", "eligibility-parks-centres"],
             id="formal-letter",
         ),
+        # a question asked next to an answered one is about the call: its first "did you mean" answers it
+        pytest.param(
+            "Good evening. I'm the managing director of a photonics cluster in Jena. Before I spend time on this: "
+            "which Commission department is behind it, and what's the last date to express interest?",
+            ["call-who-launched", "deadline-closing"],
+            id="alongside-an-answer",
+        ),
     ],
 )
 def test_each_question_of_a_message_gets_its_answer(
@@ -438,3 +445,8 @@ def test_each_question_of_a_message_gets_its_answer(
 ) -> None:
     reply = shipped_assistant.reply(message)
     assert [part.entry_id for part in reply.parts] == entries
+
+
+def test_which_ones_points_back_and_asks_nothing_by_itself(shipped_assistant: Assistant) -> None:
+    terms = shipped_assistant.index.analyse("Which ones?")
+    assert not terms.known and not terms.unknown

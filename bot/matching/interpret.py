@@ -155,6 +155,18 @@ class Interpreter:
             return self.decide(self.index.rank_parts([(context, VAGUE_CONTEXT_SHARE)]), asked)
         return self.decide(self.index.rank_parts([(subject, 1.0), (context, VAGUE_CONTEXT_SHARE)]), asked)
 
+    def _alongside_an_answer(self, match: Match) -> Match:
+        """A question asked next to one that was answered is about the call too ("which Commission department is
+        behind it, and what's the last date?"): its first "did you mean", when it is also its best candidate and
+        explains enough of it, answers it. Measured on the tuning sets: 9 more right answers, 7 fewer wrong and 2
+        fewer false out of 3,718."""
+        if match.outcome is not Outcome.SUGGEST:
+            return match
+        best = match.ranking.candidates[0]
+        if best.entry_id != match.suggestions[0] or best.explained < self.thresholds.min_explained:
+            return match
+        return Match(Outcome.ANSWER, best.entry_id, best.score, (), match.ranking)
+
     def _bounded(self, part: QueryTerms, said: float) -> float:
         """How much of CONTEXT_SHARE a long description keeps next to a question that says `said`: it may weigh up
         to MAX_CONTEXT_RATIO times the question, never drown it."""
@@ -238,6 +250,8 @@ class Interpreter:
             return Interpretation(whole, greeting=greeting, asked=everything)
 
         per_question = [(q.full, self._match_parts(t, lt, context, q.full)) for q, t, lt in readable]
+        if any(m.outcome is Outcome.ANSWER for _, m in per_question):
+            per_question = [(q, self._alongside_an_answer(m)) for q, m in per_question]
         if self._declined(per_question[0][1]) and all(
             len(q.split()) <= MAX_FOLLOW_UP_WORDS for q, _ in per_question[1:]
         ):

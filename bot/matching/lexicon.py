@@ -63,7 +63,7 @@ STOPWORDS_EN = frozenset(
     over own per please pls same she should so some such tell than that the their theirs them then there these they
     this those through to too under up us very was wasn we were what which while whom will with would you
     your yours yourself ok okay kindly guys know anyone someone something thing things really actually exactly s
-    t d ll m re ve lot explain remind confirm clarify dont doesnt didnt within saw actual somebody
+    t d ll m re ve lot explain remind confirm clarify dont doesnt didnt within saw actual somebody ones
     """.split()
 )
 
