@@ -496,6 +496,9 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("Avreste un suo recapito?", ["contact"]),
         ("Schierenbeck parla in italiano?", ["event-language"]),
         ("are the presentations from the workshop online anywhere?", ["materials"]),
+        ("how many seats are there at the fair workshop?", ["capacity"]),
+        ("come mi iscrivo al workshop?", ["registration"]),
+        ("invitalia helpline number for the workshop?", ["phone"]),
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:
@@ -528,10 +531,16 @@ def test_a_second_question_typed_on_is_split_only_where_its_words_ask() -> None:
     assert split_questions("chi l ha lanciata sta call quando scade") == ["chi l ha lanciata sta call", "quando scade"]
     assert split_questions("who organises it whats the deadline") == ["who organises it", "whats the deadline"]
     assert split_questions("chi ha lanciato la call c'è un sito") == ["chi ha lanciato la call", "c'è un sito"]
+    assert split_questions("what is the deadline is there an extension") == [
+        "what is the deadline",
+        "is there an extension",
+    ]
     for one_question in (
         "cosa succede quando scade il termine",  # too short a first question
         "possiamo candidarci anche noi in quanto parco",
         "Could you give me the name of the person at the Region who was in charge?",
         "we need to know what is required",  # no question word first
+        "how many seats are there at the fair workshop?",  # "there are" ends "how many seats"
+        "quanti posti ci sono al workshop in fiera?",
     ):
         assert split_questions(one_question) == [one_question]

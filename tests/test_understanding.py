@@ -295,7 +295,13 @@ def test_names_in_a_description_that_is_all_there_is_to_match_do_not_sink_it(shi
 
 @pytest.mark.parametrize(
     "question",
-    ["Is the Bari workshop open to everyone or by invitation only?", "Is the workshop free, or do we need a ticket?"],
+    [
+        "Is the Bari workshop open to everyone or by invitation only?",
+        "Is the workshop free, or do we need a ticket?",
+        "quanti posti ci sono al workshop in fiera?",
+        "come mi iscrivo al workshop del 13 settembre?",
+        "invitalia helpline number for the workshop?",
+    ],
 )
 def test_a_workshop_detail_the_sources_lack_is_said_plainly(shipped_assistant: Assistant, question: str) -> None:
     reply = shipped_assistant.reply(question)

@@ -344,6 +344,11 @@ _UNJOINED_OPENER = re.compile(
     r"|c(?:'| )e|ci sono|dove si)\b)"
 )
 _MIN_HEAD_WORDS = 3  # "cosa succede quando scade" is one question
+# "how many seats are there", "quali opzioni ci sono": "there is" after "which"/"how many" and a noun (no verb yet)
+# ends the same question; after "what is the deadline" it starts a second one.
+_THERE_IS = re.compile(r"\s(?:is there|are there|c(?:'| )e|ci sono)\b")
+_ASKS_WHICH = re.compile(r"(?:how (?:much|many)|what|which|quant[aeio]|qual[ei]?|che)\b")
+_VERB = re.compile(r"\b(?:is|are|was|were|do|does|did|e|sono|era|erano)\b")
 
 
 def _folded_in_step(text: str) -> str | None:
@@ -363,6 +368,8 @@ def _unjoined_questions(part: str) -> list[str]:
     pieces, start = [], 0
     for match in _UNJOINED_OPENER.finditer(folded):
         head = folded[start : match.start()]
+        if _THERE_IS.match(folded, match.start()) and _ASKS_WHICH.match(head.strip()) and not _VERB.search(head):
+            continue
         if len(re.findall(r"[a-z0-9]+", head)) >= _MIN_HEAD_WORDS and opens_question(leading_words(head)):
             pieces.append(part[start : match.start()])
             start = match.end()
