@@ -542,5 +542,6 @@ def test_a_second_question_typed_on_is_split_only_where_its_words_ask() -> None:
         "we need to know what is required",  # no question word first
         "how many seats are there at the fair workshop?",  # "there are" ends "how many seats"
         "quanti posti ci sono al workshop in fiera?",
+        "mi dici fino a quando è aperta la call?",  # "fino a quando" is one phrase
     ):
         assert split_questions(one_question) == [one_question]

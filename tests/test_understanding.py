@@ -346,6 +346,12 @@ def test_we_were_wondering_asks(shipped_assistant: Assistant) -> None:
 def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("Somebody told us the call was only for Italian districts. Is it true?")
     assert reply.answered and reply.entry_id in ("eligibility-countries", "eligibility-puglia-only")
+    # with a short question after it, "is that true" is still about the statement
+    reply = shipped_assistant.reply(
+        "Hey, I coordinate a network of SMEs in Flanders. Someone told me the deadline was pushed back. Is that true, "
+        "and until when?"
+    )
+    assert reply.answered and "31 March 2017" in reply.text
 
 
 @pytest.mark.parametrize(

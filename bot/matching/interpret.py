@@ -236,7 +236,7 @@ class Interpreter:
         whole = self._match_parts(
             _merged([t for _, t, _ in terms]), _merged([lt for _, _, lt in terms]), context, everything[0]
         )
-        readable = [(q, t, lt) for q, t, lt in terms if not _empty(t)]
+        readable = [(q, t, lt) for q, t, lt in terms if not (_empty(t) and _empty(lt))]
         if len(readable) <= 1:
             if readable and (split := self._several_subjects(readable[0][0], whole, context)):
                 matches, subjects = split
