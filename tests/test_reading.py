@@ -9,6 +9,7 @@ from bot.matching.reading import (
     Question,
     Role,
     Words,
+    announces_several,
     coordinated_subjects,
     greets,
     questions_of,
@@ -545,3 +546,10 @@ def test_a_second_question_typed_on_is_split_only_where_its_words_ask() -> None:
         "mi dici fino a quando è aperta la call?",  # "fino a quando" is one phrase
     ):
         assert split_questions(one_question) == [one_question]
+
+
+def test_a_sender_who_says_the_questions_are_separate_is_recognised() -> None:
+    for text in ("two questions: is there a minimum?", "Ciao, due cose: 1) serve? 2) quali?", "ho 2 domande"):
+        assert announces_several(text), text
+    for text in ("is there a minimum number of partners?", "can two clusters apply together?"):
+        assert not announces_several(text), text

@@ -443,6 +443,23 @@ def test_a_message_gets_the_entry_its_question_asks_for(
             ["sectors-list", "eligibility-parks-centres"],
             id="formal-letter",
         ),
+        # "two questions:": neither is a follow-up of the other, even after one the sources do not answer
+        pytest.param(
+            "two questions: is there a minimum number of partners? and which countries can take part?",
+            ["eligibility-min-partners", "eligibility-countries"],
+            id="two-questions-announced",
+        ),
+        pytest.param(
+            "Ciao, due cose: 1) serve un numero minimo di partner? 2) quali sono i settori ammessi?",
+            ["eligibility-min-partners", "sectors-list"],
+            id="numbered",
+        ),
+        pytest.param(
+            "Hi, I'm in the press office of a tech district in Brindisi. We just need two things: the date of the "
+            "workshop and the city. Thanks!",
+            ["workshop-when-where"],
+            id="we-need-two-things",
+        ),
         # a question asked next to an answered one is about the call: its first "did you mean" answers it
         pytest.param(
             "Good evening. I'm the managing director of a photonics cluster in Jena. Before I spend time on this: "

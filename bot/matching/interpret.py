@@ -17,6 +17,7 @@ from bot.matching.index import Candidate, MatchIndex, QueryTerms, Ranking
 from bot.matching.reading import (
     Question,
     Role,
+    announces_several,
     coordinated_subjects,
     greets,
     questions_of,
@@ -249,11 +250,14 @@ class Interpreter:
                 )
             return Interpretation(whole, greeting=greeting, asked=everything)
 
+        separate = announces_several(text)  # "two questions: ...": none is a follow-up of another
         per_question = [(q.full, self._match_parts(t, lt, context, q.full)) for q, t, lt in readable]
         if any(m.outcome is Outcome.ANSWER for _, m in per_question):
             per_question = [(q, self._alongside_an_answer(m)) for q, m in per_question]
-        if self._declined(per_question[0][1]) and all(
-            len(q.split()) <= MAX_FOLLOW_UP_WORDS for q, _ in per_question[1:]
+        if (
+            not separate
+            and self._declined(per_question[0][1])
+            and all(len(q.split()) <= MAX_FOLLOW_UP_WORDS for q, _ in per_question[1:])
         ):
             # "Is there a 2024 edition? When does it open?": short questions after one staff want declined ask
             # about the same thing
@@ -277,7 +281,7 @@ class Interpreter:
         if len(answers) == 1 and whole.outcome is Outcome.ANSWER and whole.entry_id != answers[0].entry_id:
             # One reading of the parts, another of the whole: the whole message is one question asked at length.
             return Interpretation(whole, greeting=greeting, asked=everything)
-        if self._says_sources_lack(answers[0].entry_id, asked[0]):
+        if not separate and self._says_sources_lack(answers[0].entry_id, asked[0]):
             # "what language must the EoI be in? can it be in Polish?": short questions after one the sources do not
             # answer ask about the same thing; the honest answer covers them
             for i in range(len(answers) - 1, 0, -1):

@@ -295,6 +295,10 @@ QUESTION_ANNOUNCEMENTS = _phrases(
     one more|one more question|just a question|just one question|small question|simple question
     due cose|tre cose|due domande|tre domande|alcune domande|qualche domanda|un paio di cose|un paio di domande
     two things|three things|two questions|three questions|a couple of things|a couple of questions|a few questions
+    i have two questions|we have two questions|i have a question|we have a question|i have a few questions
+    we just need two things|we need two things|i need two things|i just need two things|we need to know two things
+    ho due domande|abbiamo due domande|ho una domanda|avrei una domanda|avrei due domande|mi servono due cose
+    ci servono due cose|vorrei sapere due cose|volevo sapere due cose|volevo chiedere due cose
     come va|come stai|come state|tutto bene|tutto ok|how are you|how s it going|how are things|nice to meet you
     """
 )

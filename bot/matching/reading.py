@@ -190,6 +190,17 @@ def announces_question(text: str) -> bool:
     return " ".join(leading_words(text)) in QUESTION_ANNOUNCEMENTS
 
 
+_SEVERAL = re.compile(
+    r"\b(?:due|tre|2|3|un paio di|alcune|two|three|a couple of|a few)\s+(?:cose|domande|domandine|questions|things)\b"
+    r"|(?:^|\s)2[).]\s"
+)
+
+
+def announces_several(text: str) -> bool:
+    """ "two questions: ...", "due cose: 1) ... 2) ...": the sender says the questions are separate."""
+    return _SEVERAL.search(fold(text)) is not None
+
+
 def refers_back(text: str) -> bool:
     """ "chi lo promuoveva?", "when was it held?": a pronoun that may stand for something said before."""
     return not BACK_REFERENCES.isdisjoint(re.findall(r"[a-z]+", fold(text)))
