@@ -452,6 +452,7 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
     assert words("entro il 31/12 o no?") == ["entro", "il", "31", "dicembre", "o", "no"]
     assert words("nn ho capito x la scadenza") == ["non", "ho", "capito", "per", "la", "scadenza"]
     assert words("4.0 e 2.800.000") == ["4.0", "e", "2800000"]  # a version stays, an amount is a plain number
+    assert words("soooo grazieeee") == ["so", "grazie"]  # a letter drawn out is the letter
 
 
 @pytest.mark.parametrize(

@@ -394,6 +394,8 @@ def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assist
             "application-activities",
             id="dovrebbe",
         ),
+        # a drawn-out word is not a rare unknown word that sinks the question
+        pytest.param("soooo who can actually take part? clusters only?", "eligibility-who", id="soooo"),
         # a question clear by itself is not blurred by the statements before it
         pytest.param(
             "Buongiorno. Vi scrivo perché il nostro distretto tecnologico (nanotecnologie, area di Brindisi) sta "

@@ -50,6 +50,8 @@ def words(text: str, *, shorthand: bool = True) -> list[str]:
         folded = _NUMERIC_DATE.sub(_date_in_words, folded)
     if "mila" in folded:
         folded = _THOUSANDS_WORD.sub(r"\g<1>000", folded)
+    if _ELONGATED.search(folded):  # "soooo", "grazieeee": a letter drawn out is the letter
+        folded = _ELONGATED.sub(r"\1", folded)
     tokens = _TOKEN.findall(folded)
     spelt = ABBREVIATIONS.get if shorthand else _as_written
     if _DIGIT.search(folded) is None:  # most texts: no amount to read (no shorthand starts with a digit)
@@ -62,6 +64,7 @@ def words(text: str, *, shorthand: bool = True) -> list[str]:
 
 
 _DIGIT = re.compile(r"\d")
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
 
 
 def _as_written(token: str, _: str) -> str:
