@@ -394,6 +394,12 @@ def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assist
             "application-activities",
             id="dovrebbe",
         ),
+        # "like an account or something else?": examples of what the question before asks belong to it
+        pytest.param(
+            "Do I need anything on the ECCP before I can post? Like an account or something else?",
+            "application-account-profile",
+            id="like-examples",
+        ),
         # a drawn-out word is not a rare unknown word that sinks the question
         pytest.param("soooo who can actually take part? clusters only?", "eligibility-who", id="soooo"),
         # a question clear by itself is not blurred by the statements before it

@@ -61,6 +61,12 @@ _ONLY_ASKING = frozenset("much many long exactly esattamente allora then".split(
 # start with "and" ask the same of something else: a question of their own, not an addition to the one before.
 _FOLLOW_UP = re.compile(r"\W*(?:e|ed|and|what about|how about|e invece|and also|e anche)\s+\S", re.IGNORECASE)
 
+# "... what's the end product? like investment proposals or what?": examples of what the question before asks.
+_EXAMPLES = re.compile(
+    r"\W*(?:like|such as|e\.g\.|for example|for instance|tipo|ad esempio|per esempio|ad es\.|come ad esempio)\s",
+    re.IGNORECASE,
+)
+
 # "anche se", "even if": a condition on the question, not a second one.
 _EVEN_IF = re.compile(r"\W*(?:anche|even) (?:se|if)\b")
 
@@ -472,7 +478,10 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
 
 
 def _is_fragment(clause: str) -> bool:
-    """A few words and no question word: "Three?", "o no?", "un format ufficiale?", "maybe in Lecce?"."""
+    """A few words and no question word: "Three?", "o no?", "un format ufficiale?", "maybe in Lecce?"; or examples of
+    what was just asked: "like investment proposals or what?", "tipo fondi europei?"."""
+    if _EXAMPLES.match(clause):
+        return True
     words = leading_words(clause)
     if words and all((w,) in QUESTION_OPENERS or w in _ONLY_ASKING for w in words):
         return True  # "quanto?", "and how much?": a question word alone asks about what was just asked
