@@ -487,3 +487,8 @@ def test_each_question_of_a_message_gets_its_answer(
 def test_which_ones_points_back_and_asks_nothing_by_itself(shipped_assistant: Assistant) -> None:
     terms = shipped_assistant.index.analyse("Which ones?")
     assert not terms.known and not terms.unknown
+
+
+def test_an_apology_says_nothing_about_what_is_asked(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("sorry if dumb q but what does the S3 in ESCP-S3 refer to?")
+    assert reply.answered and "smart specialisation" in reply.text.lower()
