@@ -545,6 +545,7 @@ def test_a_second_question_typed_on_is_split_only_where_its_words_ask() -> None:
         "how many seats are there at the fair workshop?",  # "there are" ends "how many seats"
         "quanti posti ci sono al workshop in fiera?",
         "mi dici fino a quando è aperta la call?",  # "fino a quando" is one phrase
+        "Any info on how many people attended the Smart Regions conference?",  # no question after a preposition
     ):
         assert split_questions(one_question) == [one_question]
 
