@@ -492,3 +492,11 @@ def test_which_ones_points_back_and_asks_nothing_by_itself(shipped_assistant: As
 def test_an_apology_says_nothing_about_what_is_asked(shipped_assistant: Assistant) -> None:
     reply = shipped_assistant.reply("sorry if dumb q but what does the S3 in ESCP-S3 refer to?")
     assert reply.answered and "smart specialisation" in reply.text.lower()
+
+
+def test_a_detail_asked_in_the_story_of_a_vague_question_is_said_plainly(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply(
+        "Buongiorno, abbiamo partecipato al workshop del 13 settembre e vorremmo rivedere le slide dell'intervento "
+        "della Commissione. Sono pubblicate da qualche parte?"
+    )
+    assert reply.answered and reply.not_in_sources and reply.parts[0].note
