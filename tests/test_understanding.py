@@ -400,6 +400,11 @@ def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assist
             "application-account-profile",
             id="like-examples",
         ),
+        # "replicano", "nuova edizione": another workshop, which the sources do not report
+        pytest.param("ma il workshop lo replicano anche a Lecce?", "workshop-other-events", id="replicano"),
+        pytest.param(
+            "ci sarà una nuova edizione del workshop in Fiera nel 2017?", "workshop-other-events", id="nuova-edizione"
+        ),
         # a drawn-out word is not a rare unknown word that sinks the question
         pytest.param("soooo who can actually take part? clusters only?", "eligibility-who", id="soooo"),
         # a question clear by itself is not blurred by the statements before it
