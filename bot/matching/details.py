@@ -191,6 +191,32 @@ DETAILS: tuple[Detail, ...] = (
         "The sources do not say how many people attended.",
     ),
     Detail(
+        "uptake",
+        _words(
+            r"success rate",
+            r"tass[oi] di successo",
+            r"how many (?:applications|proposals|submissions|eois|expressions of interest|projects) (?:did|were|was|have|had|it)",
+            r"quant[ei] (?:domande|proposte|candidature|manifestazioni di interesse) (?:sono|erano|ha|hanno|ne|ci|arrivat\w*)",
+        ),
+        re.compile(r"\b\d+\s*(?:applications|proposals|submissions|domande|proposte|candidature)\b"),
+        "Le fonti non indicano quante domande siano arrivate né la percentuale di successo.",
+        "The sources do not say how many applications were received or the success rate.",
+    ),
+    Detail(
+        "eligible-costs",
+        _words(
+            r"(?:staff|personnel|travel|indirect|subcontracting) costs?",
+            r"cost categor\w*",
+            r"categori\w* di (?:cost\w*|spes\w*)",
+            r"costi (?:del personale|di personale|di viaggio|indiretti)",
+            r"spese (?:ammissibili|di viaggio|del personale|di personale)",
+            r"voci di (?:costo|spesa)",
+        ),
+        re.compile(r"\b(?:staff|personnel|travel|indirect) costs\b|\bcosti (?:del personale|di viaggio|indiretti)\b"),
+        "Le fonti non indicano quali categorie di costo siano ammissibili.",
+        "The sources do not say which cost categories are eligible.",
+    ),
+    Detail(
         "capacity",
         _words(
             r"quanti posti",
