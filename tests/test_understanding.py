@@ -405,6 +405,13 @@ def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assist
         pytest.param(
             "ci sarà una nuova edizione del workshop in Fiera nel 2017?", "workshop-other-events", id="nuova-edizione"
         ),
+        # what the sender's people ask about is the subject, not the sender's description
+        pytest.param(
+            "Hello, I work at the Apulian branch of a national business association. Our members are asking about "
+            "the Bari workshop on EU cluster policy: who organised it together with the Region?",
+            "workshop-when-where",
+            id="asking-about",
+        ),
         # a drawn-out word is not a rare unknown word that sinks the question
         pytest.param("soooo who can actually take part? clusters only?", "eligibility-who", id="soooo"),
         # a question clear by itself is not blurred by the statements before it

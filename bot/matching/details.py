@@ -195,8 +195,10 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"success rate",
             r"tass[oi] di successo",
-            r"how many (?:applications|proposals|submissions|eois|expressions of interest|projects) (?:did|were|was|have|had|it)",
-            r"quant[ei] (?:domande|proposte|candidature|manifestazioni di interesse) (?:sono|erano|ha|hanno|ne|ci|arrivat\w*)",
+            r"how many (?:applications|proposals|submissions|eois|expressions of interest|projects)"
+            r" (?:did|were|was|have|had|it)",
+            r"quant[ei] (?:domande|proposte|candidature|manifestazioni di interesse)"
+            r" (?:sono|erano|ha|hanno|ne|ci|arrivat\w*)",
         ),
         re.compile(r"\b\d+\s*(?:applications|proposals|submissions|domande|proposte|candidature)\b"),
         "Le fonti non indicano quante domande siano arrivate né la percentuale di successo.",

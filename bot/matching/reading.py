@@ -170,7 +170,16 @@ def describes_sender(text: str) -> bool:
         and _starts_with(words, CONTEXT_OPENERS)
         and not _has_cue(text)
         and BELIEF_WORDS.isdisjoint(words)
+        and _ASKING_ABOUT.search(" ".join(words)) is None
     )
+
+
+# "Our members are asking about the Bari workshop:": what is asked about, though the sender's people say it.
+_ASKING_ABOUT = re.compile(
+    r"\b(?:asking (?:me |us )?about|ask (?:me |us )?about|questions about"
+    r"|chiedono (?:informazioni )?(?:su|sul|sulla|sui|sulle|del|della|dello|dei|delle|degli)"
+    r"|mi chiedono (?:del|della|dei|delle)|domande (?:su|sul|sulla|sui|sulle))\b"
+)
 
 
 def _has_cue(text: str) -> bool:
