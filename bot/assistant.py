@@ -58,6 +58,7 @@ class Reply:
     candidates: tuple[Candidate, ...] = ()
     unanswered_note: str = ""  # under an answer: the questions of the message that have no answer yet
     unanswered: tuple[str, ...] = ()  # those questions, to log for staff
+    followed_up: bool = False  # read with the sender's earlier question: the two together are what was asked
 
     @property
     def answered(self) -> bool:
@@ -189,15 +190,22 @@ class Assistant:
         return self.interpreter.match_text(text)
 
     def reply(
-        self, question: str, *, chosen_lang: str | None = None, telegram_lang: str | None = None, exact: bool = True
+        self,
+        question: str,
+        *,
+        chosen_lang: str | None = None,
+        telegram_lang: str | None = None,
+        exact: bool = True,
+        earlier: str = "",
     ) -> Reply:
         """`exact`: a question worded exactly as one entry's phrasing gets that entry (off: the match alone
-        decides, as for a question in other words; the staff review asks each phrasing so)."""
+        decides, as for a question in other words; the staff review asks each phrasing so). `earlier`: the sender's
+        previous question, if recent: a short follow-up ("e a che ora finiva?") is read with it."""
         lang = self.language_for(question, chosen=chosen_lang, telegram=telegram_lang)
         tr = self.catalogs[lang]
         if not words(question):
             return Reply(question, lang, Outcome.EMPTY, tr.gettext("Please type your question about the call."))
-        reading = self.interpreter.interpret(question, exact=exact)
+        reading = self.interpreter.interpret(question, exact=exact, earlier=earlier)
         match = reading.primary
         if match.outcome is Outcome.ANSWER and match.entry_id:
             return self.answer_matches(reading, lang, question)
@@ -219,6 +227,7 @@ class Assistant:
             score=match.score,
             suggestions=suggestions[: self.thresholds.max_suggestions],
             candidates=match.ranking.candidates,
+            followed_up=reading.followed_up,
         )
 
     def answer_matches(self, reading: Interpretation, lang: str, question: str) -> Reply:
@@ -253,6 +262,7 @@ class Assistant:
             candidates=reading.primary.ranking.candidates,
             unanswered_note=note,
             unanswered=reading.unanswered,
+            followed_up=reading.followed_up,
         )
 
     def part(self, entry_id: str, tr: Translator, *, heading: bool = False, asked: str = "") -> AnswerPart:

@@ -5,12 +5,13 @@ benchmarks/memory.py; these tests pin the mechanisms.
 """
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from bot.matching.text import MAX_ANALYSED_CHARS
-from bot.telegram.context import RecentQuestions, RecentUsers
+from bot.telegram.context import EarlierQuestions, RecentQuestions, RecentUsers
 from tests.conftest import FIXED_NOW, FIXTURE_KB
 from tests.support.bot_api import FakeBotAPI, make_user
 from tests.support.harness import running_bot, services
@@ -87,3 +88,15 @@ def test_recent_users_forget_the_least_recently_seen() -> None:
     assert len(users) == 3
     assert users.of(1) == {"lang": "en"}
     assert users.of(2) == {}  # forgotten, starts empty
+
+
+def test_earlier_questions_are_capped_in_bytes_and_kept_a_few_minutes() -> None:
+    earlier = EarlierQuestions(ttl=dt.timedelta(minutes=15), max_bytes=1024 * 1024)
+    for n in range(10_000):
+        earlier.remember(1, n, LONG_QUESTION, FIXED_NOW)
+    assert 500 < len(earlier) < 1000
+    assert earlier.get(1, 9_999, FIXED_NOW) == LONG_QUESTION[:MAX_ANALYSED_CHARS]
+    assert earlier.get(1, 0, FIXED_NOW) == ""  # pushed out by newer ones
+    assert earlier.get(1, 9_999, FIXED_NOW + dt.timedelta(minutes=16)) == ""  # too long ago
+    earlier.forget_user(9_999)
+    assert earlier.get(1, 9_999, FIXED_NOW) == ""

@@ -512,3 +512,34 @@ def test_a_detail_asked_in_the_story_of_a_vague_question_is_said_plainly(shipped
         "della Commissione. Sono pubblicate da qualche parte?"
     )
     assert reply.answered and reply.not_in_sources and reply.parts[0].note
+
+
+@pytest.mark.parametrize(
+    ("earlier", "message", "entry_id"),
+    [
+        pytest.param(
+            "quando si è tenuto il workshop in Fiera?", "e a che ora finiva?", "workshop-when-where", id="e-a-che-ora"
+        ),
+        pytest.param("when was the Bari workshop?", "who organised it?", "workshop-when-where", id="it"),
+        pytest.param("when was the Bari workshop?", "and where?", "workshop-when-where", id="and-where"),
+        # a new question is read by itself
+        pytest.param("chi può partecipare?", "qual è la scadenza?", "deadline-closing", id="new-question"),
+        pytest.param("when was the Bari workshop?", "thanks!", "smalltalk-thanks", id="thanks"),
+    ],
+)
+def test_a_follow_up_is_read_with_the_earlier_question(
+    shipped_assistant: Assistant, earlier: str, message: str, entry_id: str
+) -> None:
+    reply = shipped_assistant.reply(message, earlier=earlier)
+    assert reply.answered and reply.entry_id == entry_id
+
+
+def test_a_follow_up_alone_does_not_know_what_it_follows(shipped_assistant: Assistant) -> None:
+    assert shipped_assistant.reply("who organised it?").entry_id != "workshop-when-where"
+    assert not shipped_assistant.reply("who organised it?").followed_up
+    assert shipped_assistant.reply("who organised it?", earlier="when was the Bari workshop?").followed_up
+
+
+def test_a_follow_up_of_a_declined_question_is_declined_too(shipped_assistant: Assistant) -> None:
+    reply = shipped_assistant.reply("when does it open?", earlier="is there a 2024 edition of the call?")
+    assert reply.kind is Outcome.UNKNOWN

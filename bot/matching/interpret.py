@@ -18,6 +18,7 @@ from bot.matching.reading import (
     Question,
     Role,
     announces_several,
+    continues,
     coordinated_subjects,
     greets,
     questions_of,
@@ -57,6 +58,7 @@ class Interpretation:
     more_suggestions: tuple[str, ...] = ()  # entries for the questions beyond MAX_ANSWERS or left unanswered
     greeting: bool = False  # the message opened with a greeting
     asked: tuple[str, ...] = ()  # the question behind each of `matches`, in the sender's words
+    followed_up: bool = False  # read with the sender's earlier question ("e a che ora finiva?")
 
     @property
     def matches(self) -> tuple[Match, ...]:
@@ -223,7 +225,29 @@ class Interpreter:
             return matches, subjects
         return None
 
-    def interpret(self, text: str, *, exact: bool = True) -> Interpretation:
+    def interpret(self, text: str, *, exact: bool = True, earlier: str = "") -> Interpretation:
+        """`earlier`: the sender's previous question in this conversation, if recent. A short message that follows
+        it up ("e a che ora finiva?", "who organised it?", "and where?") is read with it leading up to the message,
+        when that reading answers; a message that asks about something new is read by itself."""
+        alone = self._interpret(text, exact=exact)
+        if not earlier or not self._follows_up(text, alone):
+            return alone
+        before = self._interpret(earlier, exact=True).primary
+        if self._declined(before) and (refers_back(text) or continues(text)):
+            # "Is there a 2024 edition?" ... "when does it open?": about what staff want declined, declined too
+            return Interpretation(before, asked=(text,), followed_up=True)
+        after = self._interpret(text, exact=False, earlier=self.index.analyse(earlier))
+        if after.primary.outcome is Outcome.ANSWER:
+            return replace(after, followed_up=True)
+        return alone
+
+    def _follows_up(self, text: str, alone: Interpretation) -> bool:
+        """A short message that points back ("it", "and ...") or finds no answer by itself; not small talk."""
+        if len(text.split()) > MAX_FOLLOW_UP_WORDS or alone.primary.entry_id in self.index.smalltalk:
+            return False
+        return alone.primary.outcome is not Outcome.ANSWER or refers_back(text) or continues(text)
+
+    def _interpret(self, text: str, *, exact: bool, earlier: QueryTerms | None = None) -> Interpretation:
         if exact and (entry := self.index.exact_entry(text)) is not None:
             return self._exactly(entry, text)
         clauses = read_message(text, self.index.words_of)
@@ -233,6 +257,9 @@ class Interpreter:
             return Interpretation(self.match_text(text), asked=(text,))
         context = self.index.analyse(" ".join(without_roles(c.text) for c in clauses if c.role is Role.CONTEXT))
         terms = [self._read(q) for q in questions]
+        if earlier is not None:  # the earlier question leads up to the first one
+            first, first_terms, first_lead = terms[0]
+            terms[0] = (first, first_terms, _merged([first_lead, earlier]))
         everything = (" ".join(q.full for q in questions),)
         whole = self._match_parts(
             _merged([t for _, t, _ in terms]), _merged([lt for _, _, lt in terms]), context, everything[0]

@@ -216,6 +216,11 @@ def announces_several(text: str) -> bool:
     return _SEVERAL.search(fold(text)) is not None
 
 
+def continues(text: str) -> bool:
+    """ "and where?", "e invece per le università?": a message that goes on from an earlier one."""
+    return _FOLLOW_UP.match(text) is not None
+
+
 def refers_back(text: str) -> bool:
     """ "chi lo promuoveva?", "when was it held?": a pronoun that may stand for something said before."""
     return not BACK_REFERENCES.isdisjoint(re.findall(r"[a-z]+", fold(text)))

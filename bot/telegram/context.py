@@ -4,6 +4,7 @@
 handlers write `context.services` and `context.tr` instead of digging in `bot_data` and working out the language.
 """
 
+import datetime as dt
 import logging
 import re
 import sys
@@ -64,6 +65,9 @@ class RecentQuestions:
     def get(self, chat_id: int, message_id: int) -> str:
         return self._items.get((chat_id, message_id), "")
 
+    def forget(self, chat_id: int, message_id: int) -> None:
+        self._forget((chat_id, message_id))
+
     def _forget(self, key: tuple[int, int]) -> None:
         question = self._items.pop(key, None)
         if question is not None:
@@ -78,6 +82,37 @@ class RecentQuestions:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class EarlierQuestions:
+    """Each reader's last question in a chat, for a few minutes, so a follow-up ("e a che ora finiva?") is read with
+    it. In memory only (lost on restart), forgotten after `ttl`, capped in bytes like RecentQuestions."""
+
+    def __init__(self, ttl: dt.timedelta = dt.timedelta(minutes=15), max_bytes: int = 4 * 1024 * 1024) -> None:
+        self._ttl = ttl
+        self._texts = RecentQuestions(max_bytes)
+        self._asked_at: dict[tuple[int, int], dt.datetime] = {}
+
+    def remember(self, chat_id: int, user_id: int, question: str, now: dt.datetime) -> None:
+        self._texts.remember(chat_id, user_id, question)
+        self._asked_at[(chat_id, user_id)] = now
+        if len(self._asked_at) > 2 * len(self._texts):  # the texts dropped some: drop their times too
+            self._asked_at = {key: at for key, at in self._asked_at.items() if self._texts.get(*key)}
+
+    def get(self, chat_id: int, user_id: int, now: dt.datetime) -> str:
+        """The reader's last question in this chat, if asked within `ttl`; else ""."""
+        asked_at = self._asked_at.get((chat_id, user_id))
+        if asked_at is None or now - asked_at > self._ttl:
+            return ""
+        return self._texts.get(chat_id, user_id)
+
+    def forget_user(self, user_id: int) -> None:
+        for chat_id, user in [key for key in self._asked_at if key[1] == user_id]:
+            self._texts.forget(chat_id, user)
+            del self._asked_at[(chat_id, user)]
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 class RecentUsers:
@@ -116,6 +151,7 @@ class Services:
     clock: Clock
     database: Storage | None = None  # opened when the application starts, unless a test passes one in
     recent: RecentQuestions = field(default_factory=RecentQuestions)
+    earlier: EarlierQuestions = field(default_factory=EarlierQuestions)
     users: RecentUsers = field(default_factory=RecentUsers)
 
     @property

@@ -129,9 +129,18 @@ async def on_text(update: Update, context: BotContext) -> None:
     text = addressed_to_bot(message, context) if message else None
     if message is None or text is None:
         return
+    services = context.services
     async with TypingWhileSlow(context.bot, message.chat_id):  # "typing..." only if the reply is slow to come
-        assistant = context.services.assistant
-        reply = assistant.reply(text, chosen_lang=context.chosen_lang, telegram_lang=context.client_lang)
+        assistant = services.assistant
+        sender = message.from_user.id if message.from_user else 0
+        now = services.clock()
+        earlier = services.earlier.get(message.chat_id, sender, now)
+        reply = assistant.reply(
+            text, chosen_lang=context.chosen_lang, telegram_lang=context.client_lang, earlier=earlier
+        )
+        if reply.needs_staff or (reply.answered and reply.entry_id not in assistant.index.smalltalk):
+            # what the next message may follow up: this question, with the one it followed up
+            services.earlier.remember(message.chat_id, sender, f"{earlier} {text}" if reply.followed_up else text, now)
         logged = await log_reply(update, context, reply, text)
     await send_logged_reply(update, context, reply, log_text=text, logged=logged)
 

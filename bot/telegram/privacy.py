@@ -46,7 +46,9 @@ def privacy_text(tr: Translator, retention_days: int) -> str:
         "• the questions I could not answer (text, language, time): the programme staff read them to improve the "
         "answers. After %(days)d days your user id is removed from them;\n"
         "• your 👍/👎 on answers, your reminder subscription, if any, and the questions you asked me to tell "
-        "you about when there is an answer, until I do (at most %(days)d days).\n"
+        "you about when there is an answer, until I do (at most %(days)d days);\n"
+        '• your last question, in memory only and for 15 minutes, so that a follow-up such as "and where?" is '
+        "understood.\n"
         "I keep nothing else: answered questions are counted without their text or your id.\n\n"
         "/mydata shows everything stored about you; /forget deletes it.",
         days=retention_days,
@@ -302,6 +304,7 @@ async def privacy_button(update: Update, context: BotContext) -> None:
         return
     if context.user_data is not None:
         context.user_data.clear()
+    services.earlier.forget_user(query.from_user.id)
     await query.answer()
     if deleted:
         text = tr.ngettext("Done: %(count)d record deleted.", "Done: %(count)d records deleted.", deleted)
