@@ -453,6 +453,7 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
     assert words("nn ho capito x la scadenza") == ["non", "ho", "capito", "per", "la", "scadenza"]
     assert words("4.0 e 2.800.000") == ["4.0", "e", "2800000"]  # a version stays, an amount is a plain number
     assert words("soooo grazieeee") == ["so", "grazie"]  # a letter drawn out is the letter
+    assert words("the 14th or the 1st") == ["the", "14", "or", "the", "1"]  # an ordinal day is its number
 
 
 @pytest.mark.parametrize(
@@ -526,9 +527,9 @@ def test_a_detail_the_answer_lacks_is_a_gap_and_one_it_gives_is_not() -> None:
 
 
 def test_verb_forms_and_common_words_say_little_but_topic_words_do() -> None:
-    for word in ("pushed", "uscire", "candidarsi", "pubblicata", "faremmo", "the", "quale"):
+    for word in ("pushed", "uscire", "candidarsi", "pubblicata", "faremmo", "the", "quale", "14", "aprile"):
         assert says_little(word), word
-    for word in ("livestream", "brindisi", "nautica", "seed", "ita"):
+    for word in ("livestream", "brindisi", "nautica", "seed", "ita", "2025"):  # a year may be another edition
         assert not says_little(word), word
 
 

@@ -412,6 +412,9 @@ def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assist
             "workshop-when-where",
             id="asking-about",
         ),
+        # a day the sender believes says little about what is asked: the answer gives the true one
+        pytest.param("wait, wasnt the bari workshop on the 14th?", "workshop-when-where", id="the-14th"),
+        pytest.param("mi confermi che la proroga era al 30 aprile 2017?", "deadline-extension", id="30-aprile"),
         # a drawn-out word is not a rare unknown word that sinks the question
         pytest.param("soooo who can actually take part? clusters only?", "eligibility-who", id="soooo"),
         # a question clear by itself is not blurred by the statements before it

@@ -31,8 +31,14 @@ _SHORTEST_VERB_FORM = 5  # shorter words ending so are mostly nouns and small wo
 
 
 def says_little(word: str) -> bool:
-    """An unknown (folded) word that tells little about the question: a common word or a verb form."""
-    return word in COMMON_WORDS or (len(word) >= _SHORTEST_VERB_FORM and _VERB_FORM.search(word) is not None)
+    """An unknown (folded) word that tells little about the question: a common word, a verb form, or a number or
+    month the knowledge base never mentions (a day the sender believes: "wasn't it on the 14th?")."""
+    return (
+        word in COMMON_WORDS
+        or (word.isdigit() and len(word) <= 2)  # a day, not a year: "the 2025 call" is another call
+        or word in _MONTH_NAMES
+        or (len(word) >= _SHORTEST_VERB_FORM and _VERB_FORM.search(word) is not None)
+    )
 
 
 STOPWORDS_IT = frozenset(
@@ -64,6 +70,7 @@ STOPWORDS_EN = frozenset(
     this those through to too under up us very was wasn we were what which while whom will with would you
     your yours yourself ok okay kindly guys know anyone someone something thing things really actually exactly s
     t d ll m re ve lot explain remind confirm clarify dont doesnt didnt within saw actual somebody ones
+    wasnt isnt arent werent cant couldnt wouldnt shouldnt havent hasnt hadnt wont wait
     """.split()
 )
 
@@ -284,6 +291,7 @@ MONTHS_IT = ("gennaio febbraio marzo aprile maggio giugno luglio agosto settembr
 MONTHS_EN = ("january february march april may june july august september october november december").split()
 # Month names as one concept in both languages: "31 December" and "31 dicembre" are the same date.
 MONTH_GROUPS: tuple[tuple[str, ...], ...] = tuple(zip(MONTHS_EN, MONTHS_IT, strict=True))
+_MONTH_NAMES = frozenset((*MONTHS_IT, *MONTHS_EN))
 
 # A clause that only announces a question ("una domanda veloce", "quick question") or is politeness ("come va?"):
 # no topic.

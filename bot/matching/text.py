@@ -73,15 +73,19 @@ def _as_written(token: str, _: str) -> str:
 
 _GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")  # 350.000, 2.800.000, 350,000: one separator throughout
 _KILO = re.compile(r"(\d{1,3})k")
+_ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
 _THOUSANDS_WORD = re.compile(r"\b(\d{1,3}) ?mila\b")
 
 
 def _amount(token: str) -> str | None:
-    """An amount written with thousands separators or a "k", as digits; None for anything else ("4.0", "2020")."""
+    """An amount written with thousands separators or a "k", as digits; an ordinal day ("14th", "1st") as its
+    number; None for anything else ("4.0", "2020")."""
     if _GROUPED.fullmatch(token):
         return token.replace(".", "").replace(",", "")
     if kilo := _KILO.fullmatch(token):
         return f"{kilo.group(1)}000"
+    if ordinal := _ORDINAL.fullmatch(token):
+        return ordinal.group(1)
     return None
 
 
