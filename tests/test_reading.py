@@ -503,6 +503,7 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("What was the success rate of the COSME call?", ["uptake"]),
         ("quante domande sono arrivate per il bando COSME?", ["uptake"]),
         ("are staff costs and travel costs eligible in the COSME call?", ["eligible-costs"]),
+        ("is VAT an eligible cost in the COSME follow-up call?", ["eligible-costs"]),
         ("come mi iscrivo al workshop?", ["registration"]),
         ("invitalia helpline number for the workshop?", ["phone"]),
     ],

@@ -213,6 +213,8 @@ DETAILS: tuple[Detail, ...] = (
             r"costi (?:del personale|di personale|di viaggio|indiretti)",
             r"spese (?:ammissibili|di viaggio|del personale|di personale)",
             r"voci di (?:costo|spesa)",
+            r"vat",
+            r"iva",
         ),
         re.compile(r"\b(?:staff|personnel|travel|indirect) costs\b|\bcosti (?:del personale|di viaggio|indiretti)\b"),
         "Le fonti non indicano quali categorie di costo siano ammissibili.",
