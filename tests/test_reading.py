@@ -504,6 +504,7 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("quante domande sono arrivate per il bando COSME?", ["uptake"]),
         ("are staff costs and travel costs eligible in the COSME call?", ["eligible-costs"]),
         ("is VAT an eligible cost in the COSME follow-up call?", ["eligible-costs"]),
+        ("la Capone poi c'era di persona al workshop?", ["in-person"]),
         ("come mi iscrivo al workshop?", ["registration"]),
         ("invitalia helpline number for the workshop?", ["phone"]),
     ],

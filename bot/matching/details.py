@@ -417,6 +417,23 @@ DETAILS: tuple[Detail, ...] = (
         "The sources do not say who chaired or moderated it.",
     ),
     Detail(
+        "in-person",
+        _words(
+            r"di persona",
+            r"in persona",
+            r"in person",
+            r"herself",
+            r"himself",
+            r"personally",
+            r"personalmente",
+            r"(?:era|erano|fosse|fossero) present[ei]",
+            r"was (?:she|he) (?:there|present)",
+        ),
+        _words(r"(?:era|erano|was|were) present[ei]?", r"attended in person", r"di persona"),
+        "Le fonti non dicono chi fosse presente di persona, oltre a chi citano.",
+        "The sources do not say who was there in person, beyond those they name.",
+    ),
+    Detail(
         "late",
         _words(
             r"(?:submit|send|apply|post|inviar\w*|mandar\w*|presentar\w*|pubblicar\w*) (?:\w+ )?(?:late|in ritardo)",
