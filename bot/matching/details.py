@@ -77,7 +77,22 @@ DETAILS: tuple[Detail, ...] = (
     ),
     Detail(
         "contact",
-        _words(r"recapit\w*", r"contact (?:details|info\w*|person)", r"dati di contatto", r"a contact", r"un contatto"),
+        _words(
+            r"recapit\w*",
+            r"contact (?:details|info\w*|person)",
+            r"dati di contatto",
+            r"a contact",
+            r"un contatto",
+            r"get in touch",
+            r"mettermi in contatto",
+            r"metterci in contatto",
+            r"(?:someone|somebody|who)\b[^.?]{0,40}\b(?:i|we) (?:could|can|should|may|might) (?:talk|speak) to",
+            r"who (?:can|could|should) (?:i|we) (?:talk|speak) to",
+            r"a chi (?:posso|possiamo) rivolger\w*",
+            r"(?:chi|con chi) (?:posso|possiamo) (?:contattare|sentire|parlare)",
+            r"(?:il|un|the|an) (?:funzionari[oa]|official|officer)\b[^.?]{0,60}"
+            r"\b(?:che segue|who (?:handles|follows)|in charge)",
+        ),
         re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d .]{7,}\d"),
         "Le fonti non indicano recapiti (e-mail o telefono).",
         "The sources give no contact details (e-mail or phone).",
