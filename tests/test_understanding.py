@@ -405,6 +405,14 @@ def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assist
         pytest.param(
             "ci sarà una nuova edizione del workshop in Fiera nel 2017?", "workshop-other-events", id="nuova-edizione"
         ),
+        # statements before a vague question are its subject; the sender's description only helps to pick
+        pytest.param(
+            "Buongiorno, lavoro per un'agenzia di sviluppo locale e devo fare una presentazione ai sindaci della zona. "
+            "Mi serve il titolo ufficiale dell'invito in italiano, così come è scritto nel comunicato. Me lo potete "
+            "dare?",
+            "call-title",
+            id="led-by-statements",
+        ),
         # what the sender's people ask about is the subject, not the sender's description
         pytest.param(
             "Hello, I work at the Apulian branch of a national business association. Our members are asking about "

@@ -38,6 +38,10 @@ MAX_CONTEXT_RATIO = 2.0
 #: is about what the sender said of themselves, which then counts nearly as much as the question.
 VAGUE_QUESTION_WEIGHT = 1.5
 VAGUE_CONTEXT_SHARE = 0.9
+#: ... but less when statements before the question say what it is about ("Mi serve il titolo ufficiale
+#: dell'invito. Me lo potete dare?"): they are its subject, the sender's description only helps to pick (measured on
+#: the tuning sets: 6 more right answers, one wrong fewer, false answers unchanged).
+LED_CONTEXT_SHARE = 0.6
 #: ... or says much less than the statements before it ("In the list of sectors I don't see ours: are we excluded?").
 LEAD_OVER_QUESTION = 0.5
 #: Raised score of an entry whose answer gives the detail asked for ("a che ora?": an entry that gives a time).
@@ -156,7 +160,8 @@ class Interpreter:
             # the description is all there is to match, but still a description: the names in it the knowledge base
             # does not know ("Vila Real", "forestry") do not count against it
             return self.decide(self.index.rank_parts([(context, VAGUE_CONTEXT_SHARE)]), asked)
-        return self.decide(self.index.rank_parts([(subject, 1.0), (context, VAGUE_CONTEXT_SHARE)]), asked)
+        share = VAGUE_CONTEXT_SHARE if _empty(lead) else LED_CONTEXT_SHARE
+        return self.decide(self.index.rank_parts([(subject, 1.0), (context, share)]), asked)
 
     def _alongside_an_answer(self, match: Match) -> Match:
         """A question asked next to one that was answered is about the call too ("which Commission department is
