@@ -405,6 +405,14 @@ def test_is_it_true_asks_about_the_statement_before_it(shipped_assistant: Assist
         pytest.param(
             "ci sarà una nuova edizione del workshop in Fiera nel 2017?", "workshop-other-events", id="nuova-edizione"
         ),
+        # a question with words of its own after a longer lead-up that blurs it: its own confident answer
+        pytest.param(
+            "Salve, mi occupo di europrogettazione per un'associazione di categoria. Rileggendo il comunicato "
+            "regionale sull'iniziativa europea per i cluster ho notato un passaggio sulle fasi temporali. Il mio "
+            "direttore vuole sapere in quante fasi era suddivisa l'iniziativa e in che anni cadevano.",
+            "phases-overview",
+            id="longer-lead-up",
+        ),
         # statements before a vague question are its subject; the sender's description only helps to pick
         pytest.param(
             "Buongiorno, lavoro per un'agenzia di sviluppo locale e devo fare una presentazione ai sindaci della zona. "

@@ -122,8 +122,15 @@ class Interpreter:
         """A question says what is asked; the statements leading up to it and the sender's description count less,
         unless the question says little by itself ("can we join?"): then they are its subject."""
         said = self.index.topic_weight(question)
-        if said < VAGUE_QUESTION_WEIGHT or said < LEAD_OVER_QUESTION * self.index.topic_weight(lead):
+        if said < VAGUE_QUESTION_WEIGHT:
             return self._about_context(question, lead, context, asked)
+        if said < LEAD_OVER_QUESTION * self.index.topic_weight(lead):
+            about = self._about_context(question, lead, context, asked)
+            if about.outcome is Outcome.ANSWER or self._declined(about):
+                return about
+            # a question with words of its own after a long lead-up that blurs it: its own confident answer, as
+            # below (measured on the tuning sets: 3 more right answers, nothing else changed)
+            return self._by_itself(question, about, asked) or about
         parts = [(question, 1.0), *((part, CONTEXT_SHARE * self._bounded(part, said)) for part in (lead, context))]
         match = self.decide(self.index.rank_parts(parts), asked)
         if match.outcome is Outcome.ANSWER or self._declined(match):
