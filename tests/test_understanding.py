@@ -218,6 +218,9 @@ def test_short_english_messages_get_english(shipped_assistant: Assistant, questi
         "Horizon 2020 deadlines in general?",
         "what's the weather in Bari tomorrow?",
         "quanto aglio ci va?",  # "aglio" (garlic) is a word, not a mistyped "agli"
+        # who took part in the end is not who may apply
+        "which Apulian companies ended up in the partnerships? I need names",
+        "quanti distretti pugliesi hanno aderito?",
     ],
 )
 def test_near_misses_and_off_topic_are_not_answered(shipped_assistant: Assistant, question: str) -> None:
