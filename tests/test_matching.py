@@ -54,6 +54,13 @@ def test_spelling_correction_within_edit_budget() -> None:
     assert corrector.correct("bnd") is None  # too short to correct safely
 
 
+def test_a_correction_keeps_the_first_letter_or_swaps_the_first_two() -> None:
+    corrector = SpellingCorrector(["finding", "match", "cosme"])
+    assert corrector.correct("binding") is None  # another real word, not "finding" mistyped
+    assert corrector.correct("watch") is None
+    assert corrector.correct("ocsme") == "cosme"
+
+
 @pytest.mark.parametrize(
     ("question", "entry"),
     [

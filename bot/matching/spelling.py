@@ -75,7 +75,7 @@ class SpellingCorrector:
 
     def _one_edit(self, word: str) -> str | None:
         candidates = {c for key in {word} | deletions(word) for c in self._by_delete.get(key, ())}
-        close = [c for c in candidates if OSA.distance(word, c) <= 1]
+        close = [c for c in candidates if OSA.distance(word, c) <= 1 and _same_start(word, c)]
         # Most frequent first, then alphabetical, so the choice never depends on set order.
         return min(close, key=lambda c: (-self._frequency[c], c)) if close else None
 
@@ -98,6 +98,13 @@ class SpellingCorrector:
                 key = (int(found[1]), -self._frequency[found[0]], found[0])
                 best = min(best, key) if best else key
         return best[2] if best else None
+
+
+def _same_start(word: str, known: str) -> bool:
+    """People seldom mistype a word's first letter, and a word one letter off at its start is mostly another real
+    word ("binding" is not "finding", "watch" not "match"): a correction keeps the first letter, or swaps the first
+    two ("cosme" for "ocsme"). Measured on the tuning sets: one false answer fewer, no typo lost."""
+    return word[0] == known[0] or (len(word) > 1 and len(known) > 1 and word[:2] == known[1::-1])
 
 
 class _JoinedWords:
