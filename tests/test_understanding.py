@@ -221,6 +221,8 @@ def test_short_english_messages_get_english(shipped_assistant: Assistant, questi
         # who took part in the end is not who may apply
         "which Apulian companies ended up in the partnerships? I need names",
         "quanti distretti pugliesi hanno aderito?",
+        # "until" alone is no deadline: "how long until we hear back"
+        "after submitting, how long until we hear back from the Commission?",
     ],
 )
 def test_near_misses_and_off_topic_are_not_answered(shipped_assistant: Assistant, question: str) -> None:
