@@ -97,6 +97,7 @@ def test_earlier_questions_are_capped_in_bytes_and_kept_a_few_minutes() -> None:
     assert 500 < len(earlier) < 1000
     assert earlier.get(1, 9_999, FIXED_NOW) == LONG_QUESTION[:MAX_ANALYSED_CHARS]
     assert earlier.get(1, 0, FIXED_NOW) == ""  # pushed out by newer ones
-    assert earlier.get(1, 9_999, FIXED_NOW + dt.timedelta(minutes=16)) == ""  # too long ago
     earlier.forget_user(9_999)
     assert earlier.get(1, 9_999, FIXED_NOW) == ""
+    assert earlier.get(1, 9_998, FIXED_NOW + dt.timedelta(minutes=16)) == ""  # too long ago
+    assert len(earlier) == 0  # and dropped, not only hidden

@@ -65,9 +65,6 @@ class RecentQuestions:
     def get(self, chat_id: int, message_id: int) -> str:
         return self._items.get((chat_id, message_id), "")
 
-    def forget(self, chat_id: int, message_id: int) -> None:
-        self._forget((chat_id, message_id))
-
     def _forget(self, key: tuple[int, int]) -> None:
         question = self._items.pop(key, None)
         if question is not None:
@@ -85,34 +82,53 @@ class RecentQuestions:
 
 
 class EarlierQuestions:
-    """Each reader's last question in a chat, for a few minutes, so a follow-up ("e a che ora finiva?") is read with
-    it. In memory only (lost on restart), forgotten after `ttl`, capped in bytes like RecentQuestions."""
+    """Each reader's last question in a chat, for `ttl`, so a follow-up ("e a che ora finiva?") is read with it. In
+    memory only (lost on restart); a question older than `ttl` is dropped as soon as the map is next used, and the
+    map is capped in bytes like RecentQuestions."""
 
     def __init__(self, ttl: dt.timedelta = dt.timedelta(minutes=15), max_bytes: int = 4 * 1024 * 1024) -> None:
         self._ttl = ttl
-        self._texts = RecentQuestions(max_bytes)
-        self._asked_at: dict[tuple[int, int], dt.datetime] = {}
+        self._max_bytes = max_bytes
+        self._items: OrderedDict[tuple[int, int], tuple[str, dt.datetime]] = OrderedDict()  # oldest first
+        self._bytes = 0
 
     def remember(self, chat_id: int, user_id: int, question: str, now: dt.datetime) -> None:
-        self._texts.remember(chat_id, user_id, question)
-        self._asked_at[(chat_id, user_id)] = now
-        if len(self._asked_at) > 2 * len(self._texts):  # the texts dropped some: drop their times too
-            self._asked_at = {key: at for key, at in self._asked_at.items() if self._texts.get(*key)}
+        question = question[:MAX_ANALYSED_CHARS]
+        self._forget((chat_id, user_id))
+        self._items[(chat_id, user_id)] = (question, now)
+        self._bytes += self._size(question)
+        self._expire(now)
+        while self._bytes > self._max_bytes and self._items:
+            self._forget(next(iter(self._items)))
 
     def get(self, chat_id: int, user_id: int, now: dt.datetime) -> str:
         """The reader's last question in this chat, if asked within `ttl`; else ""."""
-        asked_at = self._asked_at.get((chat_id, user_id))
-        if asked_at is None or now - asked_at > self._ttl:
-            return ""
-        return self._texts.get(chat_id, user_id)
+        self._expire(now)
+        question, _ = self._items.get((chat_id, user_id), ("", now))
+        return question
 
     def forget_user(self, user_id: int) -> None:
-        for chat_id, user in [key for key in self._asked_at if key[1] == user_id]:
-            self._texts.forget(chat_id, user)
-            del self._asked_at[(chat_id, user)]
+        for key in [key for key in self._items if key[1] == user_id]:
+            self._forget(key)
+
+    def _expire(self, now: dt.datetime) -> None:
+        while self._items:
+            key, (_, asked_at) = next(iter(self._items.items()))
+            if now - asked_at <= self._ttl:
+                return
+            self._forget(key)
+
+    def _forget(self, key: tuple[int, int]) -> None:
+        item = self._items.pop(key, None)
+        if item is not None:
+            self._bytes -= self._size(item[0])
+
+    @staticmethod
+    def _size(question: str) -> int:
+        return sys.getsizeof(question) + RecentQuestions.ENTRY_OVERHEAD
 
     def __len__(self) -> int:
-        return len(self._texts)
+        return len(self._items)
 
 
 class RecentUsers:
