@@ -320,6 +320,24 @@ def test_a_phrasing_the_bot_answers_with_another_entry_is_a_warning(kb: Path) ->
     )
 
 
+def test_a_synonym_read_as_another_groups_word_is_a_warning(kb: Path) -> None:
+    vocabulary = kb / "vocabulary.yaml"
+    vocabulary.write_text(
+        vocabulary.read_text(encoding="utf-8").replace(
+            "synonyms:\n", "synonyms:\n  - [informale, informal]\n  - [dettagli, details, informazioni]\n"
+        ),
+        encoding="utf-8",
+    )
+    check = check_knowledge_directory(kb)
+    assert check.errors == ()
+    merged = [p for p in check.warnings if p.reason.startswith("synonyms")]
+    assert [str(p) for p in merged] == [
+        f"{vocabulary}:3: synonyms: 'informazioni' reads as 'informale', not as 'dettagli' (the two share a stem) — "
+        "move it to that group, or leave it out: the matcher cannot tell the two apart"
+    ]
+    assert merged[0].text(ITALIAN).startswith(f"{vocabulary}:3: sinonimi: 'informazioni' viene letto come 'informale'")
+
+
 def test_validation_of_texts_in_memory_reports_errors_and_warnings_apart() -> None:
     """The function the editing tools call: contents in, problems out, each at file:line."""
     files = {

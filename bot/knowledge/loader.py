@@ -107,6 +107,7 @@ class KnowledgeCheck:
     errors: tuple[Problem, ...]
     warnings: tuple[Problem, ...] = ()
     lines: Mapping[tuple[str, str, int], int] = field(default_factory=dict)
+    synonym_places: Mapping[tuple[str, ...], tuple[str, int]] = field(default_factory=dict)  # group: file, line
 
     @property
     def ok(self) -> bool:
@@ -264,6 +265,7 @@ class _Reader:
         self.synonyms: list[tuple[str, ...]] = []
         self.ignore: set[str] = set()
         self.lines: dict[tuple[str, str, int], int] = {}
+        self.synonym_places: dict[tuple[str, ...], tuple[str, int]] = {}
         self.unreadable_ids: set[str] = set()
         self.entry_items = 0  # entries written, valid or not
         self._seen_ids: dict[tuple[str, str], str] = {}
@@ -388,6 +390,10 @@ class _Reader:
         sections = self.check(KnowledgeFile, document, None)
         if sections is not None:
             self.synonyms.extend(sections.synonyms)
+            groups = document.get("synonyms")
+            if isinstance(groups, LineList) and len(groups) == len(sections.synonyms):
+                for index, group in enumerate(sections.synonyms):
+                    self.synonym_places.setdefault(group, (self.file, groups.line_of(index)))
             if sections.ignore:
                 self.ignore.update(sections.ignore.it, sections.ignore.en)
         for items, read in ((document.get("sources"), self.read_source), (document.get("dates"), self.read_date)):
@@ -597,7 +603,7 @@ def check_files(
     errors = (*in_order(reader.roots), *in_order(reader.problems))
     warnings = tuple(in_order(reader.warnings))
     if errors:
-        return KnowledgeCheck(None, errors, warnings, reader.lines)
+        return KnowledgeCheck(None, errors, warnings, reader.lines, reader.synonym_places)
     kb = KnowledgeBase(
         entries=reader.entries,
         topics=tuple(reader.topics),
@@ -606,7 +612,7 @@ def check_files(
         synonyms=tuple(reader.synonyms),
         ignore=frozenset(reader.ignore),
     )
-    return KnowledgeCheck(kb, (), warnings, reader.lines)
+    return KnowledgeCheck(kb, (), warnings, reader.lines, reader.synonym_places)
 
 
 def check_directory(directory: str | Path) -> KnowledgeCheck:

@@ -34,6 +34,9 @@ class Analyzer:
         # be any "quando"; "by when", "start-up". Read on all the words of a text, before small words are dropped.
         self._word_phrases: dict[tuple[str, ...], str] = {}
         self._word_phrase_lengths: dict[str, list[int]] = {}
+        # Synonyms read as another group's word, as (group, word, that group's concept): they share a stem, and the
+        # group read first keeps it ("informazioni" and "informale" are both "inform"). `validate` warns of them.
+        self.merged: list[tuple[tuple[str, ...], str, str]] = []
         for group in (*QUESTION_WORDS, *MONTH_GROUPS, *synonyms):
             self._add_group(group)
         self._phrase_stems = {s for phrase in self._phrases for s in phrase}
@@ -57,6 +60,8 @@ class Analyzer:
                 self._word_phrases.setdefault(all_words, concept)
                 lengths = self._word_phrase_lengths.setdefault(all_words[0], [])
                 lengths[:] = sorted({*lengths, len(all_words)}, reverse=True)
+            elif stems and meaning != concept:
+                self.merged.append((tuple(group), item, meaning))
 
     def content_words(self, text: str) -> list[str]:
         return self.without_stopwords(words(text))

@@ -19,6 +19,7 @@ from bot.knowledge.loader import ANSWER
 from bot.knowledge.model import Entry
 from bot.knowledge.problems import LANGUAGE_NAMES, Message, in_order, message, quote
 from bot.language import LanguageDetector
+from bot.matching.analyzer import CONCEPT_PREFIX
 
 #: A text "reads as" the other language when that language leads by this much (about two function words) and has
 #: at least twice the evidence: mixed phrasings ("qual è il goal of the call?") and loanwords are left alone.
@@ -109,11 +110,35 @@ def matcher_warnings(
     return warnings
 
 
+def vocabulary_warnings(assistant: Assistant, check: KnowledgeCheck, *, place: str = "knowledge") -> list[Problem]:
+    """A synonym that the matcher reads as another group's word: the two share a stem ("informazioni" and
+    "informale" are both "inform"), and the group read first keeps it, silently."""
+    warnings = []
+    for group, word, meaning in assistant.index.analyzer.merged:
+        if group not in check.synonym_places:
+            continue  # the matcher's own question words and months
+        detail = message(
+            "synonyms: %(word)s reads as %(other)s, not as %(group)s (the two share a stem)",
+            word=quote(word),
+            other=quote(meaning.removeprefix(CONCEPT_PREFIX).replace("_", " ")),
+            group=quote(group[0]),
+        )
+        hint = message("move it to that group, or leave it out: the matcher cannot tell the two apart")
+        file, line = check.synonym_places[group]
+        warnings.append(Problem(file, line, detail, hint))
+    return warnings
+
+
 def review(check: KnowledgeCheck, assistant: Assistant, *, place: str = "knowledge") -> KnowledgeCheck:
-    """`check` with the matcher's and the language warnings added; `assistant` answers from `check.kb`."""
+    """`check` with the matcher's, the vocabulary's and the language warnings added; `assistant` answers from
+    `check.kb`."""
     if check.kb is None:
         return check
-    extra = language_warnings(check.kb, check, assistant.detector) + matcher_warnings(assistant, check, place=place)
+    extra = (
+        language_warnings(check.kb, check, assistant.detector)
+        + vocabulary_warnings(assistant, check, place=place)
+        + matcher_warnings(assistant, check, place=place)
+    )
     return replace(check, warnings=tuple(in_order([*check.warnings, *extra])))
 
 
