@@ -507,7 +507,7 @@ def _is_fragment(clause: str) -> bool:
 def _asks_the_same_of(clause: str) -> bool:
     """ "e l'aerospazio", "and for science parks?": "and" and a few words, after a question."""
     words = leading_words(clause)
-    return bool(_FOLLOW_UP.match(clause)) and 0 < len(words) <= MAX_FRAGMENT_WORDS and not opens_question(words)
+    return continues(clause) and 0 < len(words) <= MAX_FRAGMENT_WORDS and not opens_question(words)
 
 
 def questions_of(clauses: list[Clause]) -> list[Question]:

@@ -40,35 +40,34 @@ def telegram_language(code: str | None) -> str | None:
     return code if code is not None and len(code) <= 35 and _LANGUAGE_TAG.fullmatch(code) else None
 
 
-class RecentQuestions:
-    """The question each recent answer replied to, so a 👎 can be stored with it; lost on restart.
-
-    Only what the matcher reads of a question is kept (its first MAX_ANALYSED_CHARS characters), and the map is
-    capped in bytes, so long questions cannot make it grow past `max_bytes`.
-    """
+class _CappedQuestions:
+    """Questions by (chat, number), lost on restart. Only what the matcher reads of a question is kept (its first
+    MAX_ANALYSED_CHARS characters), and the map is capped in bytes, the oldest dropped first, so long questions
+    cannot make it grow past `max_bytes`."""
 
     ENTRY_OVERHEAD = 200  # bytes per entry besides the text: the key tuple, its ints, the map's own slot
 
-    def __init__(self, max_bytes: int = 4 * 1024 * 1024) -> None:
-        self._items: OrderedDict[tuple[int, int], str] = OrderedDict()
+    def __init__(self, max_bytes: int) -> None:
+        self._items: OrderedDict[tuple[int, int], tuple[str, dt.datetime | None]] = OrderedDict()  # oldest first
         self._max_bytes = max_bytes
         self._bytes = 0
 
-    def remember(self, chat_id: int, message_id: int, question: str) -> None:
+    def _keep(self, key: tuple[int, int], question: str, when: dt.datetime | None = None) -> None:
         question = question[:MAX_ANALYSED_CHARS]
-        self._forget((chat_id, message_id))
-        self._items[(chat_id, message_id)] = question
+        self._forget(key)
+        self._items[key] = (question, when)
         self._bytes += self._size(question)
         while self._bytes > self._max_bytes and self._items:
             self._forget(next(iter(self._items)))
 
-    def get(self, chat_id: int, message_id: int) -> str:
-        return self._items.get((chat_id, message_id), "")
+    def _text(self, key: tuple[int, int]) -> str:
+        item = self._items.get(key)
+        return item[0] if item else ""
 
     def _forget(self, key: tuple[int, int]) -> None:
-        question = self._items.pop(key, None)
-        if question is not None:
-            self._bytes -= self._size(question)
+        item = self._items.pop(key, None)
+        if item is not None:
+            self._bytes -= self._size(item[0])
 
     def _size(self, question: str) -> int:
         return sys.getsizeof(question) + self.ENTRY_OVERHEAD
@@ -81,31 +80,35 @@ class RecentQuestions:
         return len(self._items)
 
 
-class EarlierQuestions:
-    """Each reader's last question in a chat, for `ttl`, so a follow-up ("e a che ora finiva?") is read with it. In
-    memory only (lost on restart); a question older than `ttl` is dropped as soon as the map is next used, and the
-    map is capped in bytes like RecentQuestions."""
+class RecentQuestions(_CappedQuestions):
+    """The question each recent answer replied to, so a 👎 can be stored with it."""
+
+    def __init__(self, max_bytes: int = 4 * 1024 * 1024) -> None:
+        super().__init__(max_bytes)
+
+    def remember(self, chat_id: int, message_id: int, question: str) -> None:
+        self._keep((chat_id, message_id), question)
+
+    def get(self, chat_id: int, message_id: int) -> str:
+        return self._text((chat_id, message_id))
+
+
+class EarlierQuestions(_CappedQuestions):
+    """Each reader's last question in a chat, for `ttl`, so a follow-up ("e a che ora finiva?") is read with it. A
+    question older than `ttl` is dropped as soon as the map is next used."""
 
     def __init__(self, ttl: dt.timedelta = dt.timedelta(minutes=15), max_bytes: int = 4 * 1024 * 1024) -> None:
+        super().__init__(max_bytes)
         self._ttl = ttl
-        self._max_bytes = max_bytes
-        self._items: OrderedDict[tuple[int, int], tuple[str, dt.datetime]] = OrderedDict()  # oldest first
-        self._bytes = 0
 
     def remember(self, chat_id: int, user_id: int, question: str, now: dt.datetime) -> None:
-        question = question[:MAX_ANALYSED_CHARS]
-        self._forget((chat_id, user_id))
-        self._items[(chat_id, user_id)] = (question, now)
-        self._bytes += self._size(question)
+        self._keep((chat_id, user_id), question, now)
         self._expire(now)
-        while self._bytes > self._max_bytes and self._items:
-            self._forget(next(iter(self._items)))
 
     def get(self, chat_id: int, user_id: int, now: dt.datetime) -> str:
         """The reader's last question in this chat, if asked within `ttl`; else ""."""
         self._expire(now)
-        question, _ = self._items.get((chat_id, user_id), ("", now))
-        return question
+        return self._text((chat_id, user_id))
 
     def forget_user(self, user_id: int) -> None:
         for key in [key for key in self._items if key[1] == user_id]:
@@ -114,21 +117,9 @@ class EarlierQuestions:
     def _expire(self, now: dt.datetime) -> None:
         while self._items:
             key, (_, asked_at) = next(iter(self._items.items()))
-            if now - asked_at <= self._ttl:
+            if asked_at is not None and now - asked_at <= self._ttl:
                 return
             self._forget(key)
-
-    def _forget(self, key: tuple[int, int]) -> None:
-        item = self._items.pop(key, None)
-        if item is not None:
-            self._bytes -= self._size(item[0])
-
-    @staticmethod
-    def _size(question: str) -> int:
-        return sys.getsizeof(question) + RecentQuestions.ENTRY_OVERHEAD
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 class RecentUsers:
