@@ -512,6 +512,15 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("who will speak to the participants at the workshop?", []),
         ("come mi iscrivo al workshop?", ["registration"]),
         ("invitalia helpline number for the workshop?", ["phone"]),
+        ("Il workshop è stato registrato? Dove trovo il video?", ["streaming", "materials"]),
+        ("were the slides shown at the Bari workshop published?", ["materials"]),
+        ("il workshop era in italiano o in inglese?", ["event-language"]),
+        ("On what date was the extension announced?", ["exact-day"]),
+        ("quando sono usciti i risultati del bando COSME?", ["exact-day", "results"]),
+        ("was any Apulian cluster among the consortia funded in 2017?", ["results"]),
+        ("what are the expected results of the partnership?", []),  # its purpose, not what came of it
+        ("qual è il sito web dell'ufficio di Bruxelles?", ["website"]),
+        ("pubblichiamo la manifestazione sul sito ECCP: come si aggregano gli altri?", []),  # a place, not asked
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

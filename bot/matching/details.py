@@ -139,6 +139,8 @@ DETAILS: tuple[Detail, ...] = (
             r"quando (?:\w+ ){1,5}esattamente",
             r"when (?:was|were|did) (?:\w+ ){0,6}(?:announced|published|released|communicated|made public)",
             r"quando (?:e|sono|fu|venne) (?:\w+ ){0,6}(?:annunciat\w*|pubblicat\w*|comunicat\w*|uscit\w*)",
+            r"(?:what|which) date (?:was|were|did) (?:\w+ ){0,6}(?:announced|published|released|communicated)",
+            r"in (?:che|quale) data (?:e|sono|fu|venne) (?:\w+ ){0,6}(?:annunciat\w*|pubblicat\w*|comunicat\w*)",
         ),
         re.compile(r"\b\d{1,2}(?:st|nd|rd|th|°)? (?:" + _MONTHS + r")\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"),
         "Le fonti non indicano il giorno esatto.",
@@ -526,6 +528,8 @@ DETAILS: tuple[Detail, ...] = (
             r"parla(?:va|no|vano)? in (?:italiano|inglese)",  # "Schierenbeck parla in italiano?"
             r"(?:speak|speaks|spoke) (?:in )?(?:italian|english)",
             r"what language was (?:it|the workshop|the event) (?:held|given|in)",
+            r"(?:workshop|evento|incontro|seminario|event|meeting|seminar|conference|conferenza)\b[^.?]{0,30}"
+            r"\b(?:era|fu|was|si teneva|si svolgeva) in (?:italiano|inglese|italian|english)",
         ),
         _words(r"in italiano", r"in inglese", r"in italian", r"in english", r"interpret\w*"),
         "Le fonti non indicano in che lingua si svolgesse né se ci fosse interpretariato.",
@@ -535,6 +539,12 @@ DETAILS: tuple[Detail, ...] = (
         "materials",
         _words(
             r"slides? (?:o|or|e|and|del|dello|della|dell|dei|degli|delle|of|from|used|shown|presented)",
+            r"slides? (?:\w+ ){0,4}(?:presentat[ei]|proiettat[ei]|pubblicat[ei]|published|posted|online|shared)",
+            r"video\w*",
+            r"recordings?",
+            r"(?:was|were|is|are) (?:\w+ ){0,2}recorded",
+            r"(?:e|sono) stat[oaie] (?:\w+ ){0,2}(?:registrat[oaie]|ripres[oaie]|filmat[oaie])",
+            r"registrazion[ei] (?:video|audio)",
             r"presentazion[ei] (?:del|dello|della|dell|dei|degli|delle|usat\w*|proiettat\w*)",
             r"presentations? (?:from|of|at|given at|shown at) the",  # "are the presentations from the workshop online?"
             r"materiali? (?:del|dello|della|dell|dei|degli|delle|presentat\w*|proiettat\w*|distribuit\w*)",
@@ -638,6 +648,44 @@ DETAILS: tuple[Detail, ...] = (
         ),
         "Le fonti risalgono al 2016-2018 e non danno informazioni aggiornate su questo.",
         "The sources date from 2016-2018 and give no current information on this.",
+    ),
+    Detail(
+        "results",  # what came of it: no source names the partnerships or consortia selected
+        _words(
+            r"(?<!expected )(?<!intended )results? (?:of|were|was|came|published|announced|out)",
+            r"(?<!attesi )risultat[oi] (?:del|dello|della|dell|dei|degli|delle|sono|erano|furono|usciti|pubblicat\w*)",
+            r"(?:quando|when) (?:\w+ ){0,4}(?:risultat[oi]|results?)",
+            r"vincitor\w*",
+            r"winners?",
+            r"graduatori\w*",
+            r"(?:among|tra|fra) (?:i|the) (?:consorzi |progetti |partenariati |projects |consortia |partnerships )?"
+            r"(?:funded|financed|selected|finanziat\w*|selezionat\w*|vincitor\w*|winners?|beneficiar\w*)",
+            r"(?:consorzi|consortia|projects|progetti|partnerships?|partenariati|clusters?) (?:\w+ ){0,2}"
+            r"(?:funded|selected|awarded|finanziat\w*|selezionat\w*|premiat\w*)",
+            r"(?:was|were|got|been) (?:\w+ ){0,2}(?:funded|selected|awarded)",
+            r"(?:e|sono|fu|furono) stat[oaie] (?:\w+ ){0,2}(?:finanziat\w*|selezionat\w*|premiat\w*)",
+        ),
+        _words(
+            r"selected", r"selezionat\w*", r"winners?", r"vincitor\w*", r"awarded", r"finanziat[oaie] (?:sono|were)"
+        ),
+        "Le fonti non dicono quali partenariati o progetti siano stati selezionati o finanziati, né quando.",
+        "The sources do not say which partnerships or projects were selected or funded, nor when.",
+    ),
+    Detail(
+        "website",
+        _words(
+            r"websites?",
+            r"web ?site",
+            r"home ?page",
+            r"(?:qual e|quale e|c e) (?:il|un) sito",
+            r"sito (?:web|internet|ufficiale)",
+            r"pagina web",
+            r"url",
+            r"indirizzo (?:web|internet|del sito)",
+        ),
+        re.compile(r"https?://|www\.|\b[\w-]+\.(?:eu|it|europa|org|com)\b"),
+        "Le fonti non indicano un sito web.",
+        "The sources give no website.",
     ),
     Detail(
         "reason",
