@@ -216,6 +216,10 @@ DETAILS: tuple[Detail, ...] = (
             r" (?:did|were|was|have|had|it)",
             r"quant[ei] (?:domande|proposte|candidature|manifestazioni di interesse)"
             r" (?:sono|erano|ha|hanno|ne|ci|arrivat\w*)",
+            r"quant[ei] (?:distretti|cluster|organizzazioni|imprese|enti|reti) (?:\w+ ){0,3}(?:hanno|ha) "
+            r"(?:\w+ )?(?:partecipato|aderito|risposto|presentato)",
+            r"how many (?:clusters|organisations|organizations|districts|networks|companies) (?:\w+ ){0,3}"
+            r"(?:took part|participated|joined|applied|responded)",
         ),
         re.compile(r"\b\d+\s*(?:applications|proposals|submissions|domande|proposte|candidature)\b"),
         "Le fonti non indicano quante domande siano arrivate né la percentuale di successo.",
@@ -650,6 +654,20 @@ DETAILS: tuple[Detail, ...] = (
         "The sources date from 2016-2018 and give no current information on this.",
     ),
     Detail(
+        "announcement-date",  # the sources give the extended deadline, not the day its extension was announced
+        re.compile(
+            r"^(?=.*\b(?:prorog\w*|extension|extended|extend)\b).*?"
+            r"(?:\b(?:when|what day|which day|what date|which date|quando|che giorno|quale giorno|che data|quale data)"
+            r"\b[^.?!]{0,70}\b(?:announc\w*|annunciat\w*|annunciar\w*|ha annunciato)\b"
+            r"|\b(?:announc\w*|annunciat\w*)\b[^.?!]{0,50}"
+            r"\b(?:on what|which|what|quale|che) (?:day|date|giorno|data)\b)"
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti non indicano in che data sia stato dato l'annuncio.",
+        "The sources do not give the date of the announcement.",
+        _declared(r"data dell annuncio", r"date (?:of )?(?:the |that )?announcement", r"announcement date"),
+    ),
+    Detail(
         "results",  # what came of it: no source names the partnerships or consortia selected
         _words(
             r"(?<!expected )(?<!intended )results? (?:of|were|was|came|published|announced|out)",
@@ -662,7 +680,11 @@ DETAILS: tuple[Detail, ...] = (
             r"(?:funded|financed|selected|finanziat\w*|selezionat\w*|vincitor\w*|winners?|beneficiar\w*)",
             r"(?:consorzi|consortia|projects|progetti|partnerships?|partenariati|clusters?) (?:\w+ ){0,2}"
             r"(?:funded|selected|awarded|finanziat\w*|selezionat\w*|premiat\w*)",
-            r"(?:was|were|got|been) (?:\w+ ){0,2}(?:funded|selected|awarded)",
+            r"(?:was|were|got|been) (?:\w+ ){0,2}(?:funded|selected|awarded|accepted|approved)",
+            r"(?:which|what|quali|quale) (?:partnerships?|projects|partenariati|progetti|consorzi|consortia) "
+            r"(?:\w+ ){0,3}(?:accepted|approved|accettat\w*|approvat\w*|ammess\w*)",
+            r"(?<!risultato )esit[oi]",
+            r"(?<!expected )(?<!intended )outcomes? of (?:the|our|my|its) (?:call|application|selection|eoi)",
             r"(?:e|sono|fu|furono) stat[oaie] (?:\w+ ){0,2}(?:finanziat\w*|selezionat\w*|premiat\w*)",
         ),
         _words(
