@@ -50,6 +50,12 @@ def test_a_greeting_and_an_announcement_are_not_the_question() -> None:
     ]
 
 
+def test_an_apology_for_the_writing_is_not_a_question_about_language() -> None:
+    assert roles("Hi, sorry for my english. Can we apply?")[1] == (Role.SOCIAL, "sorry for my english.")
+    assert roles("Scusate il mio italiano. Possiamo partecipare?")[0] == (Role.SOCIAL, "Scusate il mio italiano.")
+    assert roles("Is the EoI in English? Sorry for the typos")[0][0] is Role.QUESTION
+
+
 def test_the_sender_describing_what_they_look_after_or_teach_is_context() -> None:
     assert roles("curo le relazioni internazionali di un centro tecnologico. Quali paesi?")[0][0] is Role.CONTEXT
     assert roles("insegno in un istituto tecnico di Lecce. A cosa serve la call?")[0][0] is Role.CONTEXT
@@ -305,6 +311,9 @@ def test_a_short_follow_up_without_a_question_word_adds_to_the_question_before()
     # "anche se" is a condition on the question, not a second question
     assert [c.text for c in read_message("possiamo partecipare anche se non siamo pugliesi?", words_of)] == [
         "possiamo partecipare anche se non siamo pugliesi?"
+    ]
+    assert split_questions("Can we apply also if we are not from Puglia?") == [
+        "Can we apply also if we are not from Puglia?"
     ]
 
 

@@ -68,10 +68,22 @@ _EXAMPLES = re.compile(
 )
 
 # "anche se", "even if": a condition on the question, not a second one.
-_EVEN_IF = re.compile(r"\W*(?:anche|even) (?:se|if)\b")
+_EVEN_IF = re.compile(r"\W*(?:anche|even|also|pure) (?:se|if)\b")
 
 # "two things: 1) the max grant 2) the deadline", "(a) ... (b) ...": each item a sentence of its own.
 _ENUMERATOR = re.compile(r"(?:^|(?<=\s))\(?(?:\d{1,2}|[a-hA-H])\)\s+")
+
+# "sorry for my english", "scusate il mio italiano", "scusa se scrivo male": an apology for the writing, not a
+# question about the language of the call.
+_APOLOGY = re.compile(
+    r"(?:(?:so )?sorry (?:for|about) (?:my|the|any|our) (?:bad |poor |broken |limited )?"
+    r"(?:english|italian|typos|mistakes|errors|spelling|grammar)"
+    r"|(?:excuse|pardon|forgive) (?:my|our) (?:bad |poor |broken )?(?:english|italian)"
+    r"|sorry if my (?:english|italian) is (?:bad|poor|not (?:good|great|perfect))"
+    r"|(?:scus[aie]|scusate|perdona|perdonate|perdoni)(?: per)? (?:il mio|il nostro|gli|eventuali|i miei) "
+    r"(?:cattivo )?(?:italiano|inglese|errori|refusi)"
+    r"|(?:scus[aie]|scusate) se (?:scrivo|parlo) (?:male|in inglese|in italiano|cosi))"
+)
 
 # A greeting at the start of a sentence, set off by punctuation or an emoticon: "Ciao :)", "hi there,", "Salve!".
 _LEADING_GREETING = re.compile(
@@ -452,6 +464,7 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
                 or kind is Words.SOCIAL
                 or (kind is Words.NONE and not asks(piece))
                 or _only_greeting(piece)
+                or _APOLOGY.fullmatch(fold(piece).strip(" .,;:!?()'"))
             ):
                 role = Role.SOCIAL
             elif (
