@@ -535,6 +535,10 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("When will the Commission announce which partnerships were accepted?", ["results"]),
         ("entro quando la Commissione comunica l'esito?", ["results"]),
         ("quanti distretti pugliesi hanno poi partecipato davvero?", ["uptake"]),
+        ("Can a partnership include companies from the US?", ["country"]),
+        ("is it open to us?", []),  # a pronoun, not a country
+        ("chi dirige l'ufficio di Bruxelles della Regione?", ["head"]),
+        ("Who ran the Bari workshop?", []),  # who organised it, which the sources say
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

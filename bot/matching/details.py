@@ -401,6 +401,30 @@ DETAILS: tuple[Detail, ...] = (
             r"israel\w*",
             r"tunisi\w*",
             r"georgia",
+            r"stati uniti",
+            r"united states",
+            r"usa",
+            r"the us",  # not "is it open to us?"
+            r"americ\w*",
+            r"canad\w*",
+            r"cina",
+            r"cines\w*",
+            r"china",
+            r"chinese",
+            r"giappon\w*",
+            r"japan\w*",
+            r"india\w*",
+            r"brasil\w*",
+            r"brazil\w*",
+            r"russia\w*",
+            r"russo",
+            r"marocc\w*",
+            r"morocc\w*",
+            r"egitto",
+            r"egypt\w*",
+            r"australia\w*",
+            r"corea",
+            r"korea\w*",
         ),
         _words(
             r"svizzera",
@@ -666,6 +690,19 @@ DETAILS: tuple[Detail, ...] = (
         "Le fonti non indicano in che data sia stato dato l'annuncio.",
         "The sources do not give the date of the announcement.",
         _declared(r"data dell annuncio", r"date (?:of )?(?:the |that )?announcement", r"announcement date"),
+    ),
+    Detail(
+        "head",  # who heads an office or body: the sources name none (DG GROW's head of unit is another matter)
+        re.compile(
+            r"^(?!.*\b(?:dg|grow|direzione generale|directorate|unit|unita)\b).*?\b(?:"
+            r"chi (?:dirige|guida|coordina|presiede)|who (?:heads|headed|directs|directed|chairs)"
+            r"|(?:capo|direttore|direttrice|dirigente|responsabile|presidente) (?:del|dello|della|dell)"
+            r"|(?:head|director|chief|chair) of (?:the )?(?:office|brussels|region|agency|department|platform|eccp)"
+            r")\b"
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti non indicano chi lo dirigesse.",
+        "The sources do not say who headed it.",
     ),
     Detail(
         "results",  # what came of it: no source names the partnerships or consortia selected
