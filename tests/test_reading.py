@@ -539,6 +539,9 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("is it open to us?", []),  # a pronoun, not a country
         ("chi dirige l'ufficio di Bruxelles della Regione?", ["head"]),
         ("Who ran the Bari workshop?", []),  # who organised it, which the sources say
+        ("dove si trova esattamente la sede dell'ufficio di Bruxelles?", ["address"]),
+        ("How many Apulian districts attended the workshop?", ["attendance"]),
+        ("What happened to the partnerships after 2018?", ["results"]),
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:

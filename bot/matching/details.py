@@ -185,7 +185,8 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"indirizzo(?! (?:e ?-?mail|di posta|email|mail|web|internet|del sito|della piattaforma|del portale|url))",
             r"(?<!mail )(?<!web )(?<!website )(?<!site )(?:postal |street |office )?address(?! e ?-?mail)",
-            r"(?:dove|where) (?:si trova|sta|is|are) (?:l ufficio|the office|la sede|the offices|the headquarters)",
+            r"(?:dove|where) (?:si trova|sta|is|are|si trovava|was|were)(?: \w+)? "
+            r"(?:l ufficio|the office|la sede|the offices|the headquarters|their office|its office)",
             r"sede legale",
             r"headquarters",
         ),
@@ -201,6 +202,10 @@ DETAILS: tuple[Detail, ...] = (
             r"numero di (?:partecipanti|persone|presenti)",
             r"attendance",
             r"affluenza",
+            r"how many (?:\w+ ){0,2}(?:districts|clusters|companies|organisations|organizations|firms|smes) "
+            r"(?:\w+ ){0,2}(?:attended|were there|came|went)",
+            r"quant[ie] (?:\w+ ){0,2}(?:distretti|cluster|aziende|imprese|organizzazioni|pmi) "
+            r"(?:\w+ ){0,2}(?:erano presenti|c erano|sono venut[ie]|hanno partecipato al workshop)",
             r"quanta gente",
         ),
         re.compile(r"\b\d+\s*(?:persone|partecipanti|presenti|people|participants|attendees)\b"),
@@ -721,6 +726,10 @@ DETAILS: tuple[Detail, ...] = (
             r"(?:which|what|quali|quale) (?:partnerships?|projects|partenariati|progetti|consorzi|consortia) "
             r"(?:\w+ ){0,3}(?:accepted|approved|accettat\w*|approvat\w*|ammess\w*)",
             r"(?<!risultato )esit[oi]",
+            r"what happened (?:to|with) (?:the )?(?:partnerships|projects|consortia|clusters|expressions of interest)",
+            r"che fine (?:hanno fatto|ha fatto|hanno fatto le|hanno fatto i)",
+            r"com e andata a finire",
+            r"how did it (?:all )?(?:turn|work) out",
             r"(?<!expected )(?<!intended )outcomes? of (?:the|our|my|its) (?:call|application|selection|eoi)",
             r"(?:e|sono|fu|furono) stat[oaie] (?:\w+ ){0,2}(?:finanziat\w*|selezionat\w*|premiat\w*)",
         ),
