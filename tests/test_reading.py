@@ -542,6 +542,14 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("dove si trova esattamente la sede dell'ufficio di Bruxelles?", ["address"]),
         ("How many Apulian districts attended the workshop?", ["attendance"]),
         ("What happened to the partnerships after 2018?", ["results"]),
+        ("Il comunicato stampa della Regione è stato aggiornato dopo la proroga?", ["updated"]),
+        ("How do I withdraw an expression of interest we already posted?", ["withdrawal"]),
+        ("come faccio a eliminare il profilo del cluster dalla piattaforma?", ["withdrawal"]),
+        ("la DG GROW manda una ricevuta o una conferma?", ["receipt"]),
+        ("Esiste una traduzione ufficiale in italiano del testo della call?", ["site-language"]),
+        ("does our cluster have to be a non-profit association?", ["legal-form"]),
+        ("che orari ha l'ufficio regionale?", ["time", "opening-hours"]),
+        ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact
     ],
 )
 def test_details_a_question_asks_for(question: str, details: list[str]) -> None:
