@@ -794,6 +794,21 @@ DETAILS: tuple[Detail, ...] = (
         "The sources give no opening hours.",
     ),
     Detail(
+        "pre-financing",
+        _words(
+            r"pre ?-?financ\w*",
+            r"prefinanziament\w*",
+            r"advance payments?",
+            r"anticip[oi] (?:del|sul|di) (?:contributo|finanziamento|pagamento)",
+            r"payment schedule",
+            r"calendario dei pagamenti",
+            r"tranche\w*",
+        ),
+        _words(r"pre ?-?financ\w*", r"prefinanziament\w*", r"tranche\w*"),
+        "Le fonti non indicano prefinanziamenti né tempi di pagamento.",
+        "The sources give no pre-financing or payment schedule.",
+    ),
+    Detail(
         "results",  # what came of it: no source names the partnerships or consortia selected
         _words(
             r"(?<!expected )(?<!intended )results? (?:of|were|was|came|published|announced|out)",
