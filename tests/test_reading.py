@@ -549,7 +549,7 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("Esiste una traduzione ufficiale in italiano del testo della call?", ["site-language"]),
         ("does our cluster have to be a non-profit association?", ["legal-form"]),
         ("che orari ha l'ufficio regionale?", ["time", "opening-hours"]),
-        ("Was there a pre-financing payment in the 2017 COSME call?", ["pre-financing"]),
+        ("Nel bando COSME 2017 c era un prefinanziamento?", ["pre-financing"]),
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact
     ],
 )
