@@ -550,6 +550,11 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("does our cluster have to be a non-profit association?", ["legal-form"]),
         ("che orari ha l'ufficio regionale?", ["time", "opening-hours"]),
         ("Nel bando COSME 2017 c era un prefinanziamento?", ["pre-financing"]),
+        ("Schierenbeck è ancora alla DG GROW?", ["current"]),
+        ("il bando è ancora aperto?", []),  # the status, which the answer gives
+        ("Quanti anni ha l'assessore Capone?", ["age"]),
+        ("Was the press release also published in English?", ["site-language"]),
+        ("il comunicato stampa è disponibile in PDF?", ["file-format"]),
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact
     ],
 )

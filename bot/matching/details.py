@@ -548,6 +548,7 @@ DETAILS: tuple[Detail, ...] = (
             r"(?:italian|english) translation",
             r"translated (?:into|in) (?:italian|english)",
             r"tradott[oa] in (?:italiano|inglese)",
+            r"(?:published|released|pubblicat[oa]|uscit[oa]) (?:also |anche )?in (?:english|inglese|italian|italiano)",
         ),
         _words(r"in italiano", r"in italian", r"versione italiana", r"italian version"),
         "Le fonti non dicono in quali lingue sia disponibile.",
@@ -672,6 +673,9 @@ DETAILS: tuple[Detail, ...] = (
             r"these days",
             r"this year",
             r"quest anno",
+            r"(?:e|sono|lavora|lavorano) ancora (?:alla|al|all|nella|nel|presso|per)",
+            r"(?:is|are) (?:he|she|they) still (?:at|with|in|working)",
+            r"still (?:works?|working) (?:at|for|in)",
         ),
         _words(
             r"days? left",
@@ -807,6 +811,27 @@ DETAILS: tuple[Detail, ...] = (
         _words(r"pre ?-?financ\w*", r"prefinanziament\w*", r"tranche\w*"),
         "Le fonti non indicano prefinanziamenti né tempi di pagamento.",
         "The sources give no pre-financing or payment schedule.",
+    ),
+    Detail(
+        "age",
+        _words(r"quanti anni ha", r"how old (?:is|was)", r"(?:l )?eta (?:di|del|della|dell)", r"(?<!an )age of"),
+        re.compile(r"(?!)"),
+        "Le fonti non indicano l'età.",
+        "The sources do not give anyone's age.",
+    ),
+    Detail(
+        "file-format",
+        _words(
+            r"file format",
+            r"formato (?:del file|dei file|pdf|word|elettronico)",
+            r"(?:in|as a?) (?:pdf|word|docx?|excel)",
+            r"(?:pdf|word) (?:or|o|oppure) (?:pdf|word)",
+            r"file size",
+            r"dimensione (?:massima )?del file",
+        ),
+        _words(r"pdf", r"docx?", r"word"),
+        "Le fonti non indicano un formato di file.",
+        "The sources give no file format.",
     ),
     Detail(
         "results",  # what came of it: no source names the partnerships or consortia selected
