@@ -555,6 +555,18 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("Quanti anni ha l'assessore Capone?", ["age"]),
         ("Was the press release also published in English?", ["site-language"]),
         ("il comunicato stampa è disponibile in PDF?", ["file-format"]),
+        ("ci sono foto del workshop in fiera?", ["materials"]),
+        ("Can I get the attendee list of the workshop?", ["attendance"]),
+        ("Il bando COSME 2017 ammette il subappalto?", ["eligible-costs"]),
+        ("Any success stories you can share?", ["results"]),
+        ("Quale regione ha presentato più manifestazioni di interesse?", ["uptake"]),
+        ("Mi fai un riassunto della biografia di Schierenbeck?", ["person"]),
+        ("what was the detailed agenda of the workshop?", ["agenda"]),
+        ("does the EoI have to be signed by our legal representative?", ["signature"]),
+        ("quali documenti servono per la fase formale?", ["documents"]),
+        ("Which EU Commissioner opened the Smart Regions conference?", ["conference-speakers"]),
+        ("who spoke at the workshop?", []),  # the press release names the speaker
+        ("Will there be a new ESCP-S3 expression of interest in 2025 or later?", ["future-edition"]),
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact
     ],
 )

@@ -201,6 +201,10 @@ DETAILS: tuple[Detail, ...] = (
             r"how many (?:people|ppl|participants|attendees|visitors)",
             r"numero di (?:partecipanti|persone|presenti)",
             r"attendance",
+            r"(?:elenco|lista) (?:dei|degli|delle) "
+            r"(?:presenti|partecipanti|iscritti|aziende iscritte|aziende presenti)",
+            r"(?:attendee|participant|participants|attendees) list",
+            r"list of (?:the )?(?:attendees|participants|companies (?:present|registered))",
             r"affluenza",
             r"how many (?:\w+ ){0,2}(?:districts|clusters|companies|organisations|organizations|firms|smes) "
             r"(?:\w+ ){0,2}(?:attended|were there|came|went)",
@@ -216,6 +220,8 @@ DETAILS: tuple[Detail, ...] = (
         "uptake",
         _words(
             r"success rate",
+            r"(?:presentato|pubblicato|submitted|posted) (?:il )?(?:piu|most|the most) "
+            r"(?:manifestazioni|eois|expressions)",
             r"tass[oi] di successo",
             r"how many (?:applications|proposals|submissions|eois|expressions of interest|projects)"
             r" (?:did|were|was|have|had|it)",
@@ -235,6 +241,10 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"(?:staff|personnel|travel|indirect|subcontracting) costs?",
             r"cost categor\w*",
+            r"subappalt\w*",
+            r"subcontract\w*",
+            r"(?:financial support|sostegno finanziario) (?:to|a) (?:third parties|terzi)",
+            r"voucher\w*",
             r"categori\w* di (?:cost\w*|spes\w*)",
             r"costi (?:del personale|di personale|di viaggio|indiretti)",
             r"spese (?:ammissibili|di viaggio|del personale|di personale)",
@@ -583,6 +593,11 @@ DETAILS: tuple[Detail, ...] = (
             r"(?:was|were|is|are) (?:\w+ ){0,2}recorded",
             r"(?:e|sono) stat[oaie] (?:\w+ ){0,2}(?:registrat[oaie]|ripres[oaie]|filmat[oaie])",
             r"registrazion[ei] (?:video|audio)",
+            r"foto\w*",
+            r"photos?",
+            r"photographs?",
+            r"pictures? (?:of|from) the",
+            r"(?:verra|sara|will be|would be) (?:\w+ )?(?:registrat[oa]|recorded|filmat[oa])",
             r"presentazion[ei] (?:del|dello|della|dell|dei|degli|delle|usat\w*|proiettat\w*)",
             r"presentations? (?:from|of|at|given at|shown at) the",  # "are the presentations from the workshop online?"
             r"materiali? (?:del|dello|della|dell|dei|degli|delle|presentat\w*|proiettat\w*|distribuit\w*)",
@@ -834,6 +849,106 @@ DETAILS: tuple[Detail, ...] = (
         "The sources give no file format.",
     ),
     Detail(
+        "person",  # a person's career, studies, pay: the sources give names and roles only
+        _words(
+            r"biografi\w*",
+            r"biography",
+            r"dove ha studiato",
+            r"where did (?:he|she) study",
+            r"cosa faceva prima",
+            r"(?:job|career|position) before",
+            r"before (?:he|she) became",
+            r"quanto guadagna",
+            r"salar\w*",
+            r"stipendi\w*",
+            r"curriculum",
+            r"(?:e|is) (?:capo|head of) unit\w* o",
+            r"che ruolo preciso",
+            r"what exactly is (?:his|her) (?:role|position|job)",
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti indicano solo nomi e ruoli, non altro sulle persone.",
+        "The sources give only names and roles, nothing more about the people.",
+    ),
+    Detail(
+        "agenda",
+        _words(
+            r"ordine del giorno",
+            r"agenda",
+            r"programma (?:dettagliato|completo|preciso|della giornata|degli interventi)",
+            r"(?:detailed|full) programme",
+            r"time ?slots?",
+            r"intervento per intervento",
+            r"(?:chi parlava|who spoke) (?:e|and) a (?:che ora|what time)",
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti non riportano il programma dettagliato.",
+        "The sources do not give the detailed agenda.",
+        _declared(r"programma", r"agenda"),
+    ),
+    Detail(
+        "signature",
+        _words(
+            r"firmat[oa]",
+            r"firmar\w*",
+            r"firma (?:digitale|del legale|dei partner)",
+            r"co-?firm\w*",
+            r"signed",
+            r"signature",
+            r"co-?sign\w*",
+            r"to sign",
+            r"marca da bollo",
+            r"stamp duty",
+            r"notar\w*",
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti non parlano di firme o bolli.",
+        "The sources say nothing about signatures or stamp duty.",
+    ),
+    Detail(
+        "documents",
+        _words(
+            r"(?:quali|che) documenti",
+            r"(?:what|which) documents",
+            r"documentazione (?:necessaria|richiesta|da presentare)",
+            r"allegat[oi]",
+            r"allegare",
+            r"attachments?",
+            r"accordo di partenariato",
+            r"partnership agreement",
+            r"consortium agreement",
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti non elencano documenti da presentare.",
+        "The sources list no documents to submit.",
+    ),
+    Detail(
+        "conference-speakers",
+        re.compile(
+            r"^(?=.*\b(?:smart regions|conferenz\w*|conference)\b).*?"
+            r"\b(?:chi (?:ha parlato|parlava|ha aperto|intervenne)"
+            r"|who (?:spoke|opened|talked|presented)|speakers?|relator\w*|keynote|opened)\b"
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti non indicano chi sia intervenuto alla conferenza.",
+        "The sources do not say who spoke at the conference.",
+    ),
+    Detail(
+        "future-edition",
+        _words(
+            r"(?:will there be|is there going to be|ci sara|ci saranno) (?:a |an |un |una |un )?"
+            r"(?:new|nuov[oa]|another|altr[oa]|next|prossim[oa])",
+            r"in 20(?:19|2\d) or later",
+            r"nuova edizione",
+            r"new edition",
+            r"next edition",
+            r"prossima edizione",
+        ),
+        _words(r"successiv\w*", r"later", r"2017", r"2018"),
+        "Le fonti non parlano di edizioni successive, a parte il bando COSME del 2017.",
+        "The sources mention no later edition, apart from the 2017 COSME call.",
+    ),
+    Detail(
         "results",  # what came of it: no source names the partnerships or consortia selected
         _words(
             r"(?<!expected )(?<!intended )results? (?:of|were|was|came|published|announced|out)",
@@ -854,6 +969,10 @@ DETAILS: tuple[Detail, ...] = (
             r"che fine (?:hanno fatto|ha fatto|hanno fatto le|hanno fatto i)",
             r"com e andata a finire",
             r"how did it (?:all )?(?:turn|work) out",
+            r"success stor\w*",
+            r"stori[ae] di successo",
+            r"(?:later|poi|then) (?:\w+ ){0,2}(?:won|win|vinto|preso|ottenuto) (?:\w+ ){0,2}"
+            r"(?:money|fondi|funding|finanziament\w*)",
             r"(?<!expected )(?<!intended )outcomes? of (?:the|our|my|its) (?:call|application|selection|eoi)",
             r"(?:e|sono|fu|furono) stat[oaie] (?:\w+ ){0,2}(?:finanziat\w*|selezionat\w*|premiat\w*)",
         ),
