@@ -50,6 +50,20 @@ def test_a_greeting_and_an_announcement_are_not_the_question() -> None:
     ]
 
 
+def test_what_the_sender_needs_after_describing_themselves_is_what_they_ask_about() -> None:
+    assert roles(
+        "Lavoro in un'associazione a Taranto e devo spiegare ai soci l'obiettivo specifico. Me lo riassumete?"
+    ) == [
+        (Role.CONTEXT, "Lavoro in un'associazione a Taranto"),
+        (Role.TOPIC, "e devo spiegare ai soci l'obiettivo specifico."),
+        (Role.QUESTION, "Me lo riassumete?"),
+    ]
+    assert roles("Siamo un distretto di Lecce e dobbiamo preparare una nota sulla scadenza. Potete aiutarci?")[1] == (
+        Role.TOPIC,
+        "e dobbiamo preparare una nota sulla scadenza.",
+    )
+
+
 def test_an_apology_for_the_writing_is_not_a_question_about_language() -> None:
     assert roles("Hi, sorry for my english. Can we apply?")[1] == (Role.SOCIAL, "sorry for my english.")
     assert roles("Scusate il mio italiano. Possiamo partecipare?")[0] == (Role.SOCIAL, "Scusate il mio italiano.")

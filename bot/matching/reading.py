@@ -283,6 +283,16 @@ class Sentence(StrEnum):
     PLAIN = "plain"
     ITEM = "item"  # an item of a numbered list ("1) ... 2) ..."): it asks
     STORY = "story"  # a run-on sentence's part before its asking phrase (run_on_story): the sender's story
+    NEED = "need"  # what the sender needs, after their description: "... e devo spiegare ai soci l'obiettivo"
+
+
+# "... e devo spiegare ai soci ...", "... and I need to explain to our board ...": after the sender's description,
+# what they need, which is what the question is about.
+_STORY_THEN_NEED = re.compile(
+    r"(?:,\s*|\s+)(?:e|ed|and)\s+(?:devo|dobbiamo|vorrei|vorremmo|mi serve|ci serve|mi servirebbe|"
+    r"(?:i|we) (?:need|have|want|would like) to|i'd like to|we'd like to)\s",
+    re.IGNORECASE,
+)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -298,7 +308,11 @@ def _sentences(text: str) -> list[tuple[str, Sentence]]:
             if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
                 sentences.append((sentence[: greeting.end()], Sentence.PLAIN))
                 sentence = sentence[greeting.end() :]
-            if story := run_on_story(sentence):
+            need = _STORY_THEN_NEED.search(sentence)
+            if need and describes_sender(sentence[: need.start()]) and not asks(sentence[need.start() :]):
+                # "Lavoro in un'associazione a Taranto e devo spiegare ai soci l'obiettivo...": who, then what for
+                sentences += [(sentence[: need.start()], Sentence.STORY), (sentence[need.start() :], Sentence.NEED)]
+            elif story := run_on_story(sentence):
                 sentences += [(story, Sentence.STORY), (sentence[len(story) :], kind)]
             else:
                 sentences.append((sentence, kind))
@@ -467,6 +481,8 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
                 or _APOLOGY.fullmatch(fold(piece).strip(" .,;:!?()'"))
             ):
                 role = Role.SOCIAL
+            elif what is Sentence.NEED and not asks(piece) and index < MAX_CLAUSES:
+                role = Role.TOPIC
             elif (
                 index >= MAX_CLAUSES
                 or describes_sender(piece)
