@@ -30,7 +30,7 @@ _NGRAM_SIZES = (2, 3, 4)
 _LEAN_MEMO = 20_000
 #: Words people type in either language ("ECCP url", "ok grazie"): no sign of either; and English chat shorthand,
 #: which Italians type too ("LINK PIATTAFORMA ECCP PLS"): a weak sign of English.
-_EITHER_LANGUAGE = frozenset("ok okay info link url".split())
+_EITHER_LANGUAGE = frozenset("ok okay info link url max min".split())
 _ENGLISH_SHORTHAND = frozenset("pls plz thx tnx ty".split())
 _NOT_SPELLING = _EITHER_LANGUAGE | _ENGLISH_SHORTHAND  # words whose spelling is no sign of a language
 
@@ -134,7 +134,8 @@ class LanguageDetector:
         self._function = {"it": STOPWORDS_IT - STOPWORDS_EN, "en": STOPWORDS_EN - STOPWORDS_IT}
         self._spelling = SpellingModel(text_words)
 
-    def scores(self, text: str) -> dict[str, float]:
+    def scores(self, text: str, *, attested_only: bool = False) -> dict[str, float]:
+        """`attested_only`: only words the knowledge base or the grammar lists, not guesses from spelling."""
         scores = dict.fromkeys(LANGUAGES, 0.0)
         # "Schierenbeck's email?": the possessive is English grammar, whatever the words around it
         scores["en"] += _FUNCTION_WORD_WEIGHT * len(_POSSESSIVE.findall(text))
@@ -142,10 +143,10 @@ class LanguageDetector:
             if written in _EITHER_LANGUAGE:
                 continue
             if written in _ENGLISH_SHORTHAND:  # "pls", "thx": English, but Italians type them too
-                scores["en"] += _SPELLING_WEIGHT
+                scores["en"] += 0.0 if attested_only else _SPELLING_WEIGHT
                 continue
             lang, weight = self._evidence(ABBREVIATIONS.get(written, written))
-            if lang:
+            if lang and not (attested_only and weight == _SPELLING_WEIGHT):
                 scores[lang] += weight
         return scores
 
@@ -178,6 +179,11 @@ class LanguageDetector:
         scores = self.scores(text)
         if scores["it"] != scores["en"]:
             return max(scores, key=lambda lang: scores[lang])
+        # "big data analytics in scope?": a word the knowledge base uses in one language only outweighs words that
+        # are merely spelt like the other ("data", "scope")
+        attested = self.scores(text, attested_only=True)
+        if attested["it"] != attested["en"]:
+            return max(attested, key=lambda lang: attested[lang])
         lean = dict.fromkeys(LANGUAGES, 0.0)
         for token in words(_without_codes(text), shorthand=False):
             if len(token) >= 3 and not token[0].isdigit() and token not in _NOT_SPELLING:

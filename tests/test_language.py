@@ -67,6 +67,12 @@ def test_the_text_decides_when_it_can_even_for_one_word(small_assistant: Assista
     assert small_assistant.reply("Qual è la scadenza?", chosen_lang="en").lang == "en"
 
 
+def test_a_word_only_one_language_uses_outweighs_words_spelt_like_the_other(shipped_assistant: Assistant) -> None:
+    # "data" and "scope" are spelt like Italian words; "analytics" is a word only the English entries use
+    assert shipped_assistant.reply("big data analytics in scope?").lang == "en"
+    assert shipped_assistant.reply("contributo max x progeto").lang == "it"  # "max" is written in both
+
+
 @pytest.mark.parametrize("text", ["2016", "ESCP-S3", "Schierenbeck", "ok"])
 def test_client_language_when_the_text_cannot_tell(small_assistant: Assistant, text: str) -> None:
     assert small_assistant.reply(text, telegram_lang="en").lang == "en"
