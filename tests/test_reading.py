@@ -581,6 +581,12 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("Which EU Commissioner opened the Smart Regions conference?", ["conference-speakers"]),
         ("who spoke at the workshop?", []),  # the press release names the speaker
         ("Will there be a new ESCP-S3 expression of interest in 2025 or later?", ["future-edition"]),
+        ("how many partners from France took part in the 2016 call?", ["uptake"]),
+        ("La Regione ha un elenco dei cluster pugliesi interessati?", ["uptake"]),
+        ("What exactly was said in the Q&A session of the Bari workshop?", ["quote"]),
+        ("How much did Regione Puglia spend on the workshop?", ["amount"]),
+        ("Quanti distretti tecnologici ci sono in Puglia?", ["count-in-place"]),
+        ("how many partners are there in a partnership?", []),  # not a count of a place
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact
     ],
 )

@@ -220,6 +220,11 @@ DETAILS: tuple[Detail, ...] = (
         "uptake",
         _words(
             r"success rate",
+            r"how many (?:\w+ ){0,2}(?:partners|members|regions|countries) (?:\w+ ){0,3}"
+            r"(?:took part|participated|joined|applied|responded)",
+            r"quant[ie] (?:\w+ ){0,2}(?:partner|paesi|regioni) (?:\w+ ){0,3}(?:hanno partecipato|hanno aderito)",
+            r"(?:elenco|lista|list) (?:dei|degli|delle|of) (?:\w+ ){0,2}"
+            r"(?:interessat\w*|interested|iscritt\w*|registered|participating|partecipanti)",
             r"(?:presentato|pubblicato|submitted|posted) (?:il )?(?:piu|most|the most) "
             r"(?:manifestazioni|eois|expressions)",
             r"tass[oi] di successo",
@@ -532,6 +537,11 @@ DETAILS: tuple[Detail, ...] = (
             r"cosa disse",
             r"what was said",
             r"cosa si e detto",
+            r"what (?:exactly )?was said",
+            r"cosa (?:e stato|fu) detto",
+            r"q ?(?:and|&)? ?a session",
+            r"question and answer session",
+            r"sessione di domande",
         ),
         _words(
             r"said",
@@ -663,6 +673,9 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"quant[oi] (?:soldi|euro|denaro|fondi|contributo|finanziamento)",
             r"how much (?:money|funding|grant|cash)",
+            r"how much (?:did|does|do|will|would) (?:\w+ ){1,3}(?:spend|cost|pay|invest)",
+            r"quanto (?:ha|hanno|avete) (?:speso|pagato|investito)",
+            r"quanto (?:e )?costat[oa]",
             r"how many euros?",
             r"quanto (?:si prende|prende|prendono|riceve|ricevono|danno|da|finanzia|vale|spetta)",
             r"importo",
@@ -947,6 +960,18 @@ DETAILS: tuple[Detail, ...] = (
         _words(r"successiv\w*", r"later", r"2017", r"2018"),
         "Le fonti non parlano di edizioni successive, a parte il bando COSME del 2017.",
         "The sources mention no later edition, apart from the 2017 COSME call.",
+    ),
+    Detail(
+        "count-in-place",  # how many of something a place has: no source counts districts or clusters
+        _words(
+            r"quant[ie] (?:\w+ ){0,3}(?:ci sono|esistono|ce ne sono|ha la|ha l) (?:\w+ ){0,2}(?:in )?"
+            r"(?:puglia|italia|europa|regione|ue)",
+            r"how many (?:\w+ ){0,3}(?:are there|exist|does) (?:\w+ ){0,2}(?:in )?"
+            r"(?:puglia|apulia|italy|europe|the region|the eu)",
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti non danno questo conteggio.",
+        "The sources give no such count.",
     ),
     Detail(
         "results",  # what came of it: no source names the partnerships or consortia selected
