@@ -586,6 +586,9 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("What exactly was said in the Q&A session of the Bari workshop?", ["quote"]),
         ("How much did Regione Puglia spend on the workshop?", ["amount"]),
         ("Quanti distretti tecnologici ci sono in Puglia?", ["count-in-place"]),
+        ("qual era la percentuale di successo delle candidature?", ["uptake"]),
+        ("di cosa ha parlato esattamente Schierenbeck nel suo intervento a Bari?", ["quote"]),
+        ("Quanto stanzia la Regione Puglia per sostenere i distretti?", ["amount"]),
         ("how many partners are there in a partnership?", []),  # not a count of a place
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact
     ],

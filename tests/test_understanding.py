@@ -306,6 +306,8 @@ def test_names_in_a_description_that_is_all_there_is_to_match_do_not_sink_it(shi
         "quanti posti ci sono al workshop in fiera?",
         "come mi iscrivo al workshop del 13 settembre?",
         "invitalia helpline number for the workshop?",
+        "Il workshop è stato registrato? Dove trovo il video?",
+        "Can I get the attendee list of the 13 September workshop?",
     ],
 )
 def test_a_workshop_detail_the_sources_lack_is_said_plainly(shipped_assistant: Assistant, question: str) -> None:
@@ -319,6 +321,15 @@ def test_a_follow_up_of_a_question_the_sources_do_not_answer_shares_its_honest_a
     reply = shipped_assistant.reply("When will results be announced? How do we know if our EoI was accepted?")
     assert reply.answered and reply.not_in_sources
     assert [part.entry_id for part in reply.parts] == ["application-evaluation"]
+
+
+def test_a_question_without_an_answer_that_asks_a_detail_of_the_answer_next_to_it_joins_it(
+    shipped_assistant: Assistant,
+) -> None:
+    reply = shipped_assistant.reply("Il bando COSME 2017 ammette il subappalto? Fino a che percentuale del budget?")
+    assert [part.entry_id for part in reply.parts] == ["funding-cosme-call"]
+    assert reply.not_in_sources and not reply.unanswered
+    assert "categorie di costo" in reply.parts[0].note
 
 
 def test_a_question_that_points_back_is_read_with_what_it_points_to(shipped_assistant: Assistant) -> None:

@@ -228,6 +228,7 @@ DETAILS: tuple[Detail, ...] = (
             r"(?:presentato|pubblicato|submitted|posted) (?:il )?(?:piu|most|the most) "
             r"(?:manifestazioni|eois|expressions)",
             r"tass[oi] di successo",
+            r"percentuale di successo",
             r"how many (?:applications|proposals|submissions|eois|expressions of interest|projects)"
             r" (?:did|were|was|have|had|it)",
             r"quant[ei] (?:domande|proposte|candidature|manifestazioni di interesse)"
@@ -537,6 +538,10 @@ DETAILS: tuple[Detail, ...] = (
             r"cosa disse",
             r"what was said",
             r"cosa si e detto",
+            r"di cosa (?:ha|hanno) parlato",
+            r"di cosa parlava",
+            r"what did (?:\w+ ){1,3}talk about",
+            r"what was (?:his|her|their) (?:talk|speech|presentation) about",
             r"what (?:exactly )?was said",
             r"cosa (?:e stato|fu) detto",
             r"q ?(?:and|&)? ?a session",
@@ -674,7 +679,9 @@ DETAILS: tuple[Detail, ...] = (
             r"quant[oi] (?:soldi|euro|denaro|fondi|contributo|finanziamento)",
             r"how much (?:money|funding|grant|cash)",
             r"how much (?:did|does|do|will|would) (?:\w+ ){1,3}(?:spend|cost|pay|invest)",
-            r"quanto (?:ha|hanno|avete) (?:speso|pagato|investito)",
+            r"quanto (?:ha|hanno|avete) (?:speso|pagato|investito|stanziato)",
+            r"quanto (?:stanzia|stanziano|mette|mettono|investe|investono)",
+            r"how much (?:does|did) (?:\w+ ){1,3}(?:allocate|put up|contribute)",
             r"quanto (?:e )?costat[oa]",
             r"how many euros?",
             r"quanto (?:si prende|prende|prendono|riceve|ricevono|danno|da|finanzia|vale|spetta)",
@@ -957,7 +964,7 @@ DETAILS: tuple[Detail, ...] = (
             r"next edition",
             r"prossima edizione",
         ),
-        _words(r"successiv\w*", r"later", r"2017", r"2018"),
+        _words(r"bando successivo", r"successivo bando", r"later call", r"later related cosme call"),
         "Le fonti non parlano di edizioni successive, a parte il bando COSME del 2017.",
         "The sources mention no later edition, apart from the 2017 COSME call.",
     ),

@@ -182,6 +182,15 @@ class Interpreter:
             return match
         return Match(Outcome.ANSWER, best.entry_id, best.score, (), match.ranking)
 
+    def _answer_lacking_detail(self, question: str, match: Match, answers: list[Match]) -> int | None:
+        """ "Chi ha partecipato al workshop? Esiste un elenco dei presenti?": a question with no answer of its own
+        that asks for a detail (details.py) of the entry answered next to it, its best candidate, belongs to that
+        answer (its index). Measured on the tuning sets: one false answer fewer, nothing else changed."""
+        if not match.ranking.candidates or not asked_details(question):
+            return None
+        best = match.ranking.candidates[0].entry_id
+        return next((i for i, a in enumerate(answers[:MAX_ANSWERS]) if a.entry_id == best), None)
+
     def _bounded(self, part: QueryTerms, said: float) -> float:
         """How much of CONTEXT_SHARE a long description keeps next to a question that says `said`: it may weigh up
         to MAX_CONTEXT_RATIO times the question, never drown it."""
@@ -331,7 +340,15 @@ class Interpreter:
                     asked[0] = f"{asked[0]} {asked.pop(i)}"
                     del answers[i]
         answered = {a.entry_id for a in answers}
-        unanswered = tuple(q for q, m in per_question if m.outcome is not Outcome.ANSWER)
+        left: list[str] = []
+        for question, match in per_question:
+            if match.outcome is Outcome.ANSWER:
+                continue
+            if (at := self._answer_lacking_detail(question, match, answers)) is not None:
+                asked[at] = f"{asked[at]} {question}"  # its reply says plainly the sources lack the detail
+            else:
+                left.append(question)
+        unanswered = tuple(left)
         leftover = [a.entry_id for a in answers[MAX_ANSWERS:] if a.entry_id]
         leftover += [s for q, m in per_question if q in unanswered for s in m.suggestions]
         return Interpretation(
