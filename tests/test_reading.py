@@ -64,6 +64,18 @@ def test_what_the_sender_needs_after_describing_themselves_is_what_they_ask_abou
     )
 
 
+def test_a_formal_request_asks_from_its_cue_and_closes_with_its_salutation() -> None:
+    clauses = roles(
+        "Spettabile servizio, in qualità di responsabile di un distretto Le chiedo cortesemente di indicarmi il "
+        "termine di chiusura dell'invito. Con osservanza, dott. Giuseppe Lanzillotti"
+    )
+    assert [role for role, _ in clauses] == [Role.CONTEXT, Role.QUESTION, Role.SOCIAL, Role.SOCIAL]
+    assert clauses[1][1].startswith("di indicarmi il termine")
+    assert (Role.QUESTION, "Il nostro CdA mi ha chiesto di spiegare qual è l'obiettivo specifico.") in roles(
+        "Dirigo un distretto a Lecce. Il nostro CdA mi ha chiesto di spiegare qual è l'obiettivo specifico."
+    )
+
+
 def test_an_apology_for_the_writing_is_not_a_question_about_language() -> None:
     assert roles("Hi, sorry for my english. Can we apply?")[1] == (Role.SOCIAL, "sorry for my english.")
     assert roles("Scusate il mio italiano. Possiamo partecipare?")[0] == (Role.SOCIAL, "Scusate il mio italiano.")

@@ -167,6 +167,8 @@ QUESTION_CUES = _phrases(
     non mi ricordo se|non ricordo se|i don t remember if|i don t remember whether|i can t remember if
     ask you to confirm|kindly confirm|confirm whether|confirm if|chiedo conferma|chiediamo conferma
     vi chiedo di confermare|potete confermare|potreste confermare
+    di indicarmi|di indicarci|mi occorre|ci occorre|mi occorrono|ci occorrono
+    mi ha chiesto di|ci ha chiesto di|mi hanno chiesto di|ci hanno chiesto di
     """
 )
 
@@ -216,6 +218,7 @@ CLOSINGS = _word_tuples(
     many thanks, thanks a lot, thank you very much, thank you so much, grazie mille, grazie ancora, grazie infinite
     with thanks, with many thanks, thank you, thanks, grazie, vi ringrazio, la ringrazio, ti ringrazio
     ringraziando, cordialmente, porgo distinti saluti, thank you for your attention, thank you for your kind attention
+    con osservanza, distinti ossequi, cordiali ossequi, ossequi
     """
 )
 
