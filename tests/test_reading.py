@@ -76,6 +76,15 @@ def test_a_formal_request_asks_from_its_cue_and_closes_with_its_salutation() -> 
     )
 
 
+def test_where_a_belief_comes_from_says_nothing_about_it() -> None:
+    assert roles("ma chiudeva a gennaio 2017 giusto? me l'ha detto un collega")[-1] == (
+        Role.SOCIAL,
+        "me l'ha detto un collega",
+    )
+    assert roles("It closed in January, right? A colleague told me so.")[-1][0] is Role.SOCIAL
+    assert roles("un collega mi ha detto che chiude a gennaio. è vero?")[0][0] is not Role.SOCIAL  # the belief
+
+
 def test_an_apology_for_the_writing_is_not_a_question_about_language() -> None:
     assert roles("Hi, sorry for my english. Can we apply?")[1] == (Role.SOCIAL, "sorry for my english.")
     assert roles("Scusate il mio italiano. Possiamo partecipare?")[0] == (Role.SOCIAL, "Scusate il mio italiano.")
@@ -124,6 +133,8 @@ def test_a_value_asked_to_be_confirmed_is_not_what_is_asked() -> None:
     # a question word asks which: the values are what is asked
     assert without_guesses("10 or 10:30, which one is correct?") == "10 or 10:30, which one is correct?"
     assert "4.0" in without_guesses("industria 4.0 giusto?")  # a name, not a value
+    assert "September" not in without_guesses("The press release came out in September 2016, no?")
+    assert without_guesses("is there no fee?") == "is there no fee?"
     assert without_guesses("quando scade il 31 dicembre?") == "quando scade il 31 dicembre?"  # no confirmation
 
 

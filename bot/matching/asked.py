@@ -45,8 +45,8 @@ _VALUE = re.compile(
 )
 # "..., giusto?", "... right?", "is that right": asking to confirm what was just said; "pls confirm: ...".
 _CONFIRMATION_TAG = re.compile(
-    r"[,;\s]*\b(?:giusto|vero|corretto|esatto|o no|o sbaglio|oppure no|right|correct|true|is that (?:right|correct|"
-    r"true|so)|am i right|isn'?t it|wasn'?t it|or not)\s*(?=[?!.]|$)",
+    r"[,;\s]*\b(?:giusto|vero|corretto|esatto|o no|o sbaglio|oppure no|(?<=, )no|right|correct|true"
+    r"|is that (?:right|correct|true|so)|am i right|isn'?t it|wasn'?t it|or not)\s*(?=[?!.]|$)",
     re.IGNORECASE,
 )
 _CONFIRMATION_LEAD = re.compile(

@@ -85,6 +85,13 @@ _APOLOGY = re.compile(
     r"|(?:scus[aie]|scusate) se (?:scrivo|parlo) (?:male|in inglese|in italiano|cosi))"
 )
 
+# "me l'ha detto un collega", "a colleague told me": where a belief comes from, which says nothing about it.
+_HEARSAY = re.compile(
+    r"(?:(?:me|ce|ci|mi) l? ?(?:ha|hanno|aveva|avevano) dett[oa]|(?:lo )?(?:ha|hanno) detto) (?:\w+ ){0,3}\w+"
+    r"|(?:(?:a|my|our) )?(?:colleague|friend|boss|someone|somebody|people) (?:told|said to) (?:me|us)(?: so)?"
+    r"|(?:that s )?what (?:i|we) (?:heard|read|was told|were told)"
+)
+
 # A greeting at the start of a sentence, set off by punctuation or an emoticon: "Ciao :)", "hi there,", "Salve!".
 _LEADING_GREETING = re.compile(
     r"^\s*(?:"
@@ -479,6 +486,7 @@ def read_message(text: str, words_of: Callable[[str], Words]) -> list[Clause]:
                 or (kind is Words.NONE and not asks(piece))
                 or _only_greeting(piece)
                 or _APOLOGY.fullmatch(fold(piece).strip(" .,;:!?()'"))
+                or _HEARSAY.fullmatch(fold(piece).replace("'", " ").strip(" .,;:!?()"))
             ):
                 role = Role.SOCIAL
             elif what is Sentence.NEED and not asks(piece) and index < MAX_CLAUSES:
