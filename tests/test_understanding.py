@@ -323,6 +323,21 @@ def test_a_follow_up_of_a_question_the_sources_do_not_answer_shares_its_honest_a
     assert [part.entry_id for part in reply.parts] == ["application-evaluation"]
 
 
+@pytest.mark.parametrize(
+    ("question", "dates"),
+    [
+        ("viene prima la conferenza Smart Regions o il comunicato della Regione?", ["giugno 2016", "5 agosto 2016"]),
+        ("tra il bando cosme e la manifestazione di interesse, cosa è venuto prima?", ["2017", "8 marzo 2018"]),
+    ],
+)
+def test_which_came_first_gets_the_dates_to_compare(
+    shipped_assistant: Assistant, question: str, dates: list[str]
+) -> None:
+    reply = shipped_assistant.reply(question)
+    assert reply.answered and not reply.parts[0].note
+    assert all(date in reply.text for date in dates)
+
+
 def test_a_question_without_an_answer_that_asks_a_detail_of_the_answer_next_to_it_joins_it(
     shipped_assistant: Assistant,
 ) -> None:

@@ -20,9 +20,16 @@ class Detail:
     missing_it: str  # what the reply says when the answer lacks it
     missing_en: str
     declared: re.Pattern[str] | None = None  # in the answer text: it already says the sources lack the detail
+    bonus: float = 0.0  # raises entries that give it by this much, if more than the interpreter's DETAIL_BONUS
 
     def missing(self, lang: str) -> str:
         return self.missing_it if lang == "it" else self.missing_en
+
+    @property
+    def only_favours(self) -> bool:
+        """A detail with no note: it only raises entries that give it ("which came first?": the dates of both), as
+        an answer without it may still be right."""
+        return not self.missing_it
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,9 @@ _MONTHS = (
     "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre|"
     "january|february|march|april|may|june|july|august|september|october|november|december"
 )
+
+#: A date as answers write it: "13 settembre 2016", "May 2016".
+_DATE = rf"\b(?:\d{{1,2}} )?(?:{_MONTHS}) \d{{4}}\b"
 
 DETAILS: tuple[Detail, ...] = (
     Detail(
@@ -981,6 +991,22 @@ DETAILS: tuple[Detail, ...] = (
         "The sources give no such count.",
     ),
     Detail(
+        "order",  # which of two events came first: an answer with several dates compares them
+        _words(
+            r"(?:which|what) (?:\w+ ){0,3}(?:came|come|comes|happened|was|is) (?:first|earlier|later)",
+            r"before or after",
+            r"prima o dopo",
+            r"(?:e|sono) venut[oaie] prima",
+            r"(?:viene|veniva|e venuto|e venuta|c e stato) prima",
+            r"cosa (?:e )?(?:venuto|successo) prima",
+            r"(?:scade|chiude|chiudeva|scadeva) prima",
+        ),
+        re.compile(rf"(?:{_DATE}).*(?:{_DATE}).*(?:{_DATE})", re.DOTALL),
+        "",
+        "",
+        bonus=0.3,
+    ),
+    Detail(
         "results",  # what came of it: no source names the partnerships or consortia selected
         _words(
             r"(?<!expected )(?<!intended )results? (?:of|were|was|came|published|announced|out)",
@@ -1086,7 +1112,8 @@ def detail_gaps(question: str, answer: str) -> list[Gap]:
     return [
         Gap(d, bool(d.declared and d.declared.search(folded_answer)))
         for d in asked_details(question)
-        if not d.given.search(folded_answer) or (d.declared and d.declared.search(folded_answer))
+        if not d.only_favours
+        and (not d.given.search(folded_answer) or (d.declared and d.declared.search(folded_answer)))
     ]
 
 
