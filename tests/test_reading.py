@@ -612,6 +612,12 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("qual era la percentuale di successo delle candidature?", ["uptake"]),
         ("di cosa ha parlato esattamente Schierenbeck nel suo intervento a Bari?", ["quote"]),
         ("Quanto stanzia la Regione Puglia per sostenere i distretti?", ["amount"]),
+        ("What happens if we miss the 31 March 2017 deadline?", ["late"]),
+        ("Which Apulian districts were represented at the Bari workshop?", ["attendance"]),
+        ("what was the budget of the Bari workshop?", ["amount"]),
+        ("Can you put me in touch with Carsten Schierenbeck?", ["contact"]),
+        ("Schierenbeck ha risposto alle domande del pubblico?", ["quote"]),
+        ("Did the Region publish a press release about the results?", ["results"]),
         ("how many partners are there in a partnership?", []),  # not a count of a place
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact
     ],

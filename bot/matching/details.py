@@ -94,6 +94,7 @@ DETAILS: tuple[Detail, ...] = (
             r"a contact",
             r"un contatto",
             r"get in touch",
+            r"put (?:me|us) in touch",
             r"mettermi in contatto",
             r"metterci in contatto",
             r"(?:someone|somebody|who)\b[^.?]{0,40}\b(?:i|we) (?:could|can|should|may|might) (?:talk|speak) to",
@@ -211,6 +212,10 @@ DETAILS: tuple[Detail, ...] = (
             r"how many (?:people|ppl|participants|attendees|visitors)",
             r"numero di (?:partecipanti|persone|presenti)",
             r"attendance",
+            r"(?:which|what) (?:\w+ ){0,2}(?:districts|clusters|companies|organisations|organizations|firms) "
+            r"(?:were|was) (?:represented|present|there)",
+            r"quali (?:\w+ ){0,2}(?:distretti|cluster|aziende|imprese|organizzazioni) "
+            r"(?:erano|c erano|sono stati|sono state) (?:presenti|rappresentat\w*)",
             r"(?:elenco|lista) (?:dei|degli|delle) "
             r"(?:presenti|partecipanti|iscritti|aziende iscritte|aziende presenti)",
             r"(?:attendee|participant|participants|attendees) list",
@@ -523,7 +528,7 @@ DETAILS: tuple[Detail, ...] = (
             r"dopo la scadenza",
             r"oltre (?:la scadenza|il termine)",
             r"fuori tempo(?: massimo)?",
-            r"miss(?:ed|es)? the deadline",
+            r"miss(?:ed|es)? the (?:\w+ ){0,3}deadline",
             r"late (?:submission|application)s?",
         ),
         re.compile(r"(?!)"),  # no answer says what happened to late expressions of interest
@@ -553,6 +558,8 @@ DETAILS: tuple[Detail, ...] = (
             r"what did (?:\w+ ){1,3}talk about",
             r"what was (?:his|her|their) (?:talk|speech|presentation) about",
             r"what (?:exactly )?was said",
+            r"domande del pubblico",
+            r"questions (?:from|of) the (?:audience|floor|public|participants)",
             r"cosa (?:e stato|fu) detto",
             r"q ?(?:and|&)? ?a session",
             r"question and answer session",
@@ -688,6 +695,10 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"quant[oi] (?:soldi|euro|denaro|fondi|contributo|finanziamento)",
             r"how much (?:money|funding|grant|cash)",
+            r"budget (?:of|for|del|della|dell|per) (?:the |il |l )?(?:\w+ ){0,2}"
+            r"(?:workshop|event|evento|conferen\w+|seminar\w*)",
+            r"who paid(?: for)?",
+            r"chi (?:ha pagato|pagava|paga|ha finanziato|finanziava)",
             r"how much (?:did|does|do|will|would) (?:\w+ ){1,3}(?:spend|cost|pay|invest)",
             r"quanto (?:ha|hanno|avete) (?:speso|pagato|investito|stanziato)",
             r"quanto (?:stanzia|stanziano|mette|mettono|investe|investono)",
@@ -1023,6 +1034,7 @@ DETAILS: tuple[Detail, ...] = (
             r"(?:which|what|quali|quale) (?:partnerships?|projects|partenariati|progetti|consorzi|consortia) "
             r"(?:\w+ ){0,3}(?:accepted|approved|accettat\w*|approvat\w*|ammess\w*)",
             r"(?<!risultato )esit[oi]",
+            r"(?:about|on|sui|sugli|riguardo ai) (?:the )?(?:results|risultati|esiti|outcomes?)",
             r"what happened (?:to|with) (?:the )?(?:partnerships|projects|consortia|clusters|expressions of interest)",
             r"che fine (?:hanno fatto|ha fatto|hanno fatto le|hanno fatto i)",
             r"com e andata a finire",
