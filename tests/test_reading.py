@@ -76,6 +76,16 @@ def test_a_formal_request_asks_from_its_cue_and_closes_with_its_salutation() -> 
     )
 
 
+def test_who_writes_here_is_context_and_a_polite_and_request_is_a_question() -> None:
+    assert roles("ciao! cluster manager from Bari here, what's the deadline? and the official link pls, grazie") == [
+        (Role.SOCIAL, "ciao!"),
+        (Role.CONTEXT, "cluster manager from Bari here"),
+        (Role.QUESTION, "what's the deadline?"),
+        (Role.QUESTION, "and the official link pls, grazie"),
+    ]
+    assert roles("what's here, in the call?")[0] == (Role.QUESTION, "what's here, in the call?")
+
+
 def test_where_a_belief_comes_from_says_nothing_about_it() -> None:
     assert roles("ma chiudeva a gennaio 2017 giusto? me l'ha detto un collega")[-1] == (
         Role.SOCIAL,

@@ -92,6 +92,9 @@ _HEARSAY = re.compile(
     r"|(?:that s )?what (?:i|we) (?:heard|read|was told|were told)"
 )
 
+# "cluster manager from Bari here, what's the deadline?": who writes, then the question.
+_HERE_INTRO = re.compile(r"^\s*(?:[^\W\d_][\w'’-]*\s+){1,6}here\s*[,:;–-]\s*(?=\w)", re.IGNORECASE)
+
 # A greeting at the start of a sentence, set off by punctuation or an emoticon: "Ciao :)", "hi there,", "Salve!".
 _LEADING_GREETING = re.compile(
     r"^\s*(?:"
@@ -315,6 +318,9 @@ def _sentences(text: str) -> list[tuple[str, Sentence]]:
             if greeting and greeting.end() < len(sentence):  # "ciao :) in cosa consiste...": the greeting apart
                 sentences.append((sentence[: greeting.end()], Sentence.PLAIN))
                 sentence = sentence[greeting.end() :]
+            if (intro := _HERE_INTRO.match(sentence)) and not opens_question(leading_words(intro.group())):
+                sentences.append((sentence[: intro.end()], Sentence.STORY))
+                sentence = sentence[intro.end() :]
             need = _STORY_THEN_NEED.search(sentence)
             if need and describes_sender(sentence[: need.start()]) and not asks(sentence[need.start() :]):
                 # "Lavoro in un'associazione a Taranto e devo spiegare ai soci l'obiettivo...": who, then what for
@@ -544,7 +550,12 @@ def _is_fragment(clause: str) -> bool:
 def _asks_the_same_of(clause: str) -> bool:
     """ "e l'aerospazio", "and for science parks?": "and" and a few words, after a question."""
     words = leading_words(clause)
+    while words and words[-1] in _COURTESY:  # "and the official link pls, grazie"
+        words = words[:-1]
     return continues(clause) and 0 < len(words) <= MAX_FRAGMENT_WORDS and not opens_question(words)
+
+
+_COURTESY = frozenset("pls plz please grazie thanks thx ty thank you".split())
 
 
 def questions_of(clauses: list[Clause]) -> list[Question]:
