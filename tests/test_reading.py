@@ -86,6 +86,15 @@ def test_who_writes_here_is_context_and_a_polite_and_request_is_a_question() -> 
     assert roles("what's here, in the call?")[0] == (Role.QUESTION, "what's here, in the call?")
 
 
+def test_a_run_on_message_asks_from_i_want_to_ask_about() -> None:
+    clauses = roles(
+        "hello i am writing from the cluster of renewable energy in timisoara i want to ask about the extension of "
+        "the deadline i heard it was extended"
+    )
+    assert clauses[1] == (Role.CONTEXT, "i am writing from the cluster of renewable energy in timisoara")
+    assert clauses[2][0] is Role.QUESTION and clauses[2][1].startswith("i want to ask about the extension")
+
+
 def test_where_a_belief_comes_from_says_nothing_about_it() -> None:
     assert roles("ma chiudeva a gennaio 2017 giusto? me l'ha detto un collega")[-1] == (
         Role.SOCIAL,

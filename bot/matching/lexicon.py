@@ -169,6 +169,10 @@ QUESTION_CUES = _phrases(
     vi chiedo di confermare|potete confermare|potreste confermare
     di indicarmi|di indicarci|mi occorre|ci occorre|mi occorrono|ci occorrono
     mi ha chiesto di|ci ha chiesto di|mi hanno chiesto di|ci hanno chiesto di
+    mi ha chiesto se|ci ha chiesto se|mi hanno chiesto se|ci hanno chiesto se
+    potete confermarmi|potreste confermarmi|mi potete confermare|me lo sa dire|me li sa dire|me lo sapete dire
+    me li sapete dire|me lo sai dire|sa dirmelo|sapete dirmelo
+    i want to ask about|i wanted to ask about|i would like to ask about|i d like to ask about|want to ask you about
     """
 )
 
