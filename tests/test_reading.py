@@ -637,6 +637,8 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("Can you put me in touch with Carsten Schierenbeck?", ["contact"]),
         ("Schierenbeck ha risposto alle domande del pubblico?", ["quote"]),
         ("Did the Region publish a press release about the results?", ["results"]),
+        ("Quali costi erano ammissibili nel bando COSME 2017?", ["eligible-costs"]),
+        ("what percentage of the eligible costs was covered?", []),  # the rate, which the sources give
         ("how many partners are there in a partnership?", []),  # not a count of a place
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact
     ],
@@ -681,6 +683,7 @@ def test_a_second_question_typed_on_is_split_only_where_its_words_ask() -> None:
         "Could you give me the name of the person at the Region who was in charge?",
         "we need to know what is required",  # no question word first
         "how many seats are there at the fair workshop?",  # "there are" ends "how many seats"
+        "Can I see how many people viewed our partner search?",  # "see" embeds the question
         "quanti posti ci sono al workshop in fiera?",
         "mi dici fino a quando è aperta la call?",  # "fino a quando" is one phrase
         "Any info on how many people attended the Smart Regions conference?",  # no question after a preposition

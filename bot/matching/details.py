@@ -262,6 +262,9 @@ DETAILS: tuple[Detail, ...] = (
         _words(
             r"(?:staff|personnel|travel|indirect|subcontracting) costs?",
             r"cost categor\w*",
+            r"(?:quali|which|what) cost[oi]? (?:\w+ ){0,2}(?:ammissibil\w*|eligible)",
+            r"(?:which|what) costs (?:\w+ ){0,2}(?:covered|reimbursed|funded)",
+            r"(?:il )?personale e (?:i )?viaggi",
             r"subappalt\w*",
             r"subcontract\w*",
             r"(?:financial support|sostegno finanziario) (?:to|a) (?:third parties|terzi)",
