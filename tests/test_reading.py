@@ -638,6 +638,8 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("Schierenbeck ha risposto alle domande del pubblico?", ["quote"]),
         ("Did the Region publish a press release about the results?", ["results"]),
         ("Quali costi erano ammissibili nel bando COSME 2017?", ["eligible-costs"]),
+        ("Il distretto Puglia Creativa ha trovato partner europei grazie a ESCP-S3?", ["results"]),
+        ("how many SMEs did the funded partnerships reach in total?", ["uptake"]),
         ("what percentage of the eligible costs was covered?", []),  # the rate, which the sources give
         ("how many partners are there in a partnership?", []),  # not a count of a place
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact

@@ -235,6 +235,8 @@ DETAILS: tuple[Detail, ...] = (
         "uptake",
         _words(
             r"success rate",
+            r"how many (?:smes|pmi|companies|firms) (?:\w+ ){0,5}(?:reach|reached|involve|involved|benefit\w*)",
+            r"quante (?:pmi|aziende|imprese) (?:\w+ ){0,5}(?:raggiunt\w*|coinvolt\w*|beneficiat\w*)",
             r"how many (?:\w+ ){0,2}(?:partners|members|regions|countries) (?:\w+ ){0,3}"
             r"(?:took part|participated|joined|applied|responded)",
             r"quant[ie] (?:\w+ ){0,2}(?:partner|paesi|regioni) (?:\w+ ){0,3}(?:hanno partecipato|hanno aderito)",
@@ -1043,6 +1045,8 @@ DETAILS: tuple[Detail, ...] = (
             r"com e andata a finire",
             r"how did it (?:all )?(?:turn|work) out",
             r"success stor\w*",
+            r"(?:ha|hanno) trovato (?:\w+ ){0,2}partner",
+            r"(?:found|find) (?:\w+ ){0,2}partners (?:through|thanks to|via|with)",
             r"stori[ae] di successo",
             r"(?:later|poi|then) (?:\w+ ){0,2}(?:won|win|vinto|preso|ottenuto) (?:\w+ ){0,2}"
             r"(?:money|fondi|funding|finanziament\w*)",
