@@ -505,6 +505,12 @@ def test_roles_and_greetings_helpers() -> None:
     assert coordinated_subjects("deadline and eligibility in a nutshell") == ("deadline", "eligibility in a nutshell")
     assert coordinated_subjects("ESCP-S3 deadline + how to apply") == ("ESCP-S3 deadline", "how to apply")
     assert coordinated_subjects("settori ammessi, paesi, scadenza?") == ("settori ammessi", "paesi", "scadenza")
+    # both of what follows "of": "the name of the official", "the e-mail of the official"
+    assert coordinated_subjects("What's the name and email of the official who answered?") == (
+        "What's the name of the official who answered?",
+        "email of the official who answered?",
+    )
+    assert coordinated_subjects("data e luogo del workshop?") == ("data del workshop?", "luogo del workshop?")
     assert coordinated_subjects("sono un distretto pugliese, possiamo partecipare?") is None
     # a second verb alone is asked the way the first is
     assert coordinated_subjects("when did it open and close") == ("when did it open", "when did it close")

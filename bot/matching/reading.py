@@ -608,4 +608,11 @@ def coordinated_subjects(question: str) -> tuple[str, ...] | None:
         # "when did it open and close", "quali settori e paesi?": the last word alone is asked the way the one
         # before it was ("when did it close", "quali paesi?")
         return head, " ".join([*head_words[:-1], tail])
+    tail_words = tail.split()
+    if len(tail_words) > 2 and fold(tail_words[1]) in _OF and len(head_words) <= MAX_LISTED_WORDS:
+        # "the name and email of the official who...": both of what follows ("the name of the official who...")
+        return f"{head} {' '.join(tail_words[1:])}", tail
     return head, tail
+
+
+_OF = frozenset("of del della dello dei degli delle dell di".split())
