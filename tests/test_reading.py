@@ -95,6 +95,18 @@ def test_a_run_on_message_asks_from_i_want_to_ask_about() -> None:
     assert clauses[2][0] is Role.QUESTION and clauses[2][1].startswith("i want to ask about the extension")
 
 
+def test_a_formal_letter_s_salutation_request_and_thanks_are_read_as_such() -> None:
+    clauses = roles(
+        "Egregi Signori, si chiede di voler indicare il titolo ufficiale dell'iniziativa, ai fini della redazione "
+        "della delibera. Si ringrazia anticipatamente per la collaborazione."
+    )
+    assert clauses[0] == (Role.SOCIAL, "Egregi Signori")
+    assert clauses[1] == (Role.QUESTION, "si chiede di voler indicare il titolo ufficiale dell'iniziativa")
+    assert clauses[2] == (Role.CONTEXT, "ai fini della redazione della delibera.")
+    assert clauses[3][0] is Role.SOCIAL
+    assert roles("ok so like I'm an intern at a cluster in Malta. what does KETs stand for?")[0][0] is Role.CONTEXT
+
+
 def test_where_a_belief_comes_from_says_nothing_about_it() -> None:
     assert roles("ma chiudeva a gennaio 2017 giusto? me l'ha detto un collega")[-1] == (
         Role.SOCIAL,

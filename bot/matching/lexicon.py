@@ -173,6 +173,9 @@ QUESTION_CUES = _phrases(
     potete confermarmi|potreste confermarmi|mi potete confermare|me lo sa dire|me li sa dire|me lo sapete dire
     me li sapete dire|me lo sai dire|sa dirmelo|sapete dirmelo
     i want to ask about|i wanted to ask about|i would like to ask about|i d like to ask about|want to ask you about
+    kindly ask you to|i would ask you to|we would ask you to|ask you to provide|would you please|could you please
+    can you please|si chiede di voler|si prega di|vogliate indicare|voglia indicare|si chiede di indicare
+    di voler indicare
     """
 )
 
@@ -194,7 +197,7 @@ CONTEXT_OPENERS = _word_tuples(
 # Words a clause may start with that say nothing about what it is: "e quando...", "ok so what...", "ah, e poi".
 LEADING_FILLERS = frozenset(
     """e ed and also anche poi ma but so quindi allora ok okay oh ah eh beh well then inoltre plus oppure or
-    io noi soprattutto specialmente especially particularly mainly""".split()
+    io noi soprattutto specialmente especially particularly mainly like basically um uh""".split()
 )
 
 # Openings of a greeting, for greeting back.
@@ -223,6 +226,7 @@ CLOSINGS = _word_tuples(
     with thanks, with many thanks, thank you, thanks, grazie, vi ringrazio, la ringrazio, ti ringrazio
     ringraziando, cordialmente, porgo distinti saluti, thank you for your attention, thank you for your kind attention
     con osservanza, distinti ossequi, cordiali ossequi, ossequi
+    si ringrazia anticipatamente, si ringrazia, grazie per la collaborazione, ringrazio per la collaborazione
     """
 )
 

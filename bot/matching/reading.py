@@ -101,7 +101,8 @@ _LEADING_GREETING = re.compile(
     + "|".join(r"[\s.']+".join(g) for g in sorted(GREETINGS, key=len, reverse=True))  # "Gent.mi", "Spett.le"
     + r")(?:\s+(?:there|all|a tutti|"
     r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici"
-    r"|sir or madam|madam or sir|sir/madam|madam/sir|sirs|sir|madam|assistente|assistant|bot|regione|region))?"
+    r"|sir or madam|madam or sir|sir/madam|madam/sir|sirs|sir|madam|assistente|assistant|bot|regione|region"
+    r"|signori|signore|signora|signor))?"
     r"\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
     re.IGNORECASE,
 )
@@ -459,7 +460,7 @@ def _unjoined_questions(part: str) -> list[str]:
 # interessano i finanziamenti").
 _REASON_TAIL = re.compile(
     r",\s+(?:perche|cosi|dato che|visto che|poiche|in modo da|per poter|because|since|so that|so we can"
-    r"|so i can|as we|as i)\b[^?]*$"
+    r"|so i can|as we|as i|ai fini d\w*|al fine di|for the purposes? of|in order to)\b[^?]*$"
 )
 
 
