@@ -175,7 +175,7 @@ QUESTION_CUES = _phrases(
     i want to ask about|i wanted to ask about|i would like to ask about|i d like to ask about|want to ask you about
     kindly ask you to|i would ask you to|we would ask you to|ask you to provide|would you please|could you please
     can you please|si chiede di voler|si prega di|vogliate indicare|voglia indicare|si chiede di indicare
-    di voler indicare
+    di voler indicare|si domanda|ci si domanda|si domanda a|si domandava
     """
 )
 
@@ -318,6 +318,7 @@ QUESTION_ANNOUNCEMENTS = _phrases(
     we just need two things|we need two things|i need two things|i just need two things|we need to know two things
     ho due domande|abbiamo due domande|ho una domanda|avrei una domanda|avrei due domande|mi servono due cose
     ci servono due cose|vorrei sapere due cose|volevo sapere due cose|volevo chiedere due cose
+    mi e venuto un dubbio|ho un dubbio|un dubbio|avrei un dubbio|i have a doubt|one doubt
     come va|come stai|come state|tutto bene|tutto ok|how are you|how s it going|how are things|nice to meet you
     """
 )
