@@ -338,6 +338,21 @@ def test_which_came_first_gets_the_dates_to_compare(
     assert all(date in reply.text for date in dates)
 
 
+def test_a_long_message_its_questions_find_no_sure_answer_for_offers_their_did_you_mean(
+    shipped_assistant: Assistant,
+) -> None:
+    """The whole message read together finds nothing, but its questions do: "did you mean", not "I don't know"."""
+    reply = shipped_assistant.reply(
+        "uè ciao, allora sta cosa dei cluster europei scade quando? perché mio zio che tiene il consorzio dei frantoi "
+        "a Bitonto m'ha detto di guardarci, però io mo' sto vedendo il comunicato ed è del 2016, quindi boh, se uno si "
+        "iscrive mo' fa ancora in tempo o è tutto chiuso da un pezzo?"
+    )
+    assert reply.kind is Outcome.SUGGEST and reply.suggestions[0].entry_id == "deadline-status"
+    assert shipped_assistant.reply("Is there a 2024 edition of the ESCP-S3 call? When does it open?").kind is (
+        Outcome.UNKNOWN  # declined questions stay "I don't know"
+    )
+
+
 def test_a_question_without_an_answer_that_asks_a_detail_of_the_answer_next_to_it_joins_it(
     shipped_assistant: Assistant,
 ) -> None:

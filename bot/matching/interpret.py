@@ -328,7 +328,8 @@ class Interpreter:
                 asked[same] = f"{asked[same]} {question}"
         if not answers:
             suggestions = list(dict.fromkeys(s for m in (whole, *(m for _, m in per_question)) for s in m.suggestions))
-            if whole.outcome is Outcome.SUGGEST or (whole.outcome is Outcome.UNKNOWN and not suggestions):
+            if whole.outcome is Outcome.SUGGEST or (whole.outcome is Outcome.UNKNOWN and not self._declined(whole)):
+                # the questions' own "did you mean" when the whole message found none (and was not declined)
                 return Interpretation(whole, more_suggestions=tuple(suggestions), greeting=greeting, asked=everything)
             return Interpretation(whole, greeting=greeting, asked=everything)
         if len(answers) == 1 and whole.outcome is Outcome.ANSWER and whole.entry_id != answers[0].entry_id:
