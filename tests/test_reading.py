@@ -69,8 +69,8 @@ def test_a_formal_request_asks_from_its_cue_and_closes_with_its_salutation() -> 
         "Spettabile servizio, in qualità di responsabile di un distretto Le chiedo cortesemente di indicarmi il "
         "termine di chiusura dell'invito. Con osservanza, dott. Giuseppe Lanzillotti"
     )
-    assert [role for role, _ in clauses] == [Role.CONTEXT, Role.QUESTION, Role.SOCIAL, Role.SOCIAL]
-    assert clauses[1][1].startswith("di indicarmi il termine")
+    assert [role for role, _ in clauses] == [Role.SOCIAL, Role.CONTEXT, Role.QUESTION, Role.SOCIAL, Role.SOCIAL]
+    assert clauses[2][1].startswith("di indicarmi il termine")
     assert (Role.QUESTION, "Il nostro CdA mi ha chiesto di spiegare qual è l'obiettivo specifico.") in roles(
         "Dirigo un distretto a Lecce. Il nostro CdA mi ha chiesto di spiegare qual è l'obiettivo specifico."
     )
@@ -105,6 +105,12 @@ def test_a_formal_letter_s_salutation_request_and_thanks_are_read_as_such() -> N
     assert clauses[2] == (Role.CONTEXT, "ai fini della redazione della delibera.")
     assert clauses[3][0] is Role.SOCIAL
     assert roles("ok so like I'm an intern at a cluster in Malta. what does KETs stand for?")[0][0] is Role.CONTEXT
+    letter = roles(
+        "Spett.le Ufficio, siamo una rete di impresa di Putignano. Si chiede gentilmente di sapere se la "
+        "manifestazione comporti un contributo. Con i migliori saluti, Ing. Vito Laterza"
+    )
+    assert [role for role, _ in letter] == [Role.SOCIAL, Role.CONTEXT, Role.QUESTION, Role.SOCIAL, Role.SOCIAL]
+    assert roles("For our records I need the original closing date of the call.")[-1][0] is Role.QUESTION
 
 
 def test_where_a_belief_comes_from_says_nothing_about_it() -> None:

@@ -755,7 +755,8 @@ DETAILS: tuple[Detail, ...] = (
         "announcement-date",  # the sources give the extended deadline, not the day its extension was announced
         re.compile(
             r"^(?=.*\b(?:prorog\w*|extension|extended|extend)\b).*?"
-            r"(?:\b(?:when|what day|which day|what date|which date|quando|che giorno|quale giorno|che data|quale data)"
+            r"(?:\b(?:when|what (?:exact )?day|which (?:exact )?day|what (?:exact )?date|which date|quando|che giorno"
+            r"|quale giorno|che data|quale data)"
             r"\b[^.?!]{0,70}\b(?:announc\w*|annunciat\w*|annunciar\w*|ha annunciato)\b"
             r"|\b(?:announc\w*|annunciat\w*)\b[^.?!]{0,50}"
             r"\b(?:on what|which|what|quale|che) (?:day|date|giorno|data)\b)"
@@ -1051,7 +1052,7 @@ DETAILS: tuple[Detail, ...] = (
             r"(?:later|poi|then) (?:\w+ ){0,2}(?:won|win|vinto|preso|ottenuto) (?:\w+ ){0,2}"
             r"(?:money|fondi|funding|finanziament\w*)",
             r"(?<!expected )(?<!intended )outcomes? of (?:the|our|my|its) (?:call|application|selection|eoi)",
-            r"(?:e|sono|fu|furono) stat[oaie] (?:\w+ ){0,2}(?:finanziat\w*|selezionat\w*|premiat\w*)",
+            r"(?:e|sono|fu|furono) stat[oaie] (?:\w+ ){0,2}(?:finanziat\w*|selezionat\w*|premiat\w*|scelt[oaie])",
         ),
         _words(
             r"selected", r"selezionat\w*", r"winners?", r"vincitor\w*", r"awarded", r"finanziat[oaie] (?:sono|were)"

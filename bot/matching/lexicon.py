@@ -176,6 +176,9 @@ QUESTION_CUES = _phrases(
     kindly ask you to|i would ask you to|we would ask you to|ask you to provide|would you please|could you please
     can you please|si chiede di voler|si prega di|vogliate indicare|voglia indicare|si chiede di indicare
     di voler indicare|si domanda|ci si domanda|si domanda a|si domandava
+    si chiede gentilmente di|si chiede di|si chiede gentilmente
+    i need the|we need the|i need an|i need a|mi serve il|mi serve la|mi servirebbe il
+    mi servirebbe la
     """
 )
 
@@ -227,6 +230,7 @@ CLOSINGS = _word_tuples(
     ringraziando, cordialmente, porgo distinti saluti, thank you for your attention, thank you for your kind attention
     con osservanza, distinti ossequi, cordiali ossequi, ossequi
     si ringrazia anticipatamente, si ringrazia, grazie per la collaborazione, ringrazio per la collaborazione
+    con i migliori saluti, con cordiali saluti, con distinti saluti, con stima
     """
 )
 

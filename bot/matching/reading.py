@@ -102,7 +102,7 @@ _LEADING_GREETING = re.compile(
     + r")(?:\s+(?:there|all|a tutti|"
     r"tutti|everyone|team|ragazzi|guys|folks|colleagues|colleghi|friends|amici"
     r"|sir or madam|madam or sir|sir/madam|madam/sir|sirs|sir|madam|assistente|assistant|bot|regione|region"
-    r"|signori|signore|signora|signor))?"
+    r"|signori|signore|signora|signor|ufficio|servizio|staff|redazione|regione puglia))?"
     r"\s*(?:[:;]-?[)(DPp]|[,!.:;]+|\s-\s)\s*",
     re.IGNORECASE,
 )
