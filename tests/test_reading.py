@@ -113,6 +113,17 @@ def test_a_formal_letter_s_salutation_request_and_thanks_are_read_as_such() -> N
     assert roles("For our records I need the original closing date of the call.")[-1][0] is Role.QUESTION
 
 
+def test_first_and_second_items_are_questions_of_their_own() -> None:
+    assert [
+        text
+        for role, text in roles("Mi servono due cose: primo, qual è la scadenza, secondo, chi può partecipare.")
+        if role is Role.QUESTION
+    ] == ["qual è la scadenza", "chi può partecipare."]
+    assert len(roles("Two questions. First, which sectors did it cover? Second, was there a page limit?")) == 3
+    assert roles("la seconda fase quando inizia?") == [(Role.QUESTION, "la seconda fase quando inizia?")]
+    assert roles("secondo me è chiuso, giusto?") == [(Role.QUESTION, "secondo me è chiuso, giusto?")]
+
+
 def test_where_a_belief_comes_from_says_nothing_about_it() -> None:
     assert roles("ma chiudeva a gennaio 2017 giusto? me l'ha detto un collega")[-1] == (
         Role.SOCIAL,

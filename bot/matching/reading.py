@@ -95,6 +95,14 @@ _HEARSAY = re.compile(
 # "cluster manager from Bari here, what's the deadline?": who writes, then the question.
 _HERE_INTRO = re.compile(r"^\s*(?:[^\W\d_][\w'’-]*\s+){1,6}here\s*[,:;–-]\s*(?=\w)", re.IGNORECASE)
 
+# "primo, ... secondo, ...", "la prima è ..., la seconda è ...", "first, ... second, ...": items of a list, as if
+# numbered. A comma, colon or "è" must follow ("la seconda fase", "secondo me" are no items).
+_ORDINAL_ITEM = re.compile(
+    r"(^|[,;:.!?]\s*|\s(?:e|and)\s+)(?:(?:la|il)\s+)?(?:prim[oa]|second[oa]|terz[oa]|first(?:ly)?|second(?:ly)?"
+    r"|third(?:ly)?)(?:\s+(?:cosa|domanda|question|thing))?(?:\s*[,:]|\s+(?:è|e|is)\b)\s*",
+    re.IGNORECASE,
+)
+
 # A greeting at the start of a sentence, set off by punctuation or an emoticon: "Ciao :)", "hi there,", "Salve!".
 _LEADING_GREETING = re.compile(
     r"^\s*(?:"
@@ -312,7 +320,10 @@ def split_sentences(text: str) -> list[str]:
 
 def _sentences(text: str) -> list[tuple[str, Sentence]]:
     sentences: list[tuple[str, Sentence]] = []
-    for number, part in enumerate(_ENUMERATOR.split(_SPOKEN_PUNCTUATION.sub(_punctuation_meant, text))):
+    spoken = _SPOKEN_PUNCTUATION.sub(_punctuation_meant, text)
+    if len(_ORDINAL_ITEM.findall(spoken)) >= 2:  # "la prima è ..., la seconda è ...", "first, ... second, ..."
+        spoken = _ORDINAL_ITEM.sub(lambda m: f"{m.group(1)} 1) ", spoken)
+    for number, part in enumerate(_ENUMERATOR.split(spoken)):
         kind = Sentence.ITEM if number > 0 else Sentence.PLAIN
         for sentence in _joined_abbreviations(_SENTENCE_END.split(part)):
             greeting = _LEADING_GREETING.match(sentence) or _BARE_GREETING.match(sentence)
