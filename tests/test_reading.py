@@ -124,6 +124,10 @@ def test_first_and_second_items_are_questions_of_their_own() -> None:
     assert roles("secondo me è chiuso, giusto?") == [(Role.QUESTION, "secondo me è chiuso, giusto?")]
 
 
+def test_leading_an_organisation_is_the_sender_s_description() -> None:
+    assert roles("guido un piccolo cluster di Taranto. Quali settori sono previsti?")[0][0] is Role.CONTEXT
+
+
 def test_where_a_belief_comes_from_says_nothing_about_it() -> None:
     assert roles("ma chiudeva a gennaio 2017 giusto? me l'ha detto un collega")[-1] == (
         Role.SOCIAL,

@@ -188,7 +188,7 @@ CONTEXT_OPENERS = _word_tuples(
     we are, we re, i am, i m, i work, i represent, i manage, i run, i lead, i coordinate, i m writing, i write
     our, my, we have, we run, we manage, we work, we represent, we re a, this is, here is, i have, we ve
     sono, siamo, rappresento, rappresentiamo, lavoro, lavoriamo, mi occupo, ci occupiamo, gestisco, gestiamo
-    curo, insegno
+    curo, insegno, guido, guidiamo, presiedo
     il nostro, la nostra, i nostri, le nostre, il mio, la mia, i miei, le mie, nostro, nostra, ho, abbiamo
     scrivo, vi scrivo, ti scrivo, faccio parte, facciamo parte, coordino, dirigo, seguo, sto seguendo
     sto scrivendo, sto preparando, sto compilando, sto ricostruendo, sto traducendo, sto lavorando, sto facendo
