@@ -1,9 +1,13 @@
 """Matcher outcomes on a small knowledge base: typos, accents, elisions, mixed language, off-topic."""
 
+from dataclasses import replace
+
 import pytest
 
 from bot.assistant import Assistant
 from bot.matching.analyzer import Analyzer
+from bot.matching.decision import Thresholds, near_declined
+from bot.matching.index import Candidate
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.text import fold, stem, words
 from bot.outcome import Outcome
@@ -192,3 +196,12 @@ def test_a_short_word_is_corrected_only_for_a_doubled_letter_typed_single() -> N
     assert corrector.correct("aply") == "apply" and corrector.correct("helo") == "hello"
     assert corrector.correct("ther") is None  # a letter left out, not a double: too many short words are one edit away
     assert corrector.correct("apri") is None  # not "agri"
+
+
+def test_an_out_of_scope_entry_close_in_score_but_explaining_much_less_does_not_decline() -> None:
+    thresholds = Thresholds()
+    best = Candidate("funding-eoi", 0.61, explained=1.0)
+    close = Candidate("other-programmes", 0.53, explained=0.5)  # shares "budget" only
+    assert not near_declined([best, close], thresholds, {"other-programmes"})
+    assert near_declined([best, replace(close, explained=0.9)], thresholds, {"other-programmes"})
+    assert near_declined([close, best], thresholds, {"other-programmes"})  # the best itself is out of scope
