@@ -679,6 +679,9 @@ def test_numeric_dates_and_chat_shorthand_are_read_as_words() -> None:
         ("Quali costi erano ammissibili nel bando COSME 2017?", ["eligible-costs"]),
         ("Il distretto Puglia Creativa ha trovato partner europei grazie a ESCP-S3?", ["results"]),
         ("how many SMEs did the funded partnerships reach in total?", ["uptake"]),
+        ("la Regione rilascia una lettera di sostegno ai distretti?", ["documents"]),
+        ("il nome del responsabile di quell'ufficio e come contattarlo?", ["contact", "head"]),
+        ("quanto tempo ci vuole perché il profilo venga approvato?", ["processing-time"]),
         ("what percentage of the eligible costs was covered?", []),  # the rate, which the sources give
         ("how many partners are there in a partnership?", []),  # not a count of a place
         ("do we need a confirmation that the deadline was extended?", []),  # "a confirmation" of a fact

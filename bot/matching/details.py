@@ -95,6 +95,8 @@ DETAILS: tuple[Detail, ...] = (
             r"un contatto",
             r"get in touch",
             r"put (?:me|us) in touch",
+            r"come contattar\w*",
+            r"how (?:can i|can we|do i|do we|to) contact",
             r"mettermi in contatto",
             r"metterci in contatto",
             r"(?:someone|somebody|who)\b[^.?]{0,40}\b(?:i|we) (?:could|can|should|may|might) (?:talk|speak) to",
@@ -771,7 +773,7 @@ DETAILS: tuple[Detail, ...] = (
         re.compile(
             r"^(?!.*\b(?:dg|grow|direzione generale|directorate|unit|unita)\b).*?\b(?:"
             r"chi (?:dirige|guida|coordina|presiede)|who (?:heads|headed|directs|directed|chairs)"
-            r"|(?:capo|direttore|direttrice|dirigente|responsabile|presidente) (?:del|dello|della|dell)"
+            r"|(?:capo|direttore|direttrice|dirigente|responsabile|presidente) (?:del|dello|della|dell|di quell\w*)"
             r"|(?:head|director|chief|chair) of (?:the )?(?:office|brussels|region|agency|department|platform|eccp)"
             r")\b"
         ),
@@ -962,6 +964,8 @@ DETAILS: tuple[Detail, ...] = (
             r"allegare",
             r"attachments?",
             r"accordo di partenariato",
+            r"letter[ae] di (?:sostegno|supporto|intenti|appoggio)",
+            r"letters? of (?:support|intent|endorsement)",
             r"partnership agreement",
             r"consortium agreement",
         ),
@@ -1022,6 +1026,21 @@ DETAILS: tuple[Detail, ...] = (
         "",
         "",
         bonus=0.3,
+    ),
+    Detail(
+        "processing-time",  # how long the platform or the Commission takes: no source says
+        _words(
+            r"quanto tempo ci vuole",
+            r"quanto ci (?:vuole|mette|mettono)",
+            r"tempi di (?:approvazione|risposta|valutazione|attesa)",
+            r"venga approvat[oa]",
+            r"(?:gets?|get|to be|is) approved",
+            r"how long (?:does it|will it|do they|does the commission|does the platform) (?:take|need)",
+            r"approval time",
+        ),
+        re.compile(r"(?!)"),
+        "Le fonti non dicono quanto tempo richieda.",
+        "The sources do not say how long it takes.",
     ),
     Detail(
         "results",  # what came of it: no source names the partnerships or consortia selected
