@@ -381,7 +381,8 @@ def _first(ranking: Ranking, entry_id: str) -> Ranking:
 
 
 def _favour(ranking: Ranking, preferred: Callable[[str], bool], bonus: float = DETAIL_BONUS) -> Ranking:
-    """The ranking with preferred entries raised by DETAIL_BONUS (capped at 1), best first again."""
+    """The ranking with preferred entries raised by `bonus` (DETAIL_BONUS unless a detail asks for more; capped at 1),
+    best first again."""
     raised = [
         replace(c, score=min(1.0, round(c.score + bonus, 4))) if preferred(c.entry_id) else c
         for c in ranking.candidates
