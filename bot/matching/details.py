@@ -56,6 +56,9 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
 )
 
+#: The `given` of a detail no answer gives: asking for it always gets the note.
+NOT_GIVEN = re.compile(r"(?!)")
+
 #: A date as answers write it: "13 settembre 2016", "May 2016".
 _DATE = rf"\b(?:\d{{1,2}} )?(?:{_MONTHS}) \d{{4}}\b"
 
@@ -407,7 +410,7 @@ DETAILS: tuple[Detail, ...] = (
             r"other extensions",
             r"extended (?:again|further)",
         ),
-        re.compile(r"(?!)"),  # no answer gives one
+        NOT_GIVEN,
         "Le fonti riportano una sola proroga e nessuna successiva.",
         "The sources report only one extension and none after it.",
     ),
@@ -538,7 +541,7 @@ DETAILS: tuple[Detail, ...] = (
             r"miss(?:ed|es)? the (?:\w+ ){0,3}deadline",
             r"late (?:submission|application)s?",
         ),
-        re.compile(r"(?!)"),  # no answer says what happened to late expressions of interest
+        NOT_GIVEN,  # no answer says what happened to late expressions of interest
         "Le fonti non dicono nulla di invii dopo la scadenza.",
         "The sources say nothing about submissions after the deadline.",
     ),
@@ -763,7 +766,7 @@ DETAILS: tuple[Detail, ...] = (
             r"|\b(?:announc\w*|annunciat\w*)\b[^.?!]{0,50}"
             r"\b(?:on what|which|what|quale|che) (?:day|date|giorno|data)\b)"
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non indicano in che data sia stato dato l'annuncio.",
         "The sources do not give the date of the announcement.",
         _declared(r"data dell annuncio", r"date (?:of )?(?:the |that )?announcement", r"announcement date"),
@@ -777,7 +780,7 @@ DETAILS: tuple[Detail, ...] = (
             r"|(?:head|director|chief|chair) of (?:the )?(?:office|brussels|region|agency|department|platform|eccp)"
             r")\b"
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non indicano chi lo dirigesse.",
         "The sources do not say who headed it.",
     ),
@@ -825,7 +828,7 @@ DETAILS: tuple[Detail, ...] = (
             r"confirmation (?:e ?-?mail|message|of receipt)",
             r"(?:send|sends|get|receive) (?:a |any )?confirmation",
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non dicono se arrivi una ricevuta o una conferma.",
         "The sources do not say whether a receipt or confirmation is sent.",
     ),
@@ -857,7 +860,7 @@ DETAILS: tuple[Detail, ...] = (
             r"(?:is|are) (?:the |it |they )?open (?:on )?(?:on saturdays|on mondays|in the afternoon|at weekends)",
             r"aperto (?:il|di) (?:sabato|pomeriggio|lunedi)",
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non indicano orari di apertura.",
         "The sources give no opening hours.",
     ),
@@ -879,7 +882,7 @@ DETAILS: tuple[Detail, ...] = (
     Detail(
         "age",
         _words(r"quanti anni ha", r"how old (?:is|was)", r"(?:l )?eta (?:di|del|della|dell)", r"(?<!an )age of"),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non indicano l'età.",
         "The sources do not give anyone's age.",
     ),
@@ -915,7 +918,7 @@ DETAILS: tuple[Detail, ...] = (
             r"che ruolo preciso",
             r"what exactly is (?:his|her) (?:role|position|job)",
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti indicano solo nomi e ruoli, non altro sulle persone.",
         "The sources give only names and roles, nothing more about the people.",
     ),
@@ -930,7 +933,7 @@ DETAILS: tuple[Detail, ...] = (
             r"intervento per intervento",
             r"(?:chi parlava|who spoke) (?:e|and) a (?:che ora|what time)",
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non riportano il programma dettagliato.",
         "The sources do not give the detailed agenda.",
         _declared(r"programma", r"agenda"),
@@ -950,7 +953,7 @@ DETAILS: tuple[Detail, ...] = (
             r"stamp duty",
             r"notar\w*",
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non parlano di firme o bolli.",
         "The sources say nothing about signatures or stamp duty.",
     ),
@@ -969,7 +972,7 @@ DETAILS: tuple[Detail, ...] = (
             r"partnership agreement",
             r"consortium agreement",
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non elencano documenti da presentare.",
         "The sources list no documents to submit.",
     ),
@@ -980,7 +983,7 @@ DETAILS: tuple[Detail, ...] = (
             r"\b(?:chi (?:ha parlato|parlava|ha aperto|intervenne)"
             r"|who (?:spoke|opened|talked|presented)|speakers?|relator\w*|keynote|opened)\b"
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non indicano chi sia intervenuto alla conferenza.",
         "The sources do not say who spoke at the conference.",
     ),
@@ -1007,7 +1010,7 @@ DETAILS: tuple[Detail, ...] = (
             r"how many (?:\w+ ){0,3}(?:are there|exist|does) (?:\w+ ){0,2}(?:in )?"
             r"(?:puglia|apulia|italy|europe|the region|the eu)",
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non danno questo conteggio.",
         "The sources give no such count.",
     ),
@@ -1038,7 +1041,7 @@ DETAILS: tuple[Detail, ...] = (
             r"how long (?:does it|will it|do they|does the commission|does the platform) (?:take|need)",
             r"approval time",
         ),
-        re.compile(r"(?!)"),
+        NOT_GIVEN,
         "Le fonti non dicono quanto tempo richieda.",
         "The sources do not say how long it takes.",
     ),
@@ -1145,14 +1148,18 @@ def _asked_details(question: str) -> tuple[Detail, ...]:
     return tuple(d for d in DETAILS if d.asked.search(folded))
 
 
+def noted_details(question: str) -> tuple[Detail, ...]:
+    """The details a question asks for whose absence the reply states (not those that only raise entries)."""
+    return tuple(d for d in asked_details(question) if not d.only_favours)
+
+
 def detail_gaps(question: str, answer: str) -> list[Gap]:
     """Details the question asks for that the answer does not give."""
     folded_answer = _folded(answer)
     return [
         Gap(d, bool(d.declared and d.declared.search(folded_answer)))
-        for d in asked_details(question)
-        if not d.only_favours
-        and (not d.given.search(folded_answer) or (d.declared and d.declared.search(folded_answer)))
+        for d in noted_details(question)
+        if not d.given.search(folded_answer) or (d.declared and d.declared.search(folded_answer))
     ]
 
 
